@@ -1,0 +1,37 @@
+# synthnb: `make demo` and `make test` do all set-up on a fresh machine (a virtual environment in .venv).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-notebooks test-python lab export clean-notebooks
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[model,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Generate the bakery data set on the embedded model: a preview, the counts, and where the files are.
+demo: install
+	$(BIN)/synthnb generate nbs/specs/bakery.yaml -n 20 -o out/bakery.jsonl \
+		--chat out/bakery.chat.jsonl --system "You are the assistant of Sunrise Bakery."
+
+# Every test: the notebooks (nbdev-test), then tests/ (pytest), including the check that notebooks are clean
+# and synthnb/ matches them.
+test: install test-notebooks test-python
+
+test-notebooks: install
+	cd nbs && ../$(BIN)/nbdev-test --n-workers 2
+
+test-python: install
+	$(BIN)/python -m pytest -q
+
+lab: install
+	$(BIN)/jupyter lab --ip 127.0.0.1 --allow-root nbs/tutorials/bakery.ipynb
+
+# After editing notebooks: regenerate synthnb/ and strip notebook metadata/outputs noise.
+export: install
+	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
