@@ -26,7 +26,6 @@ QRC = QR + [Field("count", "integer")]
 # What a model writes: printable text of any script, and line breaks/tabs. Surrogates, other control characters and the
 # exotic line separators that str.splitlines() also splits on (\x85, \u2028, ...) are left out: models do not write them.
 _CHARS = st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"))
-_KNOWN_BUG_TRAILING = re.compile(r",\s*[}\]]")  # see test_trailing_comma_fix_leaves_strings_alone (xfail)
 
 def _nonblank(s: str) -> bool: return bool(s.strip())
 
@@ -39,7 +38,7 @@ def values(fmt: str):
                         and not re.match(r"^\s*[-*]?\s*\**[\w ]+?\**\s*:", s)))
     return st.text(st.one_of(_CHARS, st.sampled_from("\n\t")), min_size=1, max_size=40).filter(_nonblank)
 
-SAFE_INT = st.integers(-2**53, 2**53)  # beyond 2**53 see test_big_integer_from_text (xfail)
+SAFE_INT = st.integers(-2**70, 2**70)  # beyond 2**53 too: integers from text are read exactly (test_big_integer_from_text)
 
 @st.composite
 def record_lists(draw, fmt: str, with_int=None, min_size=1, max_size=6):
@@ -49,10 +48,6 @@ def record_lists(draw, fmt: str, with_int=None, min_size=1, max_size=6):
     rec = {"question": values(fmt), "response": values(fmt)}
     if with_int: rec["count"] = SAFE_INT
     return fields, draw(st.lists(st.fixed_dictionaries(rec), min_size=min_size, max_size=max_size))
-
-def _json_safe(records):
-    "No string in `records` holds `,` + `}`/`]` (which the trailing-comma repair breaks: known bug, tested separately)."
-    return not any(isinstance(v, str) and _KNOWN_BUG_TRAILING.search(v) for r in records for v in r.values())
 
 def _ok(p: Parsed, records):
     assert not p.broken, p.broken
@@ -96,14 +91,14 @@ def _object_text(draw, rec, trailing):
     return "{" + ",".join(items) + ("," + ws() if trailing else "") + "}"
 
 # Prose a model writes around its answer: no braces (see test_braces_in_prose_are_not_a_record), and an even number of
-# double quotes (a lone " before the JSON hides every record: see test_lone_quote_in_prose_before_json, xfail).
+# double quotes (a lone " is covered by test_lone_quote_in_prose_before_json).
 PROSE = st.one_of(st.sampled_from(PROSE_BEFORE + PROSE_AFTER),
                   st.text(st.sampled_from("abcXYZ 019.,:;!?'()[]-—é\n\""), max_size=50).filter(lambda s: s.count('"') % 2 == 0))
 
 @st.composite
 def json_answers(draw):
     "(fields, records, answer text) with random fences, prose, trailing commas and {\"records\": [...]} wrappers."
-    fields, records = draw(record_lists("json").filter(lambda fr: _json_safe(fr[1])))
+    fields, records = draw(record_lists("json"))
     trailing = draw(st.booleans())
     objs = [_object_text(draw, r, trailing and draw(st.booleans())) for r in records]
     arr = "[" + _ws(draw) + ("," + _ws(draw)).join(objs) + ("," if trailing and draw(st.booleans()) else "") + _ws(draw) + "]"
@@ -130,25 +125,19 @@ def test_invariance_examples(wrap):
     if wrap in ("prose", "all"): text = "Here you go:\n" + text + "\nEnjoy!"
     _ok(parse_records(text, QR, "json"), records)
 
-@pytest.mark.xfail(strict=True, reason="BUG: _loads' trailing-comma repair (regex ,\\s*[}\\]]) also rewrites string values: "
-                                       "'a, ]' inside a string becomes 'a ]' when the object has a trailing comma")
 def test_trailing_comma_fix_leaves_strings_alone():
     text = '[{"question": "Bring [eggs, milk, ]?", "response": "Yes",}]'
     p = parse_records(text, QR, "json")
     assert p.records == [{"question": "Bring [eggs, milk, ]?", "response": "Yes"}]
 
-_JSON_WORDS = re.compile(r"\b(true|false|null)\b")  # see test_python_style_keeps_json_words_in_strings (xfail)
 
 @SETTINGS
 @given(record_lists("json"))
 def test_python_style_records(fr):
     "Records written as Python literals (single quotes, True/None) read like JSON."
     fields, records = fr
-    assume(not any(isinstance(v, str) and _JSON_WORDS.search(v) for r in records for v in r.values()))
     _ok(parse_records(repr(records), fields, "json"), records)
 
-@pytest.mark.xfail(strict=True, reason="BUG: _loads' Python fallback replaces the words true/false/null everywhere, also inside "
-                                       "strings: 'Is that false?' comes back as 'Is that False?'")
 def test_python_style_keeps_json_words_in_strings():
     p = parse_records("[{'question': 'Is that false?', 'response': 'No'}]", QR, "json")
     assert p.records == [{"question": "Is that false?", "response": "No"}]
@@ -159,29 +148,24 @@ def test_python_style_keeps_json_words_in_strings():
 def test_invariance_other_formats(fmt, data):
     "Fences, and prose before the records, do not change what CSV, JSON lines and text answers give."
     fields, records = data.draw(record_lists(fmt))
-    # a line of a quoted multi-line CSV value that looks like a fence is dropped: test_fence_line_inside_csv_value (xfail)
+    # (CSV keeps a fence line inside a quoted value, test_fence_line_inside_csv_value; text answers still drop such lines)
     assume(not any(isinstance(v, str) and re.search(r"^\s*```", v, re.M) for r in records for v in r.values()))
     text = render_records(records, fmt, fields)
     pre = data.draw(st.sampled_from(["", "Here are the records:\n", "Sure! Here's what you asked for.\n\n"]))
     f0, f1 = data.draw(st.sampled_from(FENCES))
     _ok(parse_records(pre + f0 + text + f1, fields, fmt), records)
 
-# Bugs found with the properties above (minimal examples); strict xfails, so a fix turns them into failures to remove.
+# Bugs found with the properties above (minimal examples), fixed since; the two left are strict xfails, so a fix turns
+# them into failures to remove.
 
-@pytest.mark.xfail(strict=True, reason='BUG: json_objects starts a string at any " outside an object, so one lone " in the prose '
-                                       "before the JSON (an inch mark, a typo) flips string/structure and hides every record")
 def test_lone_quote_in_prose_before_json():
     p = parse_records('Two records about our 9" cakes:\n[{"question": "a", "response": "b"}, {"question": "c", "response": "d"}]', QR, "json")
     assert p.records == [{"question": "a", "response": "b"}, {"question": "c", "response": "d"}]
 
-@pytest.mark.xfail(strict=True, reason="BUG (minor): braces in the prose around the JSON are taken for a record: "
-                                       "'{question, response}' becomes a broken record ('malformed JSON object')")
 def test_braces_in_prose_are_not_a_record():
     p = parse_records('Records as {question, response}:\n[{"question": "a", "response": "b"}]', QR, "json")
     assert p.records == [{"question": "a", "response": "b"}] and p.broken == []
 
-@pytest.mark.xfail(strict=True, reason="BUG: _unfenced_lines drops every line that looks like a ``` fence, also inside a quoted "
-                                       "multi-line CSV value, so a response holding a code block loses its fences")
 def test_fence_line_inside_csv_value():
     rec = {"question": "How do I print?", "response": "Use:\n```python\nprint(1)\n```"}
     assert parse_records(render_records([rec], "csv", QR), QR, "csv").records == [rec]
@@ -198,14 +182,10 @@ def test_prose_after_csv_rows():
     p = parse_records("question,response\na,b\n\nHave a nice day!", QR, "csv")
     assert p.records == [{"question": "a", "response": "b"}] and p.broken == []
 
-@pytest.mark.xfail(strict=True, reason="BUG: a CSV answer cut off inside a quoted value (unterminated quote) is read as a good "
-                                       "record with a truncated value and cut_off 0")
 def test_csv_cut_inside_quoted_value():
     p = parse_records('question,response\na,b\nc,"We open at 7am on', QR, "csv")
     assert p.records == [{"question": "a", "response": "b"}] and p.cut_off == 1
 
-@pytest.mark.xfail(strict=True, reason='BUG: a CSV header written as one quoted cell ("question,response"), as the embedded '
-                                       "model does (corpus 018), is not recognised, so no record is read")
 def test_csv_quoted_header():
     p = parse_records('"question,response"\n"a","b"\n"c","d"', QR, "csv")
     assert p.records == [{"question": "a", "response": "b"}, {"question": "c", "response": "d"}]
@@ -318,8 +298,6 @@ def test_extra_key_example():
     p = parse_records('{"question": "a", "response": "b", "topic": "cakes"}', QR, "json")
     assert p.records == [{"question": "a", "response": "b"}] and p.notes == [["extra key 'topic' set aside (= 'cakes')"]]
 
-@pytest.mark.xfail(strict=True, reason="BUG: _coerce reads integers from text through float(), so integers beyond 2**53 "
-                                       "written in CSV or text lose their last digits (JSON integers are fine)")
 @pytest.mark.parametrize("fmt", ["csv", "text"])
 def test_big_integer_from_text(fmt):
     rec = {"question": "Order number?", "response": "It is on your receipt.", "count": 2**53 + 1}
@@ -335,10 +313,12 @@ BAKERY = PromptSpec.example("bakery")
 DISAGREE = {
     "017_csv.json": "cut off by max_tokens mid-record, but parse_csv never sets cut_off (hand reading: 0 records, cut_off 1; "
                     "parser: 0 records, cut_off 0, 6 broken one-value rows)",
-    "018_csv.json": 'header quoted as one cell "question,response" is not recognised (hand reading: 2 records; parser: 0)',
     "022_text.json": "cut off by max_tokens inside the third response; parse_text keeps the truncated record as good and never "
                      "sets cut_off (hand reading: 2 records, cut_off 1; parser: 3, 0)",
 }
+
+# answers whose hand reading the parser alone cannot reach but generate's rows do (finish_reason tells the cut)
+HAND_READING_OK_IN_ROWS = {"022_text.json"}
 
 def _corpus_params():
     out = []
@@ -375,6 +355,9 @@ def test_corpus_bookkeeping(path):
     assert set(statuses) <= {"ok", "failed", "extra"}
     assert statuses.count("ok") + statuses.count("failed") == n
     assert len(p.records) + len(p.broken) + missing == n + statuses.count("extra")
-    assert statuses.count("ok") == min(len(p.records), n)
+    # a CSV or text answer that hit the token limit has its last record set aside as possibly incomplete (rows_for)
+    suspect = int(doc["finish_reason"] == "length" and not p.cut_off and bool(p.records) and doc["format"] in ("csv", "text"))
+    assert statuses.count("ok") == min(len(p.records) - suspect, n)
+    if path.name in HAND_READING_OK_IN_ROWS: assert statuses.count("ok") == doc["expected"]["records"]
     if doc["finish_reason"] == "length" and p.found < n:
         assert any("cut off by the token limit" in r.get("reason", "") for r in rows)
