@@ -9,23 +9,37 @@ def completion(content, finish_reason="stop", model="scripted"):
             "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}}
 
 class ScriptedServer:
-    """An HTTP server on 127.0.0.1 whose answer to each chat request comes from `script(body, n)`: a tuple
-    (status, body_bytes_or_dict) or the string "drop" to close the connection without answering."""
+    """An HTTP server on 127.0.0.1 whose answer to each chat request comes from `script(body, n)` (n counts from 1): a
+    tuple (status, body_bytes_or_dict) or (status, body, headers), or the string "drop" to close the connection without
+    answering. A script may sleep to answer slowly (each request has its own thread). The server records every request
+    body, its headers, when it arrived and when it was answered, and the most requests it had in flight at once."""
     def __init__(self, script):
-        self.script, self.requests, self.headers = script, [], []
+        self.script, self.requests, self.headers, self.arrived, self.answered = script, [], [], [], []
+        self.in_flight = self.max_in_flight = 0
+        self.lock = threading.Lock()
         outer = self
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
             def log_message(self, *a): pass
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                outer.requests.append(body); outer.headers.append(dict(self.headers))
-                answer = outer.script(body, len(outer.requests))
+                with outer.lock:
+                    outer.requests.append(body); outer.headers.append(dict(self.headers)); outer.arrived.append(time.monotonic())
+                    i = len(outer.requests); outer.in_flight += 1; outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
+                try: answer = outer.script(body, i)
+                finally:
+                    with outer.lock: outer.in_flight -= 1
                 if answer == "drop":
+                    self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR); self.connection.close(); return
-                status, payload = answer
+                status, payload, *headers = answer
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-                self.send_response(status); self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+                try:
+                    self.send_response(status); self.send_header("Content-Type", "application/json")
+                    for k, v in (headers[0] if headers else {}).items(): self.send_header(k, str(v))
+                    self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError): return  # the client gave up (a timeout)
+                with outer.lock: outer.answered.append((i, time.monotonic(), status))
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
