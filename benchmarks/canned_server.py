@@ -14,7 +14,13 @@ Endpoints:
        ``{"records": [...]}``), else "Write (\\d+) new records" in the last user
        message (answer is a JSON array), else 5 (JSON array).
   GET  /v1/models            -> one model, "canned".
+  GET  /_stats               -> {"requests", "open_connections", "peak_connections",
+                                 "in_flight", "peak_in_flight"} (for checking client concurrency)
   anything else              -> 404 JSON.
+
+Options: --delay-ms D sleeps D ms before each chat completion (simulated model
+latency; then throughput ~= concurrency / D shows whether a client honours its
+concurrency setting).
 """
 from __future__ import annotations
 
@@ -95,6 +101,23 @@ class Canned:
 
 CANNED = Canned()
 _ids = itertools.count(1)
+DELAY_S = 0.0
+
+
+class _Stats:
+    requests = 0
+    open_connections = 0
+    peak_connections = 0
+    in_flight = 0
+    peak_in_flight = 0
+
+    @classmethod
+    def as_json(cls) -> bytes:
+        return json.dumps({k: getattr(cls, k) for k in (
+            "requests", "open_connections", "peak_connections", "in_flight", "peak_in_flight")}).encode()
+
+
+STATS = _Stats
 
 
 def _pick_k(req: dict) -> tuple[int, bool]:
@@ -170,6 +193,8 @@ def _response(status: int, body: bytes, keep_alive: bool) -> bytes:
 
 
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    STATS.open_connections += 1
+    STATS.peak_connections = max(STATS.peak_connections, STATS.open_connections)
     try:
         while True:
             try:
@@ -214,11 +239,21 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
             path = target.split("?", 1)[0].rstrip("/")
             if path in ("/v1/chat/completions", "/chat/completions"):
                 if method == "POST":
-                    status, out = chat_completion(body)
+                    STATS.requests += 1
+                    STATS.in_flight += 1
+                    STATS.peak_in_flight = max(STATS.peak_in_flight, STATS.in_flight)
+                    try:
+                        if DELAY_S:
+                            await asyncio.sleep(DELAY_S)
+                        status, out = chat_completion(body)
+                    finally:
+                        STATS.in_flight -= 1
                 else:
                     status, out = 405, b'{"error":{"message":"method not allowed"}}'
             elif path in ("/v1/models", "/models") and method == "GET":
                 status, out = 200, _MODELS
+            elif path == "/_stats" and method == "GET":
+                status, out = 200, STATS.as_json()
             else:
                 status, out = 404, _not_found(path)
             writer.write(_response(status, out, keep_alive))
@@ -230,6 +265,7 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
     except (ConnectionError, asyncio.IncompleteReadError, ValueError):
         pass
     finally:
+        STATS.open_connections -= 1
         try:
             writer.close()
         except Exception:  # noqa: BLE001
@@ -249,7 +285,9 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--delay-ms", type=float, default=0.0, help="simulated latency per chat completion")
     args = ap.parse_args()
+    DELAY_S = max(0.0, args.delay_ms) / 1000.0
     try:
         asyncio.run(main(args.host, args.port))
     except KeyboardInterrupt:
