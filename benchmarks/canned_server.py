@@ -220,6 +220,8 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                 headers[name.strip().lower()] = value.strip()
             conn = headers.get("connection", "").lower()
             keep_alive = ("close" not in conn) and (version != "HTTP/1.0" or "keep-alive" in conn)
+            if headers.get("expect", "").lower() == "100-continue":
+                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             if "chunked" in headers.get("transfer-encoding", "").lower():
                 body = bytearray()
                 while True:

@@ -21,7 +21,9 @@ Offline / no-side-effects settings (set before curator is imported):
   LITELLM_LOCAL_MODEL_COST_MAP=True   litellm would otherwise fetch its cost map
   TELEMETRY_ENABLED=false             curator's posthog telemetry
   CURATOR_VIEWER unset                no hosted viewer session
-  CURATOR_DISABLE_CACHE=1 + a fresh temp working_dir per run (deleted after)
+  CURATOR_DISABLE_CACHE=1 + a fresh temp working_dir and HF_DATASETS_CACHE per
+  run (deleted afterwards; --keep-cache keeps them). Curator still writes its
+  telemetry id to ~/.cache/.curator_config at import.
   tiktoken's cl100k_base is needed (token estimates); it is downloaded unless
   cached, so without internet we substitute a cheap len/4 estimate.
 """
@@ -87,6 +89,12 @@ def main() -> None:
     if args.display == "tqdm":
         os.environ["CURATOR_DISABLE_RICH_DISPLAY"] = "1"
 
+    # Fresh, throw-away dirs per run: curator's working dir (requests/responses jsonl,
+    # arrow dataset, metadata.db) and the HF datasets cache that curator's
+    # Dataset.from_generator(list) writes to (else later runs hit a cached dataset).
+    work = tempfile.mkdtemp(prefix="curator_bench_")
+    os.environ["HF_DATASETS_CACHE"] = os.path.join(work, "hf_datasets")
+
     from bespokelabs import curator
 
     _patch_tiktoken_if_offline()
@@ -101,7 +109,6 @@ def main() -> None:
                 recs = recs.get("records", [])
             return [{"question": r["question"], "response": r["response"]} for r in recs]
 
-    work = tempfile.mkdtemp(prefix="curator_bench_")
     dataset = [{"i": i} for i in range(args.requests)]
     try:
         # curator prints progress/logs; keep our stdout to the single JSON line.
@@ -123,7 +130,7 @@ def main() -> None:
                 },
             )
             t1 = time.perf_counter()
-            out = llm(dataset, working_dir=work)
+            out = llm(dataset, working_dir=os.path.join(work, "curator"))
             t2 = time.perf_counter()
         rows = len(out.dataset)
         stats = getattr(out, "request_stats", None)
