@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-notebooks test-python lab export clean-notebooks
+.PHONY: install demo test test-notebooks test-python lab export clean-notebooks bench-engine bench-curator-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,12 @@ lab: install
 # After editing notebooks: regenerate synthnb/ and strip notebook metadata/outputs noise.
 export: install
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
+
+# Engine throughput against the raw openai client (and curator, when benchmarks/.curator-venv exists), then the embedded model.
+bench-engine: install
+	$(BIN)/python benchmarks/engine.py
+
+# bespokelabs-curator in a venv of its own (it is not a synthnb dependency), for bench-engine's comparison.
+bench-curator-venv:
+	$(PYTHON) -m venv benchmarks/.curator-venv
+	benchmarks/.curator-venv/bin/python -m pip install --quiet bespokelabs-curator
