@@ -21,6 +21,9 @@ class ScriptedServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def log_message(self, *a): pass
+            def handle(self):
+                try: super().handle()
+                except (ConnectionResetError, BrokenPipeError): pass  # a client that went away (killed, timed out)
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 with outer.lock:
