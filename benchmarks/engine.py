@@ -3,7 +3,8 @@ OpenAI-compatible server on 127.0.0.1 that answers at once; then tokens/s on the
 calling its llama.cpp server directly.
 
 Run: `make bench-engine` (or `.venv/bin/python benchmarks/engine.py`); `--skip-embedded` for the canned part only
-(about 2 minutes), `--only-embedded` for the model part (about 6 minutes on 2 cores). It prints Markdown tables; the
+(about 4 minutes with curator), `--only-embedded` for the model part (about 3 minutes on 2 cores: a warm-up pass, then
+synthnb and the direct calls, the same requests with as many in flight as the server has slots). It prints Markdown tables; the
 README quotes them. Curator runs only when benchmarks/.curator-venv exists (`make bench-curator-venv` creates it).
 
 Every side does the same work per request: the same bodies (synthnb's own requests for the bakery spec, 5 records
@@ -95,7 +96,7 @@ def canned_table(levels, requests_at, repeats) -> str:
 def embedded_table(n_requests:int) -> str:
     "Answer tokens/s and rows/min on the embedded model: synthnb's engine against the bare llama.cpp server."
     from synthnb.local import LocalServer
-    spec = PromptSpec.example("bakery")
+    spec = SPEC
     srv = LocalServer().start()
     try:
         ep = srv.endpoint()
@@ -113,11 +114,12 @@ def embedded_table(n_requests:int) -> str:
             await asyncio.gather(*(one(b) for b in reqs))
             await client.close()
             return box["toks"], box["rows"]
-        t0 = time.perf_counter(); d_toks, d_rows = asyncio.run(direct()); d_secs = time.perf_counter() - t0
+        asyncio.run(direct())   # warm-up: llama.cpp keeps each slot's prompt cache, so both measured passes start warm
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             df = generate(spec, 5*n_requests, endpoint=ep, cache=RequestCache(Path(tmp)/"c.sqlite"), progress=False)
             s_secs = time.perf_counter() - t0
+        t0 = time.perf_counter(); d_toks, d_rows = asyncio.run(direct()); d_secs = time.perf_counter() - t0
         per_req = df.drop_duplicates("request_id")
         s_toks, s = int(per_req.completion_tokens.sum()), summary(df)
         lines = [f"| on the embedded model ({srv.threads} thread, {srv.parallel} slots) | answer tokens/s | records/min (ok) | requests |", "|---|---:|---:|---:|",
@@ -131,7 +133,7 @@ def embedded_table(n_requests:int) -> str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--levels", default="1,16,64,256"); ap.add_argument("--requests", type=int, default=2000)
-    ap.add_argument("--repeats", type=int, default=3); ap.add_argument("--embedded-requests", type=int, default=4)
+    ap.add_argument("--repeats", type=int, default=3); ap.add_argument("--embedded-requests", type=int, default=2)
     ap.add_argument("--skip-embedded", action="store_true"); ap.add_argument("--only-embedded", action="store_true")
     a = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, openai {openai.__version__}\n")
