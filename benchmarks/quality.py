@@ -30,13 +30,15 @@ TARGETS = {100_000: (60, None), 1_000_000: (600, 4096)}  # rows: (report seconds
 def peak_rss_mb() -> float: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 # ---------------------------------------------------------------- children
-def part_report(n:int, seed:int) -> dict:
+def part_report(n:int, seed:int, pieces:bool=False) -> dict:
     from quality_data import make_rows
     from synthnb.spec import PromptSpec
     t = time.perf_counter(); df, _ = make_rows(n, seed); build = time.perf_counter() - t
     out = {"rows": n, "build_s": build, "rss_after_build_mb": peak_rss_mb()}
     spec = PromptSpec.example("bakery")
-    try: from synthnb.quality import quality
+    try:
+        if pieces: raise ImportError("--pieces given")
+        from synthnb.quality import quality
     except ImportError as e: quality, out["note"] = None, f"quality() not available ({e})"
     t = time.perf_counter()
     try:
@@ -122,8 +124,9 @@ def part_neardup(n:int, seed:int, baseline:bool) -> dict:
     return out
 
 # ---------------------------------------------------------------- parent
-def child(n:int, part:str, seed:int, baseline:bool=False) -> dict:
-    cmd = [sys.executable, __file__, "--one", str(n), "--part", part, "--seed", str(seed)] + (["--baseline"] if baseline else [])
+def child(n:int, part:str, seed:int, baseline:bool=False, pieces:bool=False) -> dict:
+    cmd = [sys.executable, __file__, "--one", str(n), "--part", part, "--seed", str(seed)]
+    cmd += (["--baseline"] if baseline else []) + (["--pieces"] if pieces else [])
     print(f"… {part} at {n:,} rows", file=sys.stderr, flush=True)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     res = [l for l in p.stdout.splitlines() if l.startswith("RESULT ")]
@@ -151,12 +154,13 @@ def table(reports:list, dups:list) -> str:
                      f"{fmt(d.get('recall_datasketch'), '{:.3f}')} |")
         for x in (r, d):
             if "error" in x: notes.append(f"- {n:,} rows: {x['error']}")
-        if "pieces" in r:
-            notes.append(f"- {n:,} rows, pieces: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["pieces"].items())
-                         + f"; RSS after building the data {r['rss_after_build_mb']:.0f} MB")
+        if "rss_after_build_mb" in r:
+            notes.append(f"- {n:,} rows, report: RSS after building the data {r['rss_after_build_mb']:.0f} MB"
+                         + ("; pieces: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["pieces"].items()) if "pieces" in r else ""))
         if "planted_near" in d:
             s = (f"- {n:,} rows, near-dup: {d['planted_near']:,} planted pairs ({d['planted_near_j07']:,} with true 3-gram "
-                 f"Jaccard ≥ 0.7); exact-copy recall synthnb {fmt(d['exact_recall_synthnb'], '{:.3f}')}; "
+                 f"Jaccard ≥ 0.7); exact-copy recall synthnb {fmt(d['exact_recall_synthnb'], '{:.3f}')}, "
+                 f"datasketch {fmt(d.get('exact_recall_datasketch'), '{:.3f}')}; "
                  f"synthnb pairs {d['pairs_synthnb']:,}")
             if "pairs_datasketch" in d:
                 s += (f", datasketch pairs {d['pairs_datasketch']:,} ({d['pairs_datasketch_verified']:,} with estimated "
@@ -183,15 +187,16 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--part", choices=["report", "neardup"], help=argparse.SUPPRESS)
+    ap.add_argument("--pieces", action="store_true", help="time the existing pieces instead of quality()")
     ap.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
-        res = part_report(a.one, a.seed) if a.part == "report" else part_neardup(a.one, a.seed, a.baseline)
+        res = part_report(a.one, a.seed, a.pieces) if a.part == "report" else part_neardup(a.one, a.seed, a.baseline)
         print("RESULT " + json.dumps(res), flush=True); return
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     reports, dups = [], []
     for n in sizes:
-        reports.append(r := child(n, "report", a.seed))
+        reports.append(r := child(n, "report", a.seed, pieces=a.pieces))
         if "note" in r: print(r["note"], file=sys.stderr)
         dups.append(child(n, "neardup", a.seed, baseline=n <= a.baseline_max or (a.baseline_1m and n <= 1_000_000)))
     md = table(reports, dups)
