@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-notebooks test-python lab export clean-notebooks bench-engine bench-curator-venv
+.PHONY: install demo test test-notebooks test-python lab export clean-notebooks bench-engine bench-curator-venv bench-quality
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ export: install
 # Engine throughput against the raw openai client (and curator, when benchmarks/.curator-venv exists), then the embedded model.
 bench-engine: install
 	$(BIN)/python benchmarks/engine.py
+
+# The quality report on 10k, 100k and 1M generated rows (time, peak memory), near-duplicates against a datasketch loop.
+bench-quality: install
+	$(BIN)/python benchmarks/quality.py
 
 # bespokelabs-curator in a venv of its own (it is not a synthnb dependency), for bench-engine's comparison.
 bench-curator-venv:
