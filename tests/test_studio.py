@@ -1,0 +1,217 @@
+"""The studio headless: set widget values, click buttons, assert on state. Generation goes through real HTTP servers on
+127.0.0.1 (a scripted OpenAI-compatible one, and the embedded llama.cpp model)."""
+import html, json, os, threading, time
+import numpy as np, pandas as pd, pytest
+from synthnb.spec import PromptSpec
+from synthnb.endpoints import Endpoint
+from synthnb.studio import Studio
+from servers import ScriptedServer, completion, records_answer
+
+SPEC = PromptSpec.example("bakery")
+
+def answer(body, i):
+    return (200, completion(records_answer(body, lambda k: {"question": f"Seed {body.get('seed')} question {k} about cakes?",
+                                                            "response": f"Answer {k}: we open at 7am."})))
+
+def studio_on(srv, spec=SPEC, **kw):
+    return Studio(spec, endpoint=Endpoint(srv.base_url, "scripted", timeout=5), **kw)
+
+def wait_for(cond, timeout=30):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond(): return True
+        time.sleep(0.05)
+    return False
+
+def test_generate_adds_rows_live_then_measures_and_moves_the_seed(fresh_cache):
+    gate = threading.Event()
+    def script(body, i):
+        if i > 1: gate.wait(20)   # the first request answers, the rest wait: rows must show before the run ends
+        return answer(body, i)
+    with ScriptedServer(script) as srv:
+        s = studio_on(srv, n=15, cache=fresh_cache)
+        s.form.endpoint.value  # the form shows the endpoint given
+        assert s.form.base_url.value == srv.base_url
+        s.generate_button.click()
+        assert wait_for(lambda: len(s.df) >= 5), s.message.value
+        assert s.running and s.stop_button.disabled is False
+        assert len(s.df) < 15 and "5 rows" in s.table.count.value
+        gate.set(); s.wait(30)
+    assert not s.running
+    assert len(s.df) == 15 and (s.df["status"] == "ok").all() and (s.df["batch"] == 1).all()
+    assert s.progress.value == 15 and "done: 15 ok" in s.message.value
+    assert s.form.seed.value == 3   # past the seeds of its 3 requests
+    assert s.report is not None and s.report.counts["ok"] == 15
+    assert len(s.charts.outputs) == 4 and "application/vnd.plotly.v1+json" in s.charts.outputs[0]["data"]
+    shown = [rv for rv in s.table.pool if rv.layout.display != "none"]
+    assert len(shown) == 10 and "Seed" in shown[0].cells[0].value
+
+def test_try5_twice_asks_for_new_rows_each_time(fresh_cache):
+    with ScriptedServer(answer) as srv:
+        s = studio_on(srv, cache=fresh_cache)
+        s.try5_button.click(); s.wait(30)
+        s.try5_button.click(); s.wait(30)
+    assert len(s.df) == 10 and s.df["batch"].tolist() == [1] * 5 + [2] * 5
+    assert s.df["question"].nunique() == 10  # the second click used the next seed, not the cache
+    assert len(srv.requests) == 2 * 3        # 5 records over 3 topics: 3 requests a click
+
+def test_stop_keeps_what_arrived_and_the_rest_are_failed_rows(fresh_cache):
+    release = threading.Event()
+    def script(body, i):
+        if i > 1: release.wait(20)
+        return answer(body, i)
+    with ScriptedServer(script) as srv:
+        s = studio_on(srv, n=20, cache=fresh_cache)
+        s.form.per_request.value = 5
+        s.generate(); assert wait_for(lambda: len(s.df) >= 5)
+        s.stop_button.click(); s.wait(30); release.set()
+    df = s.df
+    assert len(df) == 20 and (df["status"] == "ok").sum() >= 5
+    stopped = df[df["status"] == "failed"]
+    assert len(stopped) and stopped["reason"].str.contains("stopped|not sent").all()
+    assert "(stopped)" in s.message.value
+
+def test_unreachable_endpoint_is_one_line_in_the_ui_and_the_rows_stay(fresh_cache):
+    rows = pd.DataFrame({"question": ["Open Mondays?"], "response": ["No, closed on Mondays."], "status": ["ok"]})
+    s = Studio(SPEC, df=rows, cache=fresh_cache)
+    s.table.pool[0].reject.click()
+    s.form.endpoint.value = "other server"
+    s.form.base_url.value, s.form.model.value = "http://127.0.0.1:9/v1", "nothing-here"
+    s.try5_button.click(); s.wait(60)
+    assert "synthnb-error" in s.message.value and "Traceback" not in s.message.value
+    text = s.message.value
+    assert "127.0.0.1:9" in text or "connect" in text.lower(), text
+    assert s.df.at[0, "decision"] == "rejected" and s.df.at[0, "response"] == "No, closed on Mondays."
+    assert len(s.df) == 6 and (s.df["status"].iloc[1:] == "failed").all()   # the 5 asked for are failed rows with the reason
+    assert s.df["reason"].iloc[1:].str.len().gt(0).all()
+    print(text)
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda f: setattr(f.base_url, "value", "localhost:8000"), "must start with http"),
+    (lambda f: setattr(f.examples.rows[0].areas["question"], "value", ""), None),
+    (lambda f: setattr(f.fields, "value", "question | integr"), "not one of"),
+    (lambda f: setattr(f.facts, "value", "no colon here"), "fact sheet line 1"),
+    (lambda f: setattr(f.instruction, "value", "  "), "instruction is empty"),
+])
+def test_bad_input_is_a_message_not_a_traceback(change, problem, fresh_cache):
+    s = Studio(SPEC, df=pd.DataFrame({"question": ["a?"], "response": ["b."], "status": ["ok"]}), cache=fresh_cache)
+    s.form.endpoint.value = "other server"; s.form.base_url.value, s.form.model.value = "http://127.0.0.1:9/v1", "m"
+    change(s.form)
+    if problem is None: return  # an empty example value is allowed (the spec stays usable)
+    s.generate_button.click()
+    assert not s.running and "synthnb-error" in s.message.value and problem in s.message.value
+    assert "\n" not in s.errors[-1][0] and len(s.df) == 1
+
+def test_an_example_of_the_wrong_type_is_named():
+    spec = PromptSpec("Rate the bakery.", examples=[{"review": "Lovely bread.", "stars": 5}], name="reviews")
+    s = Studio(spec)
+    s.form.examples.rows[0].areas["stars"].value = "five"
+    assert html.unescape(s.form.problems_box.value).count("example 1: 'stars' is 'five', which is not a whole number") == 1
+    s.generate(); assert "which is not a whole number" in html.unescape(s.message.value)
+
+def big_rows(n=100_000):
+    rng = np.random.default_rng(0)
+    words = np.array("bread cake tart roll open close nut gluten sunday monday order".split())
+    q = [" ".join(rng.choice(words, rng.integers(2, 9))) + "?" for _ in range(n)]
+    return pd.DataFrame({"question": q, "response": [f"Answer {i}." for i in range(n)], "status": "ok",
+                         "topic": np.resize(["daily specials", "custom cake orders", "allergy information"], n), "spec_hash": SPEC.hash})
+
+def test_the_table_pages_sorts_and_filters_100k_rows():
+    df = big_rows()
+    s = Studio(SPEC, df=df)
+    t = s.table
+    assert "100,000 rows" in t.count.value and t.page.value == "page 1 of 10,000"
+    t.next.click(); t.next.click()
+    assert t.pool[0].row == 20 and t.page.value == "page 3 of 10,000"
+    t.sort.value = "question length"; t.descending.value = True
+    longest = df["question"].str.len().max()
+    assert len(df.at[t.pool[0].row, "question"]) == longest and t.page.value.startswith("page 1")
+    t.topic.value = "allergy information"
+    assert all(df.at[rv.row, "topic"] == "allergy information" for rv in t.pool)
+    t.search.value = "gluten sunday"
+    assert all({"gluten", "sunday"} <= set(df.at[rv.row, "question"][:-1].split()) for rv in t.pool if rv.row is not None)
+    n_shown = len(t.shown)
+    t.reject_shown.click()
+    assert (s.df["decision"] == "rejected").sum() == n_shown and len(s.curated) == 100_000 - n_shown
+    t.undo_button.click()
+    assert (s.df["decision"] == "rejected").sum() == 0   # one undo takes back the whole bulk rejection
+
+def test_flags_filter_after_a_report_and_edit_rescues_a_failed_row(fresh_cache):
+    rows = pd.DataFrame({"question": ["When do you open on Saturdays?", "When do you open on Saturdays?", "Do you sell chocolate croissants?", ""],
+                         "response": ["We open at 7am.", "We open at 7am.", "Yes, chocolate croissants for $2.", ""],
+                         "status": ["ok", "ok", "ok", "failed"], "reason": ["", "", "", "cut off"],
+                         "raw": ["", "", "", '[{"question": "Do you deliver?", "response": "No, sorry'], "spec_hash": SPEC.hash})
+    s = Studio(SPEC, df=rows, cache=fresh_cache)
+    s.measure_button.click()
+    kinds = [v for _, v in s.table.flag.options]
+    assert "exact_duplicate" in kinds and "wrong_price" in kinds
+    s.table.flag.value = "wrong_price"
+    assert [rv.row for rv in s.table.pool if rv.row is not None] == [2]
+    s.table.flag.value = ""; s.table.decision.value = "failed"
+    rv = s.table.pool[0]; assert rv.row == 3 and "failed: cut off" in rv.cells[0].value
+    rv.edit.click()
+    assert "Do you deliver?" in s.table.editor.raw.value
+    s.table.editor.areas["question"].value = "Do you deliver?"
+    s.table.editor.areas["response"].value = "No, sorry: pick-up only."
+    s.table.editor.save.click()
+    assert 3 not in s.curated.index
+    s.table.pool[0].accept.click()
+    assert 3 in s.curated.index and s.curated.at[3, "response"] == "No, sorry: pick-up only."
+    assert [c.action for c in s.curation.log] == ["edit", "edit", "accept"]
+    assert "accept" in s.table.audit.value
+
+def test_compare_two_spec_versions(fresh_cache):
+    with ScriptedServer(answer) as srv:
+        s = studio_on(srv, cache=fresh_cache)
+        s.compare(); assert "two spec versions" in s.message.value
+        s.generate(5); s.wait(30)
+        s.form.instruction.value = SPEC.instruction + " Customers write casually."
+        s.generate(5); s.wait(30)
+        s.compare_button.click()
+    assert "synthnb-error" not in s.message.value, s.message.value
+    assert len(s.version_a.options) == 2 and s.version_a.value != s.version_b.value
+    out = s.comparison.outputs
+    texts = " ".join(o.get("data", {}).get("text/plain", "") for o in out)
+    assert "instruction" in texts and "good rows" in texts
+    assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in out)
+
+def test_export_every_format_and_the_spec_without_the_key(tmp_path, monkeypatch, fresh_cache):
+    monkeypatch.setenv("SYNTHNB_TEST_KEY", "sk-this-must-not-leak")
+    rows = pd.DataFrame({"question": [f"Question {i}?" for i in range(20)], "response": [f"Answer {i}." for i in range(20)],
+                         "status": "ok", "topic": np.resize(["a", "b"], 20), "raw": "secret raw"})
+    s = Studio(SPEC, df=rows, cache=fresh_cache)
+    s.form.endpoint.value = "other server"; s.form.key_env.value = "SYNTHNB_TEST_KEY"
+    assert "is set" in s.form.key_note.value and "sk-this" not in s.form.key_note.value
+    s.table.pool[0].reject.click()
+    s.table.pool[1].edit.click(); s.table.editor.areas["response"].value = "Edited answer."; s.table.editor.save.click()
+    s.export_format.value, s.export_path.value, s.export_validation.value = "chat", str(tmp_path/"bakery.jsonl"), 0.2
+    s.export_system.value = "You are Sunrise Bakery's assistant."
+    s.export_button.click()
+    train, val = tmp_path/"bakery.train.jsonl", tmp_path/"bakery.validation.jsonl"
+    lines = [json.loads(l) for p in (train, val) for l in p.read_text().splitlines()]
+    assert len(lines) == 19 and str(train.resolve()) in s.export_result.value
+    users = [l["messages"][1]["content"] for l in lines]
+    assert "Question 0?" not in users and {"Edited answer."} <= {l["messages"][2]["content"] for l in lines}
+    assert all(l["messages"][0] == {"role": "system", "content": "You are Sunrise Bakery's assistant."} for l in lines)
+    for fmt, name in (("jsonl", "rows.jsonl"), ("csv", "rows.csv"), ("parquet", "rows.parquet")):
+        s.export(tmp_path/name, fmt, validation=0)
+        assert (tmp_path/name).exists(), s.message.value
+    assert pd.read_csv(tmp_path/"rows.csv").columns.tolist() == ["question", "response", "topic", "edited"]
+    assert len(pd.read_parquet(tmp_path/"rows.parquet")) == 19
+    s.spec_path.value = str(tmp_path/"spec.yaml"); s.save_spec_button.click()
+    assert PromptSpec.load(tmp_path/"spec.yaml") == s.spec
+    for p in tmp_path.iterdir(): assert b"sk-this-must-not-leak" not in p.read_bytes()
+    s.export(tmp_path/"x.txt", "chat"); assert "x.txt does not end in .jsonl" in s.message.value
+    s.export_format.value = "parquet"; assert s.export_path.value.endswith("bakery.parquet")
+    s.table.decision.value = ""; s.decide(list(range(20)), "rejected", toggle=False)
+    s.export(tmp_path/"none.jsonl"); assert "no curated rows" in s.message.value
+
+@pytest.mark.model
+def test_try5_on_the_embedded_model(fresh_cache):
+    s = Studio(SPEC, cache=fresh_cache)
+    s.try5_button.click(); s.wait(600)
+    df = s.df
+    assert len(df) == 5 and (df["status"] == "ok").sum() >= 1, s.message.value
+    assert df["model"].iloc[0] and "done" in s.message.value and s.report is not None
+    ok = df[df["status"] == "ok"]
+    assert ok["question"].str.len().gt(0).all()
