@@ -33,9 +33,8 @@ def test_generate_adds_rows_live_then_measures_and_moves_the_seed(fresh_cache):
         s.form.endpoint.value  # the form shows the endpoint given
         assert s.form.base_url.value == srv.base_url
         s.generate_button.click()
-        assert wait_for(lambda: len(s.df) >= 5), s.message.value
-        assert s.running and s.stop_button.disabled is False
-        assert len(s.df) < 15 and "5 rows" in s.table.count.value
+        assert wait_for(lambda: "5 rows" in s.table.count.value), s.message.value   # drawn before the run ends
+        assert s.running and s.stop_button.disabled is False and len(s.df) == 5
         gate.set(); s.wait(30)
     assert not s.running
     assert len(s.df) == 15 and (s.df["status"] == "ok").all() and (s.df["batch"] == 1).all()
@@ -142,7 +141,7 @@ def test_flags_filter_after_a_report_and_edit_rescues_a_failed_row(fresh_cache):
                          "status": ["ok", "ok", "ok", "failed"], "reason": ["", "", "", "cut off"],
                          "raw": ["", "", "", '[{"question": "Do you deliver?", "response": "No, sorry'], "spec_hash": SPEC.hash})
     s = Studio(SPEC, df=rows, cache=fresh_cache)
-    s.measure_button.click()
+    s.measure_button.click(); s.wait(60)
     kinds = [v for _, v in s.table.flag.options]
     assert "exact_duplicate" in kinds and "wrong_price" in kinds
     s.table.flag.value = "wrong_price"
