@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-notebooks test-python lab export clean-notebooks bench-engine bench-curator-venv bench-quality
+.PHONY: install browser-deps demo test test-notebooks test-python lab export clean-notebooks bench-engine bench-curator-venv bench-quality
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ test: install test-notebooks test-python
 test-notebooks: install
 	cd nbs && ../$(BIN)/nbdev-test --n-workers 2
 
-test-python: install
+# Debian's Chromium for the browser tests (Playwright drives it: `playwright install` cannot download a browser here).
+browser-deps:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test-python: install browser-deps
 	$(BIN)/python -m pytest -q
 
 lab: install

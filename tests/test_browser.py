@@ -1,0 +1,173 @@
+"""The studio in a real browser: JupyterLab runs the bakery tutorial and curates its rows into a file, Voila shows a
+spec's problems, and an unreachable server is a one-line error. Run one at a time: `pytest -m browser`."""
+import json, os, re, shutil, time
+from pathlib import Path
+import pytest
+from playwright.sync_api import expect
+from browser import artifacts_on_failure, chromium, lab_server, open_notebook, run_all, voila_server, wait_for, write_notebook
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=60_000)  # page.set_default_timeout does not cover expect()
+REPO = Path(__file__).parent.parent
+VIEWPORT = {"width": 1400, "height": 1100}
+LAB_VIEWPORT = {"width": 1400, "height": 1500}  # tall enough that docs/studio.png holds the whole Rows tab
+
+def tab(page, title):
+    "Show the studio's tab called `title`."
+    page.locator(".synthnb-studio .lm-TabBar-tab", has_text=re.compile(f"^\\s*{title}\\s*$")).click()
+
+def rows_count(page) -> int:
+    "How many rows the Rows tab says the studio holds ('23 rows · 20 ok · 3 failed · …'; 0 before any)."
+    m = re.match(r"\s*([\d,]+) rows", page.locator(".synthnb-studio .synthnb-rows-count").inner_text())
+    return int(m[1].replace(",", "")) if m else 0
+
+def wait_until(page, check, timeout_s, what):
+    "Poll `check()` until it is true; fail after `timeout_s` naming `what`."
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline: raise TimeoutError(f"no {what} after {timeout_s}s")
+        page.wait_for_timeout(1000)
+
+def open_editor(studio, row):
+    "Open `row` in the editor; its text areas, one per output field (question, response)."
+    row.locator(".synthnb-edit").click()
+    editor = studio.locator(".synthnb-editor")
+    expect(editor).to_be_visible()
+    return editor, editor.locator(".synthnb-edit-field textarea")
+
+def ok_rows(studio, k):
+    "The first `k` rows of the page whose status is ok, with their questions."
+    found = []
+    for row in studio.locator(".synthnb-table .synthnb-row:visible:not(.synthnb-failed-row)").all():
+        editor, areas = open_editor(studio, row)
+        question = areas.nth(0).input_value()
+        assert "raw answer" not in editor.inner_text()   # only failed rows show their raw answer
+        studio.locator(".synthnb-cancel-edit").click()
+        expect(editor).to_be_hidden()
+        if question.strip(): found.append((row, question))
+        if len(found) == k: return found
+    pytest.fail(f"fewer than {k} ok rows on the first page")
+
+def exported_records(studio) -> list:
+    "The records of every file the Export tab says it wrote (a train and a validation file by default)."
+    paths = [Path(c) for c in studio.locator(".synthnb-export-result code").all_inner_texts()]
+    assert paths, studio.locator(".synthnb-export-result").inner_text()
+    return [json.loads(line) for p in paths for line in p.read_text(encoding="utf-8").splitlines()]
+
+def assert_no_traceback(page):
+    expect(page.locator("body")).not_to_contain_text("Traceback")
+
+def test_lab_bakery_curate_export(tmp_path):
+    "Run the bakery tutorial in JupyterLab, edit the spec, generate 3 more rows, reject one, edit one, export JSONL."
+    # A copy, so running it leaves the tutorial on disk untouched; its out/ lands beside the copy.
+    root = tmp_path/"lab"; root.mkdir()
+    shutil.copy(REPO/"nbs/tutorials/bakery.ipynb", root)
+    assert "Studio(" in (root/"bakery.ipynb").read_text(), "the bakery tutorial has no studio cell"
+    sentence = "Answer warmly, in two sentences at most."
+    new_response = "Yes: our sourdough comes out of the oven at 7 am (edited in the browser)."
+    with lab_server(root, tmp_path/"home") as (url, log), chromium() as browser:
+        page = browser.new_page(viewport=LAB_VIEWPORT)
+        with artifacts_on_failure("lab_bakery_curate_export", page, log):
+            open_notebook(page, url, "bakery.ipynb")
+            run_all(page)
+            # The tutorial's 20-row generate takes minutes on the embedded model the first time (cached after).
+            studio = wait_for(page, ".synthnb-studio", 900)
+            studio.scroll_into_view_if_needed()
+
+            tab(page, "Spec")
+            instruction = studio.locator(".synthnb-instruction textarea")
+            instruction.fill(instruction.input_value() + " " + sentence)
+            expect(studio.locator(".synthnb-prompt")).to_contain_text(sentence)
+            n = studio.locator(".synthnb-n input")
+            n.fill("3"); n.press("Enter")
+
+            tab(page, "Rows")
+            before = rows_count(page)
+            assert before > 0, "the studio shows none of the tutorial's rows"
+            studio.locator(".synthnb-generate").click()
+            # A changed instruction misses the cache: 3 records from the embedded model, then the quality report.
+            wait_until(page, lambda: rows_count(page) >= before + 3, 600, "3 new rows")
+            expect(studio.locator(".synthnb-generate")).to_be_enabled(timeout=300_000)
+            expect(studio.locator(".synthnb-message")).to_contain_text("done")
+            # README's docs/studio.png comes from here: SYNTHNB_SCREENSHOT=docs/studio.png pytest -m browser -k lab
+            shot = Path(os.environ.get("SYNTHNB_SCREENSHOT") or REPO/"tests/artifacts/studio.png")
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            studio.screenshot(path=str(shot))
+
+            (rejected, rejected_question), (edited, _) = ok_rows(studio, 2)
+            rejected.locator(".synthnb-reject").click()
+            expect(rejected.locator(".synthnb-decision")).to_have_text("rejected")
+            _, areas = open_editor(studio, edited)
+            areas.nth(1).fill(new_response)
+            studio.locator(".synthnb-save-edit").click()
+            expect(edited.locator(".synthnb-decision")).to_contain_text("edited")
+
+            curated = int(re.search(r"([\d,]+) curated", studio.locator(".synthnb-rows-count").inner_text())[1].replace(",", ""))
+            tab(page, "Export")
+            studio.locator(".synthnb-export-format select").select_option("jsonl")
+            studio.locator(".synthnb-export-path input").fill(str(tmp_path/"curated.jsonl"))
+            studio.locator(".synthnb-export").click()
+            expect(studio.locator(".synthnb-export-result")).to_contain_text("curated", timeout=120_000)
+            records = exported_records(studio)
+            assert_no_traceback(page)
+
+    questions, responses = [r["question"] for r in records], [r["response"] for r in records]
+    assert rejected_question not in questions
+    assert new_response in responses
+    assert len(records) == curated
+
+def test_voila_spec_problems(tmp_path):
+    "In Voila, an empty instruction shows a problem beside the form, and no traceback."
+    nb = write_notebook(tmp_path/"studio.ipynb", "from synthnb.studio import Studio\nfrom synthnb.spec import PromptSpec\n"
+                        "Studio(PromptSpec.example('bakery'))")
+    with voila_server(nb, tmp_path/"home") as (url, log), chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
+        with artifacts_on_failure("voila_spec_problems", page, log):
+            page.goto(url)
+            studio = wait_for(page, ".synthnb-studio", 120)
+            tab(page, "Spec")
+            expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_have_count(0)
+            studio.locator(".synthnb-instruction textarea").fill("")
+            expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_contain_text("instruction")
+            assert_no_traceback(page)
+
+# Rows from a scripted OpenAI-compatible server in the kernel (tests/servers.py): quick, and no model needed.
+SCRIPTED_ROWS = f"""import sys; sys.path.insert(0, {str(REPO/'tests')!r})
+from servers import ScriptedServer, completion, records_answer
+from synthnb.endpoints import Endpoint
+from synthnb.generate import generate
+from synthnb.spec import PromptSpec
+from synthnb.studio import Studio
+spec = PromptSpec.example("bakery")
+srv = ScriptedServer(lambda body, i: (200, completion(records_answer(body, lambda j: {{"question": f"Question {{i}}.{{j}}?", "response": f"Answer {{i}}.{{j}}."}}))))
+df = generate(spec, 6, endpoint=Endpoint(srv.base_url, "scripted", timeout=5), cache=False, progress=False)
+Studio(spec, df=df)"""
+
+def test_voila_unreachable_server_is_one_line(tmp_path):
+    "Try 5 against a server that isn't there: a one-line error in the message line, no traceback, the rows kept."
+    nb = write_notebook(tmp_path/"studio.ipynb", SCRIPTED_ROWS)
+    with voila_server(nb, tmp_path/"home") as (url, log), chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
+        with artifacts_on_failure("voila_unreachable_server", page, log):
+            page.goto(url)
+            studio = wait_for(page, ".synthnb-studio", 120)
+            tab(page, "Rows")
+            before = rows_count(page)
+            assert before == 6
+            tab(page, "Spec")
+            studio.locator(".synthnb-endpoint select").select_option("other server")
+            studio.locator(".synthnb-base-url input").fill("http://127.0.0.1:9/v1")
+            studio.locator(".synthnb-model input").fill("nobody")
+            logged = len(log.read_text(errors="replace"))
+            studio.locator(".synthnb-try5").click()
+            error = studio.locator(".synthnb-message .synthnb-error")
+            expect(error).to_be_visible(timeout=180_000)
+            assert "\n" not in error.inner_text().strip(), error.inner_text()
+            expect(studio.locator(".synthnb-try5")).to_be_enabled()
+            assert_no_traceback(page)
+            tab(page, "Rows")
+            # The 5 tries are kept as failed rows beside the 6 good ones.
+            expect(studio.locator(".synthnb-rows-count")).to_contain_text(f"{before} ok")
+            expect(studio.locator(".synthnb-table .synthnb-row").first).to_be_visible()
+            # A callback's exception never reaches the page: the kernel writes it to the server's log.
+            assert "Traceback" not in log.read_text(errors="replace")[logged:]
