@@ -1,6 +1,6 @@
 """The studio in a real browser: JupyterLab runs the bakery tutorial and curates its rows into a file, Voila shows a
 spec's problems, and an unreachable server is a one-line error. Run one at a time: `pytest -m browser`."""
-import json, os, re, shutil, time
+import contextlib, json, os, re, shutil, time
 from pathlib import Path
 import pytest
 from playwright.sync_api import expect
@@ -116,20 +116,25 @@ def test_lab_bakery_curate_export(tmp_path):
     assert new_response in responses
     assert len(records) == curated
 
-def test_voila_spec_problems(tmp_path):
-    "In Voila, an empty instruction shows a problem beside the form, and no traceback."
-    nb = write_notebook(tmp_path/"studio.ipynb", "from synthnb.studio import Studio\nfrom synthnb.spec import PromptSpec\n"
-                        "Studio(PromptSpec.example('bakery'))")
+@contextlib.contextmanager
+def voila_studio(tmp_path, source:str, name:str):
+    "Serve a notebook of `source` with Voila, open it in Chromium; yield (page, studio, server log) once the studio shows."
+    nb = write_notebook(tmp_path/"studio.ipynb", source)
     with voila_server(nb, tmp_path/"home") as (url, log), chromium() as browser:
         page = browser.new_page(viewport=VIEWPORT)
-        with artifacts_on_failure("voila_spec_problems", page, log):
+        with artifacts_on_failure(name, page, log):
             page.goto(url)
-            studio = wait_for(page, ".synthnb-studio", 120)
-            tab(page, "Spec")
-            expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_have_count(0)
-            studio.locator(".synthnb-instruction textarea").fill("")
-            expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_contain_text("instruction")
-            assert_no_traceback(page)
+            yield page, wait_for(page, ".synthnb-studio", 120), log
+
+def test_voila_spec_problems(tmp_path):
+    "In Voila, an empty instruction shows a problem beside the form, and no traceback."
+    source = "from synthnb.studio import Studio\nfrom synthnb.spec import PromptSpec\nStudio(PromptSpec.example('bakery'))"
+    with voila_studio(tmp_path, source, "voila_spec_problems") as (page, studio, log):
+        tab(page, "Spec")
+        expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_have_count(0)
+        studio.locator(".synthnb-instruction textarea").fill("")
+        expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_contain_text("instruction")
+        assert_no_traceback(page)
 
 # Rows from a scripted OpenAI-compatible server in the kernel (tests/servers.py): quick, and no model needed.
 SCRIPTED_ROWS = f"""import sys; sys.path.insert(0, {str(REPO/'tests')!r})
@@ -145,29 +150,24 @@ Studio(spec, df=df)"""
 
 def test_voila_unreachable_server_is_one_line(tmp_path):
     "Try 5 against a server that isn't there: a one-line error in the message line, no traceback, the rows kept."
-    nb = write_notebook(tmp_path/"studio.ipynb", SCRIPTED_ROWS)
-    with voila_server(nb, tmp_path/"home") as (url, log), chromium() as browser:
-        page = browser.new_page(viewport=VIEWPORT)
-        with artifacts_on_failure("voila_unreachable_server", page, log):
-            page.goto(url)
-            studio = wait_for(page, ".synthnb-studio", 120)
-            tab(page, "Rows")
-            before = rows_count(page)
-            assert before == 6
-            tab(page, "Spec")
-            studio.locator(".synthnb-endpoint select").select_option("other server")
-            studio.locator(".synthnb-base-url input").fill("http://127.0.0.1:9/v1")
-            studio.locator(".synthnb-model input").fill("nobody")
-            logged = len(log.read_text(errors="replace"))
-            studio.locator(".synthnb-try5").click()
-            error = studio.locator(".synthnb-message .synthnb-error")
-            expect(error).to_be_visible(timeout=180_000)
-            assert "\n" not in error.inner_text().strip(), error.inner_text()
-            expect(studio.locator(".synthnb-try5")).to_be_enabled()
-            assert_no_traceback(page)
-            tab(page, "Rows")
-            # The 5 tries are kept as failed rows beside the 6 good ones.
-            expect(studio.locator(".synthnb-rows-count")).to_contain_text(f"{before} ok")
-            expect(studio.locator(".synthnb-table .synthnb-row").first).to_be_visible()
-            # A callback's exception never reaches the page: the kernel writes it to the server's log.
-            assert "Traceback" not in log.read_text(errors="replace")[logged:]
+    with voila_studio(tmp_path, SCRIPTED_ROWS, "voila_unreachable_server") as (page, studio, log):
+        tab(page, "Rows")
+        before = rows_count(page)
+        assert before == 6
+        tab(page, "Spec")
+        studio.locator(".synthnb-endpoint select").select_option("other server")
+        studio.locator(".synthnb-base-url input").fill("http://127.0.0.1:9/v1")
+        studio.locator(".synthnb-model input").fill("nobody")
+        logged = len(log.read_text(errors="replace"))
+        studio.locator(".synthnb-try5").click()
+        error = studio.locator(".synthnb-message .synthnb-error")
+        expect(error).to_be_visible(timeout=180_000)
+        assert "\n" not in error.inner_text().strip(), error.inner_text()
+        expect(studio.locator(".synthnb-try5")).to_be_enabled()
+        assert_no_traceback(page)
+        tab(page, "Rows")
+        # The 5 tries are kept as failed rows beside the 6 good ones.
+        expect(studio.locator(".synthnb-rows-count")).to_contain_text(f"{before} ok")
+        expect(studio.locator(".synthnb-table .synthnb-row").first).to_be_visible()
+        # A callback's exception never reaches the page: the kernel writes it to the server's log.
+        assert "Traceback" not in log.read_text(errors="replace")[logged:]
