@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser-deps demo test test-notebooks test-python lab export clean-notebooks bench-engine bench-curator-venv bench-quality
+.PHONY: install browser-deps demo test test-notebooks test-python lab export clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-engine: install
 # The quality report on 10k, 100k and 1M generated rows (time, peak memory), near-duplicates against a datasketch loop.
 bench-quality: install
 	$(BIN)/python benchmarks/quality.py
+
+# Coverage of 10k real questions by 100k synthetic ones (target: 60 s), nearest-neighbour search against scikit-learn.
+bench-coverage: install
+	$(BIN)/python benchmarks/coverage.py
 
 # bespokelabs-curator in a venv of its own (it is not a synthnb dependency), for bench-engine's comparison.
 bench-curator-venv:
