@@ -1,6 +1,6 @@
 """The studio headless: set widget values, click buttons, assert on state. Generation goes through real HTTP servers on
 127.0.0.1 (a scripted OpenAI-compatible one, and the embedded llama.cpp model)."""
-import html, json, os, threading, time
+import html, json, os, re, threading, time
 import numpy as np, pandas as pd, pytest
 from synthnb.spec import PromptSpec
 from synthnb.endpoints import Endpoint
@@ -199,11 +199,69 @@ def test_export_every_format_and_the_spec_without_the_key(tmp_path, monkeypatch,
     assert len(pd.read_parquet(tmp_path/"rows.parquet")) == 19
     s.spec_path.value = str(tmp_path/"spec.yaml"); s.save_spec_button.click()
     assert PromptSpec.load(tmp_path/"spec.yaml") == s.spec
+    assert (tmp_path/"bakery.card.md").exists() and (tmp_path/"rows.card.md").exists()
     for p in tmp_path.iterdir(): assert b"sk-this-must-not-leak" not in p.read_bytes()
     s.export(tmp_path/"x.txt", "chat"); assert "x.txt does not end in .jsonl" in s.message.value
     s.export_format.value = "parquet"; assert s.export_path.value.endswith("bakery.parquet")
     s.table.decision.value = ""; s.decide(list(range(20)), "rejected", toggle=False)
     s.export(tmp_path/"none.jsonl"); assert "no curated rows" in s.message.value
+
+def test_export_tab_formats_counts_leaks_eval_set_and_card(tmp_path, monkeypatch, fresh_cache):
+    from datasets import load_from_disk
+    monkeypatch.setenv("SYNTHNB_TEST_KEY", "sk-this-must-not-leak-either")
+    things = ["sourdough", "croissants", "scones", "muffins", "bagels", "brownies", "cookies", "pies", "eclairs", "donuts",
+              "pretzels", "macarons", "focaccia", "brioche", "strudel", "cupcakes", "tarts", "baguettes", "rolls", "buns"]
+    q = [f"Do you sell {t} on Sundays?" for t in things]
+    for i in range(4): q[16 + i] = q[i].replace("?", " please?")    # rows 16-19 nearly repeat rows 0-3
+    rows = pd.DataFrame({"question": q, "response": [f"Yes, {t} every Sunday." for t in things], "status": "ok",
+                         "topic": np.resize(SPEC.topics, 20), "model": "gpt-4o-mini", "spec_hash": SPEC.hash})
+    (tmp_path/"eval.csv").write_text(f"prompt\n{q[8]}\n{q[9]}\n")
+    s = Studio(SPEC, df=rows, cache=fresh_cache)
+    s.form.endpoint.value = "other server"; s.form.key_env.value = "SYNTHNB_TEST_KEY"
+    s.table.pool[5].reject.click()
+    assert set(s.export_format.options) == {"chat", "jsonl", "csv", "parquet", "alpaca", "sharegpt", "hf"}
+    s.export_path.value = str(tmp_path/"out"/"bakery.jsonl")
+    s.export_format.value = "alpaca"; assert s.export_path.value.endswith("bakery.json")
+    s.export_format.value = "hf"; assert s.export_path.value == str(tmp_path/"out"/"bakery")
+    s.export_format.value = "sharegpt"; assert s.export_path.value.endswith("bakery.jsonl")
+    s.export_validation.value, s.export_eval.value = 0.25, str(tmp_path/"eval.csv")
+    s.export_button.click()
+    assert "synthnb-ok" in s.message.value, s.message.value
+    train, val = tmp_path/"out"/"bakery.train.jsonl", tmp_path/"out"/"bakery.validation.jsonl"
+    n_train, n_val = (len(p.read_text().splitlines()) for p in (train, val))
+    assert n_train + n_val + 2 == 19                             # 20 rows, 1 rejected, 2 close to the eval set
+    shown = html.unescape(s.export_result.value)
+    assert f"{n_train:,} train rows → <code>{train.resolve()}</code>" in shown and f"{n_val:,} validation rows → <code>{val.resolve()}</code>" in shown
+    assert "2 rows close to the evaluation set" in shown and f"{q[8]} ≈ {q[8]}" in shown
+    assert "2 rows close to the evaluation set, 2 left out" in s.message.value
+    asked = lambda p: {json.loads(l)["conversations"][0]["value"] for l in p.read_text().splitlines()}
+    for i in range(4): assert not ({q[i], q[16 + i]} & asked(val) and {q[i], q[16 + i]} & asked(train))   # no pair across the split
+    assert "1 near-duplicate leak across the split, 1 validation row moved to train" in s.message.value, s.message.value
+    assert n_val == 4 and "1 leak across the split" in shown
+    card = (tmp_path/"out"/"bakery.card.md").read_text()
+    assert "| rejected | 1 |" in card and "The audit log holds 1 change to 1 row: 1 reject." in card and "`gpt-4o-mini` (20 rows)" in card
+    assert f"| exported: train | {n_train} |" in card and "| close to the evaluation set (left out) | 2 |" in card
+    s.export_format.value = "hf"
+    s.export_button.click()
+    ds = load_from_disk(str(tmp_path/"out"/"bakery"))
+    assert len(ds["train"]) + len(ds["validation"]) == 17 and (tmp_path/"out"/"bakery"/"README.md").exists()
+    assert f"{len(ds['train'])} train + {len(ds['validation'])} validation rows → <code>{(tmp_path/'out'/'bakery').resolve()}</code>" in s.export_result.value
+    s.export_eval.value = str(tmp_path/"missing.jsonl"); s.export_button.click()
+    assert "synthnb-error" in s.message.value and "no file" in s.message.value and "Traceback" not in s.message.value
+    for f in tmp_path.rglob("*"):
+        if f.is_file(): assert b"sk-this-must-not-leak-either" not in f.read_bytes(), f
+
+def test_export_refuses_a_chat_file_with_an_emptied_answer(tmp_path, fresh_cache):
+    rows = pd.DataFrame({"question": ["Open on Mondays?", "Nut-free cakes?"], "response": ["No.", "Yes."], "status": "ok"})
+    s = Studio(SPEC, df=rows, cache=fresh_cache)
+    s.edit(1, {"response": "  "})
+    tmp_path = tmp_path/"out"; tmp_path.mkdir()
+    s.export(tmp_path/"chat.jsonl", "chat", validation=0)
+    assert "synthnb-error" in s.message.value and "1 row breaks the chat format, e.g. row 1: the assistant message is empty; fix or reject it" in s.message.value
+    assert list(tmp_path.iterdir()) == []
+    s.decide([1], "rejected")
+    s.export(tmp_path/"chat.jsonl", "chat", validation=0)
+    assert "exported 1 row to" in s.message.value and len((tmp_path/"chat.jsonl").read_text().splitlines()) == 1
 
 @pytest.mark.model
 def test_try5_on_the_embedded_model(fresh_cache):
