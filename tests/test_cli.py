@@ -55,3 +55,30 @@ def test_generate_against_a_dead_server_fails_cleanly(tmp_path):
     assert "3 requested = 0 ok + 3 failed" in r.stdout
     fails = pd.read_json(tmp_path/"o.failures.jsonl", lines=True)
     assert len(fails) == 3 and fails["reason"].str.contains("cannot reach").all()
+
+def test_generate_splits_keeps_an_eval_set_out_and_writes_a_card(tmp_path):
+    import itertools
+    topics = ["specials", "cakes", "allergies", "hours", "parking", "delivery", "prices", "payment", "breads", "coffee"]
+    counter = itertools.count()
+    def make(i):
+        k = next(counter)
+        return {"question": f"Question number {k} about {topics[k % 10]} and {topics[(k * 3 + 1) % 10]}?", "response": f"Answer {k}."}
+    pd.DataFrame({"query": ["Question number 4 about parking and hours?", "Something nobody asked?"]}).to_csv(tmp_path/"eval.csv", index=False)
+    with ScriptedServer(lambda body, i: (200, completion(records_answer(body, make)))) as srv:
+        r = synthnb("generate", BAKERY, "-n", "20", "-o", tmp_path/"out"/"bakery.json", "--format", "alpaca", "--validation", "0.2",
+                    "--eval-set", tmp_path/"eval.csv", "--license", "apache-2.0", "--base-url", srv.base_url, "--model", "scripted",
+                    "--api-key-env", "SYNTHNB_TEST_KEY", "--no-cache", "--quiet", env={"SYNTHNB_TEST_KEY": "sk-cli-secret-123"})
+    assert r.returncode == 0, r.stderr
+    train = json.loads((tmp_path/"out"/"bakery.train.json").read_text())
+    val = json.loads((tmp_path/"out"/"bakery.validation.json").read_text())
+    assert set(train[0]) == {"instruction", "input", "output"} and len(val) >= 1
+    questions = [x["instruction"] for x in train + val]
+    assert len(questions) == 19 and "Question number 4 about parking and hours?" not in questions   # the eval question is left out
+    card = (tmp_path/"out"/"bakery.card.md").read_text()
+    assert "license: apache-2.0" in card and "bakery" in card and "close to the evaluation set" in card
+    assert all("sk-cli-secret-123" not in p.read_text(errors="replace") for p in (tmp_path/"out").iterdir())
+    assert "wrote" in r.stdout and "bakery.card.md" in r.stdout
+
+def test_generate_refuses_an_unknown_format_before_asking(tmp_path):
+    r = synthnb("generate", BAKERY, "-n", "2", "-o", tmp_path/"x.txt", "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "cannot tell the export format" in r.stderr
