@@ -6,7 +6,7 @@ Docs: https://synthnb.github.io/synthnb/cli.html.md"""
 
 # %% ../nbs/07_cli.ipynb #b49cb185
 from __future__ import annotations
-import argparse, json, os, sys, time
+import argparse, json, os, sys, tempfile, time
 from pathlib import Path
 import pandas as pd
 from .spec import PromptSpec, SpecError, SPECS_DIR
@@ -14,11 +14,13 @@ from .endpoints import Endpoint, EndpointError
 from .generate import Run, generate, summary, failures, records, run_report
 from .estimate import estimate
 from .batch import write_batch, submit_batch, batch_status, download_batch, import_batch, BatchError
-from .export import export, export_split, export_format, export_chat_jsonl, export_jsonl, ExportError, DataError, failures_path
+from .export import (export, export_split, export_format, export_chat_jsonl, export_jsonl, ExportError, DataError, failures_path,
+                            split_paths, card_path)
 
 # %% auto #0
-__all__ = ['LIMITS', 'spec_new', 'spec_show', 'cmd_generate', 'cmd_estimate', 'cmd_batch', 'cmd_report', 'cmd_eval', 'cmd_serve',
-           'parser', 'run', 'main']
+__all__ = ['LIMITS', 'spec_new', 'spec_show', 'parser', 'default_output', 'check_writable', 'output_files', 'check_outputs',
+           'progress_line', 'wait_run', 'cmd_generate', 'cmd_estimate', 'cmd_batch', 'cmd_serve', 'cmd_report',
+           'cmd_eval', 'run', 'main']
 
 # %% ../nbs/07_cli.ipynb #3a6807f1
 def spec_new(name:str, path=None) -> Path:
@@ -30,118 +32,13 @@ def spec_new(name:str, path=None) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
 
+# %% ../nbs/07_cli.ipynb #43926a87
 def spec_show(path, n:int|None=None, topic:str|None=None) -> str:
     "The rendered messages of a spec file, as text."
     spec = PromptSpec.load(path).validate()
     return "\n\n".join(f"=== {m['role']} ===\n{m['content']}" for m in spec.messages(n, topic))
 
-# %% ../nbs/07_cli.ipynb #af86c3c1
-LIMITS = ("concurrency", "rpm", "tpm", "retries", "timeout")
-
-def _endpoint(args) -> Endpoint|None:
-    limits = {k: getattr(args, k) for k in LIMITS if getattr(args, k, None) is not None}
-    if not args.base_url: 
-        if args.model: raise EndpointError("--model needs --base-url (without it synthnb uses the embedded model)")
-        if not limits: return None
-        from synthnb.local import embedded
-        ep = embedded()
-        for k, v in limits.items(): setattr(ep, k, v)
-        return ep
-    return Endpoint(args.base_url, args.model or "default", api_key_env=args.api_key_env, structured=args.structured, **limits)
-
-def _write_rows(df, out:Path, args=None, spec=None, endpoint=None) -> list:
-    "Write the good rows to `out` (split and checked as `args` say, with a dataset card) and the failures beside it."
-    g = lambda k, d=None: getattr(args, k, d) if args is not None else d
-    res = export_split(df, out, g("validation", 0) or 0, g("format"), seed=g("seed", 0) or 0, eval_set=g("eval_set"), eval_field=g("eval_field"),
-                       spec=spec, endpoint=endpoint, license=g("license"))
-    written = [*res.paths, *([res.card] if res.card else [])]
-    if res.counts and (g("validation") or g("eval_set")): print(res.summary())
-    if summary(df).failed: written.append(export_jsonl(failures(df), failures_path(out), statuses=None))
-    elif failures_path(out).exists(): failures_path(out).unlink(); print(f"removed {failures_path(out)} of an earlier run: no failures now")
-    return written
-
-def cmd_generate(args) -> int:
-    spec, out = PromptSpec.load(args.spec).validate(), Path(args.output)
-    export_format(out, args.format)  # a wrong file name must fail before any request is paid for
-    ep = _endpoint(args)
-    run = Run(spec, args.n, ep, temperature=args.temperature, seed=args.seed, cache=not args.no_cache, refresh=args.refresh)
-    df = run.wait(progress=not args.quiet)  # Ctrl-C stops sending and keeps what arrived
-    s, written = summary(df), _write_rows(df, out, args, spec, ep)
-    if args.chat: written.append(export_chat_jsonl(df, args.chat, args.user_column, args.assistant_column, args.system))
-    if not args.quiet:
-        with pd.option_context("display.max_colwidth", 70, "display.width", 160):
-            print(records(df, spec).head(args.preview).to_string() if s.ok else "(no good records)")
-    print(run_report(run))
-    for p in written: print(f"wrote {p}")
-    if run.stopped: print("stopped: run the same command again to resume (answers that arrived are cached)"); return 130
-    return 0 if s.ok else 1
-
-def cmd_estimate(args) -> int:
-    spec = PromptSpec.load(args.spec).validate()
-    print(estimate(spec, args.n, _endpoint(args), preview=args.preview_requests, temperature=args.temperature, seed=args.seed,
-                   progress=not args.quiet))
-    return 0
-
-# %% ../nbs/07_cli.ipynb #0341a4ac
-def cmd_batch(args) -> int:
-    ep = lambda: Endpoint(args.base_url, args.model or "default", api_key_env=args.api_key_env)
-    if args.batch_command == "write":
-        spec = PromptSpec.load(args.spec).validate()
-        p = write_batch(spec, args.n, args.output, args.model, args.temperature, args.seed, structured=args.structured != "off")
-        print(f"wrote {p}: {sum(1 for _ in open(p))} requests for {args.n} records of {spec.name}"); return 0
-    if args.batch_command == "submit": print(submit_batch(args.file, ep())); return 0
-    if args.batch_command == "status": print(json.dumps(batch_status(args.batch_id, ep()))); return 0
-    if args.batch_command == "download":
-        for p in download_batch(args.batch_id, ep(), args.folder, wait=not args.no_wait, every=args.every): print(f"wrote {p}")
-        return 0
-    spec, out = PromptSpec.load(args.spec).validate(), Path(args.output)
-    export_format(out, args.format)
-    df = import_batch(spec, args.n, args.results, seed=args.seed, temperature=args.temperature, structured=args.structured != "off")
-    print(summary(df))
-    for p in _write_rows(df, out, args, spec): print(f"wrote {p}")
-    return 0 if summary(df).ok else 1
-
-# %% ../nbs/07_cli.ipynb #f8b985ea
-def cmd_report(args) -> int:
-    from synthnb.report import read_rows, save_report
-    from synthnb.quality import quality
-    spec, out = PromptSpec.load(args.spec).validate(), Path(args.output)
-    if out.suffix.lower() not in (".html", ".htm"): raise ExportError(f"{out}: the report is HTML; name it .html")
-    df = read_rows(args.data)
-    missing = [f.name for f in spec.output_fields if f.name not in df]
-    if missing and "status" in df and (df["status"] == "ok").any():
-        raise SpecError(f"{args.data} has no {', '.join(missing)} column: is {args.spec} the spec these rows were made with?")
-    judge = (_endpoint(args) or "embedded") if args.judge else None
-    r = quality(df, spec, judge=judge, judge_rows=args.judge)
-    print(repr(r)); print(f"wrote {save_report(r, out)}")
-    return 0
-
-# %% ../nbs/07_cli.ipynb #c7f8cd2c
-def cmd_eval(args) -> int:
-    from synthnb.real import coverage
-    from synthnb.real_plots import save_eval
-    out = Path(args.output)
-    if out.suffix.lower() not in (".html", ".htm"): raise ExportError(f"{out}: the evaluation is HTML; name it .html")
-    try: c = coverage(args.data, args.real, field=args.field, real_field=args.real_field, threshold=args.threshold)
-    except DataError as e:   # the library's advice (field=, real_field=) as the command line's options
-        m = str(e)
-        m = m.replace("pass field=", "pass --field") if m.startswith("the synthetic rows") else m.replace("pass field=", "pass --real-field")
-        raise DataError(m.replace("threshold is", "--threshold is")) from None
-    print(repr(c))
-    for t, n in zip(c.suggestions["topic"], c.suggestions["questions"]): print(f"  suggested topic: {t} ({n} real questions)")
-    print(f"wrote {save_eval(c, out)}")
-    return 0
-
-# %% ../nbs/07_cli.ipynb #43ea887f
-def cmd_serve(args) -> int:
-    from synthnb.local import serve, embedded_model_path, default_threads, default_slots, MODEL_NAME
-    model = Path(args.model_path) if args.model_path else embedded_model_path()
-    if not model.exists(): raise FileNotFoundError(f"model file {model} not found")
-    serve(str(model), threads=args.threads or default_threads(), ctx=args.ctx, parallel=args.parallel or default_slots(), port=args.port,
-          host=args.host, alias=MODEL_NAME if not args.model_path else model.stem)
-    return 0
-
-# %% ../nbs/07_cli.ipynb #fc1388b0
+# %% ../nbs/07_cli.ipynb #e5801127
 def _server_args(g):
     "Where to ask and how hard: the options `generate` and `estimate` share."
     g.add_argument("--base-url", default=os.environ.get("SYNTHNB_BASE_URL"), help="OpenAI-compatible server (default: the embedded model)")
@@ -154,6 +51,7 @@ def _server_args(g):
     g.add_argument("--retries", type=int, help="tries after the first on 429, 5xx, timeouts (default 4)")
     g.add_argument("--timeout", type=float, help="seconds to wait for one answer (default 600)")
 
+# %% ../nbs/07_cli.ipynb #01771999
 def _export_args(g):
     "How the rows are written: format, validation split, an evaluation set to keep out, the card's licence."
     g.add_argument("--format", choices=["chat", "jsonl", "csv", "parquet", "alpaca", "sharegpt", "hf"], help="output format (default: from -o's suffix; hf: a folder)")
@@ -162,6 +60,7 @@ def _export_args(g):
     g.add_argument("--eval-field", help="the evaluation set's question column (default: guessed)")
     g.add_argument("--license", help="licence of the data for the dataset card, e.g. apache-2.0")
 
+# %% ../nbs/07_cli.ipynb #fc1388b0
 def parser() -> argparse.ArgumentParser:
     "The `synthnb` command line."
     p = argparse.ArgumentParser(prog="synthnb", description="Design, generate and export synthetic fine-tuning data.")
@@ -170,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="generate records for a spec file")
     g.add_argument("spec", help="spec file (YAML or JSON)")
     g.add_argument("-n", type=int, default=20, help="records to generate (default 20)")
-    g.add_argument("-o", "--output", required=True, help="file for the good records: .jsonl, .csv, .parquet (or --format); a card NAME.card.md beside it")
+    g.add_argument("-o", "--output", help="file for the good records: .jsonl, .csv, .parquet (or --format); a card NAME.card.md beside it (default: out/NAME.jsonl)")
     g.add_argument("--chat", help="also write OpenAI chat fine-tuning JSONL here")
     g.add_argument("--user-column", default="question"); g.add_argument("--assistant-column", default="response")
     g.add_argument("--system", help="system message for the chat file")
@@ -196,7 +95,7 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("-o", "--folder", default="."); c.add_argument("--no-wait", action="store_true")
             c.add_argument("--every", type=float, default=30, help="seconds between checks")
     bi = b.add_parser("import", help="read batch results into rows and failures"); bi.add_argument("spec"); bi.add_argument("results", nargs="+")
-    bi.add_argument("-n", type=int, required=True); bi.add_argument("-o", "--output", required=True)
+    bi.add_argument("-n", type=int, required=True); bi.add_argument("-o", "--output", help="file for the good records (default: out/NAME.jsonl)")
     bi.add_argument("--temperature", type=float, default=0.8); bi.add_argument("--seed", type=int, default=0)
     bi.add_argument("--structured", default="auto", choices=["auto", "json_schema", "off"]); _export_args(bi)
     s = sub.add_parser("spec", help="create or show spec files").add_subparsers(dest="spec_command", required=True)
@@ -221,6 +120,169 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--model-path", help="a GGUF file to serve instead of the embedded model")
     return p
 
+# %% ../nbs/07_cli.ipynb #b9e9a55a
+def default_output(spec:PromptSpec, fmt:str|None=None) -> Path:
+    "Where the rows go without -o: `out/NAME.jsonl` (`.csv`, `.parquet`, `.json` or a folder for those formats)."
+    return Path("out")/f"{spec.name}{ {'csv': '.csv', 'parquet': '.parquet', 'alpaca': '.json', 'sharegpt': '.json', 'hf': ''}.get(fmt, '.jsonl')}"
+
+# %% ../nbs/07_cli.ipynb #16d44730
+def check_writable(path, option:str="-o", folder:bool=False) -> Path:
+    "Make the folder `path` goes in (`path` itself when `folder`) and try a file there; else a one-line `ExportError` naming `option`."
+    path = Path(path); where = path if folder else path.parent
+    try:
+        if path.exists() and path.is_dir() != folder: raise OSError(f"it is {'a file' if folder else 'a folder'}")
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=where): pass
+    except OSError as e:
+        why = "a file stands where its folder should be" if isinstance(e, (FileExistsError, NotADirectoryError)) else e.strerror or e
+        raise ExportError(f"cannot write {path}: {why}; choose another {option}") from None
+    return path
+
+# %% ../nbs/07_cli.ipynb #6fc25005
+def output_files(out:Path, fmt:str, validation:float=0) -> list:
+    "The files an export of rows to `out` writes: the rows (or train and validation), the card, the failures."
+    if fmt == "hf": return [failures_path(out)]  # the folder itself is replaced whole, beside the failures
+    return [*(split_paths(out) if validation else [out]), card_path(out, fmt), failures_path(out)]
+
+# %% ../nbs/07_cli.ipynb #a04797a0
+def check_outputs(out:Path, args) -> str:
+    "Check, before any request, the format of `out` and that all its files (and `--chat`) can be written; return the format."
+    fmt = export_format(out, getattr(args, "format", None))
+    for f in output_files(out, fmt, getattr(args, "validation", 0) or 0): check_writable(f, "-o")
+    if getattr(args, "chat", None): check_writable(args.chat, "--chat")
+    return fmt
+
+# %% ../nbs/07_cli.ipynb #ea96bfa8
+def progress_line(run:Run, seconds:float) -> str:
+    "One plain line of how far `run` is, for a log."
+    c = run.counts
+    return f"{run.spec.name}: {c['done']}/{run.requested} records ({c['ok']} ok, {c['failed']} failed, {c['cached']} cached) after {seconds:.0f} s"
+
+# %% ../nbs/07_cli.ipynb #5e0ccc87
+def wait_run(run:Run, quiet:bool=False, every:float=5, tty:bool|None=None) -> pd.DataFrame:
+    "Wait for `run`: tqdm's bar on a terminal, else `progress_line` on stderr every `every` seconds; nothing when `quiet`."
+    if quiet or (sys.stderr.isatty() if tty is None else tty): return run.wait(progress=not quiet)
+    t0 = last = time.monotonic(); run.start()
+    try:
+        while not run.done:
+            time.sleep(0.2)
+            if time.monotonic() - last >= every: print(progress_line(run, time.monotonic() - t0), file=sys.stderr, flush=True); last = time.monotonic()
+    except KeyboardInterrupt: run.stop(); print("stopping: keeping the rows that arrived", file=sys.stderr)
+    return run.wait(progress=False)
+
+# %% ../nbs/07_cli.ipynb #af86c3c1
+LIMITS = ("concurrency", "rpm", "tpm", "retries", "timeout")
+
+def _endpoint(args) -> Endpoint|None:
+    limits = {k: getattr(args, k) for k in LIMITS if getattr(args, k, None) is not None}
+    if not args.base_url: 
+        if args.model: raise EndpointError("--model needs --base-url (without it synthnb uses the embedded model)")
+        if not limits: return None
+        from synthnb.local import embedded
+        ep = embedded()
+        for k, v in limits.items(): setattr(ep, k, v)
+        return ep
+    return Endpoint(args.base_url, args.model or "default", api_key_env=args.api_key_env, structured=args.structured, **limits)
+
+# %% ../nbs/07_cli.ipynb #8676835a
+def _write_rows(df, out:Path, args=None, spec=None, endpoint=None) -> list:
+    "Write the good rows to `out` (split and checked as `args` say, with a dataset card) and the failures beside it."
+    g = lambda k, d=None: getattr(args, k, d) if args is not None else d
+    res = export_split(df, out, g("validation", 0) or 0, g("format"), seed=g("seed", 0) or 0, eval_set=g("eval_set"), eval_field=g("eval_field"),
+                       spec=spec, endpoint=endpoint, license=g("license"))
+    written = [*res.paths, *([res.card] if res.card else [])]
+    if res.counts and (g("validation") or g("eval_set")): print(res.summary())
+    if summary(df).failed: written.append(export_jsonl(failures(df), failures_path(out), statuses=None))
+    elif failures_path(out).exists(): failures_path(out).unlink(); print(f"removed {failures_path(out)} of an earlier run: no failures now")
+    return written
+
+# %% ../nbs/07_cli.ipynb #692dec0b
+def cmd_generate(args) -> int:
+    spec = PromptSpec.load(args.spec).validate()
+    out = Path(args.output or default_output(spec, args.format))
+    check_outputs(out, args)  # a wrong or unwritable path must fail before any request is paid for (or the model started)
+    ep = _endpoint(args)
+    run = Run(spec, args.n, ep, temperature=args.temperature, seed=args.seed, cache=not args.no_cache, refresh=args.refresh)
+    df = wait_run(run, args.quiet)  # Ctrl-C stops sending and keeps what arrived
+    s, written = summary(df), _write_rows(df, out, args, spec, ep)
+    if args.chat: written.append(export_chat_jsonl(df, args.chat, args.user_column, args.assistant_column, args.system))
+    if not args.quiet:
+        with pd.option_context("display.max_colwidth", 70, "display.width", 160):
+            print(records(df, spec).head(args.preview).to_string() if s.ok else "(no good records)")
+    print(run_report(run))
+    for p in written: print(f"wrote {p}")
+    if run.stopped: print("stopped: run the same command again to resume (answers that arrived are cached)"); return 130
+    return 0 if s.ok else 1
+
+# %% ../nbs/07_cli.ipynb #f08ef072
+def cmd_estimate(args) -> int:
+    spec = PromptSpec.load(args.spec).validate()
+    print(estimate(spec, args.n, _endpoint(args), preview=args.preview_requests, temperature=args.temperature, seed=args.seed,
+                   progress=not args.quiet and sys.stderr.isatty()))  # a few requests: no bar in a log
+    return 0
+
+# %% ../nbs/07_cli.ipynb #0341a4ac
+def cmd_batch(args) -> int:
+    ep = lambda: Endpoint(args.base_url, args.model or "default", api_key_env=args.api_key_env)
+    if args.batch_command == "write":
+        spec = PromptSpec.load(args.spec).validate()
+        p = write_batch(spec, args.n, check_writable(args.output), args.model, args.temperature, args.seed, structured=args.structured != "off")
+        print(f"wrote {p}: {sum(1 for _ in open(p))} requests for {args.n} records of {spec.name}"); return 0
+    if args.batch_command == "submit": print(submit_batch(args.file, ep())); return 0
+    if args.batch_command == "status": print(json.dumps(batch_status(args.batch_id, ep()))); return 0
+    if args.batch_command == "download":
+        check_writable(args.folder, "-o", folder=True)
+        for p in download_batch(args.batch_id, ep(), args.folder, wait=not args.no_wait, every=args.every): print(f"wrote {p}")
+        return 0
+    spec = PromptSpec.load(args.spec).validate()
+    out = Path(args.output or default_output(spec, args.format)); check_outputs(out, args)
+    df = import_batch(spec, args.n, args.results, seed=args.seed, temperature=args.temperature, structured=args.structured != "off")
+    print(summary(df))
+    for p in _write_rows(df, out, args, spec): print(f"wrote {p}")
+    return 0 if summary(df).ok else 1
+
+# %% ../nbs/07_cli.ipynb #43ea887f
+def cmd_serve(args) -> int:
+    from synthnb.local import serve, embedded_model_path, default_threads, default_slots, MODEL_NAME
+    model = Path(args.model_path) if args.model_path else embedded_model_path()
+    if not model.exists(): raise FileNotFoundError(f"model file {model} not found")
+    serve(str(model), threads=args.threads or default_threads(), ctx=args.ctx, parallel=args.parallel or default_slots(), port=args.port,
+          host=args.host, alias=MODEL_NAME if not args.model_path else model.stem)
+    return 0
+
+# %% ../nbs/07_cli.ipynb #f8b985ea
+def cmd_report(args) -> int:
+    from synthnb.report import read_rows, save_report
+    from synthnb.quality import quality
+    spec, out = PromptSpec.load(args.spec).validate(), Path(args.output)
+    if out.suffix.lower() not in (".html", ".htm"): raise ExportError(f"{out}: the report is HTML; name it .html")
+    check_writable(out)  # before a --judge asks anything
+    df = read_rows(args.data)
+    missing = [f.name for f in spec.output_fields if f.name not in df]
+    if missing and "status" in df and (df["status"] == "ok").any():
+        raise SpecError(f"{args.data} has no {', '.join(missing)} column: is {args.spec} the spec these rows were made with?")
+    judge = (_endpoint(args) or "embedded") if args.judge else None
+    r = quality(df, spec, judge=judge, judge_rows=args.judge)
+    print(repr(r)); print(f"wrote {save_report(r, out)}")
+    return 0
+
+# %% ../nbs/07_cli.ipynb #c7f8cd2c
+def cmd_eval(args) -> int:
+    from synthnb.real import coverage
+    from synthnb.real_plots import save_eval
+    out = Path(args.output)
+    if out.suffix.lower() not in (".html", ".htm"): raise ExportError(f"{out}: the evaluation is HTML; name it .html")
+    check_writable(out)
+    try: c = coverage(args.data, args.real, field=args.field, real_field=args.real_field, threshold=args.threshold)
+    except DataError as e:   # the library's advice (field=, real_field=) as the command line's options
+        m = str(e)
+        m = m.replace("pass field=", "pass --field") if m.startswith("the synthetic rows") else m.replace("pass field=", "pass --real-field")
+        raise DataError(m.replace("threshold is", "--threshold is")) from None
+    print(repr(c))
+    for t, n in zip(c.suggestions["topic"], c.suggestions["questions"]): print(f"  suggested topic: {t} ({n} real questions)")
+    print(f"wrote {save_eval(c, out)}")
+    return 0
+
 # %% ../nbs/07_cli.ipynb #915616fb
 def run(argv=None) -> int:
     "Run the command line; return the exit code."
@@ -231,9 +293,10 @@ def run(argv=None) -> int:
     if args.command == "batch": return cmd_batch(args)
     if args.command == "report": return cmd_report(args)
     if args.command == "eval": return cmd_eval(args)
-    if args.spec_command == "new": print(f"wrote {spec_new(args.name, args.output)}"); return 0
+    if args.spec_command == "new": print(f"wrote {spec_new(args.name, check_writable(args.output or f'{args.name}.yaml'))}"); return 0
     print(spec_show(args.spec, args.n, args.topic)); return 0
 
+# %% ../nbs/07_cli.ipynb #bc50c479
 def main(argv=None):
     "Entry point of `synthnb`: one-line errors, non-zero exit codes."
     from synthnb.local import ModelError

@@ -82,3 +82,69 @@ def test_generate_splits_keeps_an_eval_set_out_and_writes_a_card(tmp_path):
 def test_generate_refuses_an_unknown_format_before_asking(tmp_path):
     r = synthnb("generate", BAKERY, "-n", "2", "-o", tmp_path/"x.txt", "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "cannot tell the export format" in r.stderr
+
+def test_generate_without_o_writes_out_spec_name(tmp_path):
+    with ScriptedServer(lambda body, i: (200, completion(records_answer(body)))) as srv:
+        r = synthnb("generate", BAKERY, "-n", "3", "--base-url", srv.base_url, "--model", "scripted", "--no-cache", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_json(tmp_path/"out"/"bakery.jsonl", lines=True)) == 3
+    assert "wrote out/bakery.jsonl" in r.stdout.splitlines()
+
+def _unwritable(tmp_path, case):
+    "The options of a case whose output cannot be written, and what the error must say."
+    (tmp_path/"folder.jsonl").mkdir(); (tmp_path/"afile").write_text("x"); (tmp_path/"o.train.jsonl").mkdir()
+    return {"proc": (["-o", "/proc/x/o.jsonl"], "cannot write /proc/x/o.jsonl: No such file or directory; choose another -o"),
+            "folder": (["-o", tmp_path/"folder.jsonl"], "folder.jsonl: it is a folder; choose another -o"),
+            "under a file": (["-o", tmp_path/"afile"/"o.jsonl"], "a file stands where its folder should be; choose another -o"),
+            "chat": (["-o", tmp_path/"o.jsonl", "--chat", "/proc/x/c.jsonl"], "cannot write /proc/x/c.jsonl: No such file or directory; choose another --chat"),
+            "split": (["-o", tmp_path/"o.jsonl", "--validation", "0.2"], "o.train.jsonl: it is a folder; choose another -o"),
+           }[case]
+
+@pytest.mark.parametrize("case", ["proc", "folder", "under a file", "chat", "split"])
+def test_generate_checks_its_outputs_before_any_request(tmp_path, case):
+    args, message = _unwritable(tmp_path, case)
+    with ScriptedServer(lambda body, i: (200, completion(records_answer(body)))) as srv:
+        r = synthnb("generate", BAKERY, "-n", "3", *args, "--base-url", srv.base_url, "--model", "scripted", "--no-cache")
+        assert srv.requests == []
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("synthnb: error: ") and message in lines[0], lines
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_generate_refuses_a_read_only_folder(tmp_path):
+    (tmp_path/"ro").mkdir(); (tmp_path/"ro").chmod(0o500)
+    try:
+        with ScriptedServer(lambda body, i: (200, completion(records_answer(body)))) as srv:
+            r = synthnb("generate", BAKERY, "-n", "3", "-o", tmp_path/"ro"/"o.jsonl", "--base-url", srv.base_url, "--model", "scripted", "--no-cache")
+            assert srv.requests == []
+    finally: (tmp_path/"ro").chmod(0o700)
+    assert r.returncode == 2 and "Permission denied; choose another -o" in r.stderr
+
+def test_other_commands_check_their_outputs_first(tmp_path):
+    rows = tmp_path/"rows.jsonl"
+    pd.DataFrame({"question": ["Open Mondays?"], "response": ["Yes."], "status": ["ok"]}).to_json(rows, orient="records", lines=True)
+    pd.DataFrame({"query": ["Are you open?"]}).to_csv(tmp_path/"real.csv", index=False)
+    with ScriptedServer(lambda body, i: (200, completion('{"verdict": "good"}'))) as srv:
+        for args in (["report", rows, "--spec", BAKERY, "-o", "/proc/x/r.html", "--judge", "1", "--base-url", srv.base_url, "--model", "m"],
+                     ["eval", rows, "--real", tmp_path/"real.csv", "-o", "/proc/x/e.html"],
+                     ["batch", "write", BAKERY, "-n", "3", "-o", "/proc/x/b.jsonl", "--model", "m"],
+                     ["batch", "import", BAKERY, tmp_path/"results.jsonl", "-n", "3", "-o", "/proc/x/o.jsonl"],
+                     ["batch", "download", "batch_1", "-o", "/proc/x", "--base-url", srv.base_url],
+                     ["spec", "new", "shop", "-o", "/proc/x/shop.yaml"]):
+            r = synthnb(*args, cwd=tmp_path)
+            assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+            assert "synthnb: error: cannot write /proc/x" in r.stderr and "choose another -o" in r.stderr, (args, r.stderr)
+        assert srv.requests == []
+
+def test_progress_in_a_log_is_a_line_every_few_seconds(tmp_path):
+    import re, time
+    def slow(body, i): time.sleep(1.5); return (200, completion(records_answer(body)))
+    with ScriptedServer(slow) as srv:   # 4 requests one after the other: about 6 s
+        t0 = time.monotonic()
+        r = synthnb("generate", BAKERY, "-n", "20", "-o", tmp_path/"o.jsonl", "--base-url", srv.base_url, "--model", "scripted",
+                    "--concurrency", "1", "--no-cache")
+        seconds = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in re.split(r"[\r\n]+", r.stderr) if l.strip()]   # tqdm redraws with \r: each redraw counts
+    assert seconds > 5 and 1 <= len(lines) <= seconds / 5 + 1, lines
+    assert all("records" in l and "/20" in l for l in lines), lines
