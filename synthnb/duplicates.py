@@ -111,7 +111,7 @@ class Duplicates:
     def clusters(self) -> pd.DataFrame:
         "One line per cluster: its representative and its size, biggest first."
         m = self.cluster >= 0
-        if not m.any(): return pd.DataFrame(columns=["cluster", "representative", "size"])
+        if not m.any(): return pd.DataFrame(columns=["cluster", "representative", "size"]).astype("int64")
         g = pd.DataFrame({"cluster": self.cluster[m], "representative": self.representative[m]})
         out = g.groupby(["cluster", "representative"]).size().rename("size").reset_index()
         return out.sort_values(["size", "representative"], ascending=[False, True], ignore_index=True)

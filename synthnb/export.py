@@ -17,10 +17,10 @@ __all__ = ['ROLES', 'SHAREGPT_FROM', 'FORMULA_START', 'EXPORTERS', 'SUFFIX_FORMA
            'NOT_TEXT', 'ExportError', 'DataError', 'failures_path', 'write_atomic', 'clean_text', 'chat_messages',
            'chat_problems', 'chat_refusal', 'chat_examples', 'export_chat_jsonl', 'alpaca_record', 'export_alpaca',
            'sharegpt', 'export_sharegpt', 'export_jsonl', 'formula_safe', 'export_csv', 'export_parquet',
-           'write_dir_atomic', 'hf_dataset', 'export_hf', 'export_format', 'export', 'split_rows', 'split_paths',
-           'no_leaks', 'no_contamination', 'compared_field', 'keep_out', 'split_without_leaks', 'ExportResult',
-           'card_path', 'export_split', 'md_table', 'size_category', 'card_front_matter', 'card_models', 'model_line',
-           'card_counts', 'curation_lines', 'quality_lines', 'spec_lines', 'dataset_card', 'write_card', 'push_to_hub']
+           'write_dir_atomic', 'hf_dataset', 'export_hf', 'export_format', 'split_rows', 'split_paths', 'no_leaks',
+           'no_contamination', 'compared_field', 'keep_out', 'split_without_leaks', 'ExportResult', 'card_path',
+           'export_split', 'md_table', 'size_category', 'card_front_matter', 'card_models', 'model_line', 'card_counts',
+           'curation_lines', 'quality_lines', 'spec_lines', 'dataset_card', 'write_card', 'export', 'push_to_hub']
 
 # %% ../nbs/06_export.ipynb #2ac5aef4
 class ExportError(ValueError):
@@ -29,10 +29,12 @@ class ExportError(ValueError):
 class DataError(ValueError):
     "A data file that cannot be read as rows; the message says what to fix."
 
+# %% ../nbs/06_export.ipynb #9bc2ce71
 def failures_path(out) -> Path:
     "Where the failures of an export to `out` go: `NAME.failures.jsonl` beside it."
     out = Path(out); return out.with_name(out.name.split(".")[0] + ".failures.jsonl")
 
+# %% ../nbs/06_export.ipynb #500ce4ee
 def write_atomic(path, write) -> Path:
     "Call `write(file)` on a temporary file, then move it to `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,6 +46,7 @@ def write_atomic(path, write) -> Path:
     finally: tmp.unlink(missing_ok=True)
     return path
 
+# %% ../nbs/06_export.ipynb #7631349c
 def clean_text(s):
     "`s` with lone surrogates replaced, so it encodes as UTF-8; other values unchanged."
     return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if isinstance(s, str) else s
@@ -57,6 +60,7 @@ def _rows(df:pd.DataFrame, statuses=("ok",), columns=None) -> pd.DataFrame:
         df = df[list(columns)]
     return df.map(clean_text) if len(df) else df
 
+# %% ../nbs/06_export.ipynb #dd50eb1d
 def _jsonable(v):
     if isinstance(v, float) and v != v: return None  # NaN
     return v.item() if hasattr(v, "item") else v
@@ -64,6 +68,7 @@ def _jsonable(v):
 def _jsonl_bytes(records) -> bytes:
     return "".join(json.dumps({k: _jsonable(v) for k, v in r.items()}, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
 
+# %% ../nbs/06_export.ipynb #59d1d1e4
 def _records_bytes(records:list, path) -> bytes:
     "Records as one JSON list for a `.json` file, else as JSON lines."
     if Path(path).suffix.lower() != ".json": return _jsonl_bytes(records)
@@ -75,6 +80,7 @@ def _content(v):
     if isinstance(v, str): return v
     return None if v is None or (np.ndim(v) == 0 and pd.isna(v)) else str(v)
 
+# %% ../nbs/06_export.ipynb #db103755
 def chat_messages(row:dict, user:str="question", assistant:str="response", system:str|None=None) -> dict:
     "One fine-tuning example: `{'messages': [...]}` from a row."
     msgs = ([{"role": "system", "content": system}] if system else []) + [
@@ -82,14 +88,13 @@ def chat_messages(row:dict, user:str="question", assistant:str="response", syste
     return {"messages": msgs}
 
 # %% ../nbs/06_export.ipynb #3bcfc563
-ROLES = ("system", "user", "assistant")
-
 def _content_problem(m:dict) -> str|None:
     c = m.get("content")
     if c is None: return f"the {m['role']} message is missing"
     if not isinstance(c, str): return f"the {m['role']} message is not text"
     if not c.strip(): return f"the {m['role']} message is empty"
 
+# %% ../nbs/06_export.ipynb #7dafee12
 def _turn_problems(roles:list) -> list:
     talk = roles[1:] if roles[:1] == ["system"] else roles
     if "system" in talk: return ["a system message comes after the first message"]
@@ -97,6 +102,9 @@ def _turn_problems(roles:list) -> list:
     out = ["it starts with the assistant, not the user"] if talk[0] != "user" else []
     out += [f"two {a} messages in a row (user and assistant take turns)" for a, b in zip(talk, talk[1:]) if a == b][:1]
     return out + (["it ends with the user, not the assistant"] if talk[-1] != "assistant" else [])
+
+# %% ../nbs/06_export.ipynb #f7ba77f4
+ROLES = ("system", "user", "assistant")
 
 def chat_problems(example) -> list:
     "What breaks OpenAI's chat fine-tuning format in one example (`{'messages': [...]}`); empty when nothing does."
@@ -115,6 +123,7 @@ def chat_refusal(problems:dict, what:str="the chat format") -> str:
     which = f" ({'; '.join(f'{k}: {v}' for k, v in rules.most_common(3))}{'; …' if len(rules) > 3 else ''})" if len(rules) > 1 else ""
     return f"{n:,} row{'s' * (n != 1)} break{'s' * (n == 1)} {what}{which}, e.g. row {row}: {'; '.join(first)}; fix or reject {'them' if n != 1 else 'it'}"
 
+# %% ../nbs/06_export.ipynb #d5199f97
 def chat_examples(df:pd.DataFrame, user:str="question", assistant:str="response", system:str|None=None, statuses=("ok",)) -> list:
     "The chat examples of the rows of `df`; an `ExportError` if any breaks the format."
     rows = _rows(df, statuses, [user, assistant])
@@ -122,6 +131,7 @@ def chat_examples(df:pd.DataFrame, user:str="question", assistant:str="response"
     if bad := {row: p for row, e in zip(rows.index, examples) if (p := chat_problems(e))}: raise ExportError(chat_refusal(bad))
     return examples
 
+# %% ../nbs/06_export.ipynb #b493a8d2
 def export_chat_jsonl(df:pd.DataFrame, path, user:str="question", assistant:str="response", system:str|None=None, statuses=("ok",)) -> Path:
     "Write OpenAI chat fine-tuning JSONL from the `user` and `assistant` columns, refusing (and writing nothing) if a row breaks the format."
     examples = chat_examples(df, user, assistant, system, statuses)
@@ -133,18 +143,21 @@ def alpaca_record(row:dict, instruction:str="question", output:str="response", i
     rec = {"instruction": _content(row[instruction]), "input": (_content(row[input]) or "") if input else "", "output": _content(row[output])}
     return {**rec, "system": system} if system else rec
 
+# %% ../nbs/06_export.ipynb #20458a18
 def export_alpaca(df:pd.DataFrame, path, instruction:str="question", output:str="response", input:str|None=None, system:str|None=None, statuses=("ok",)) -> Path:
     "Write Alpaca records: a JSON list for a `.json` file, JSON lines otherwise."
     rows = _rows(df, statuses, [c for c in (instruction, input, output) if c])
     records = [alpaca_record(r, instruction, output, input, system) for r in rows.to_dict("records")]
     return write_atomic(path, lambda f: f.write(_records_bytes(records, path)))
 
+# %% ../nbs/06_export.ipynb #bbc7a9a0
 SHAREGPT_FROM = {"system": "system", "user": "human", "assistant": "gpt"}
 
 def sharegpt(example:dict) -> dict:
     "A chat example in ShareGPT's shape: `{'conversations': [{'from': 'human', 'value': ...}, ...]}`."
     return {"conversations": [{"from": SHAREGPT_FROM[m["role"]], "value": m["content"]} for m in example["messages"]]}
 
+# %% ../nbs/06_export.ipynb #358d9bd4
 def export_sharegpt(df:pd.DataFrame, path, user:str="question", assistant:str="response", system:str|None=None, statuses=("ok",)) -> Path:
     "Write ShareGPT conversations (a JSON list for `.json`, else JSON lines), refusing rows that break the chat format."
     records = [sharegpt(e) for e in chat_examples(df, user, assistant, system, statuses)]
@@ -156,18 +169,21 @@ def export_jsonl(df:pd.DataFrame, path, columns=None, statuses=("ok",)) -> Path:
     rows = _rows(df, statuses, columns)
     return write_atomic(path, lambda f: f.write(_jsonl_bytes(rows.to_dict("records"))))
 
+# %% ../nbs/06_export.ipynb #58ae4dfa
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def formula_safe(v):
     "A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first), with a leading `'` so it stays text."
     return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
 
+# %% ../nbs/06_export.ipynb #8125d0d7
 def export_csv(df:pd.DataFrame, path, columns=None, statuses=("ok",)) -> Path:
     "Write rows as UTF-8 CSV with a header, text cells made safe to open in a spreadsheet (`formula_safe`)."
     rows = _rows(df, statuses, columns)
     rows = rows.map(formula_safe) if len(rows) else rows
     return write_atomic(path, lambda f: f.write(rows.to_csv(index=False).encode("utf-8")))
 
+# %% ../nbs/06_export.ipynb #9a0c65ad
 def export_parquet(df:pd.DataFrame, path, columns=None, statuses=("ok",)) -> Path:
     "Write rows as Parquet."
     rows = _rows(df, statuses, columns).reset_index(drop=True)
@@ -179,6 +195,7 @@ def _datasets():
     except ImportError: raise ExportError('the hf format needs the datasets package: pip install "synthnb[hf]"') from None
     return datasets
 
+# %% ../nbs/06_export.ipynb #4066a0f3
 def _is_dataset_dir(p:Path) -> bool:
     return p.is_dir() and (not any(p.iterdir()) or any((p/n).exists() for n in ("dataset_dict.json", "dataset_info.json", "state.json")))
 
@@ -204,6 +221,7 @@ def hf_dataset(df:pd.DataFrame, columns=None, statuses=("ok",)):
     except Exception as e:  # pyarrow refuses a column that mixes types
         raise ExportError(f"these rows cannot be a Hugging Face data set ({type(e).__name__}: {str(e).splitlines()[0][:200]}); choose the columns with columns=") from None
 
+# %% ../nbs/06_export.ipynb #6fc6ef49
 def export_hf(df:pd.DataFrame|dict, path, columns=None, statuses=("ok",)) -> Path:
     "Save rows as a Hugging Face data set folder (`datasets.load_from_disk` reads it); a dict of frames becomes splits."
     if isinstance(df, dict):
@@ -223,6 +241,8 @@ def _quietly(fn):
 # %% ../nbs/06_export.ipynb #17df2aac
 EXPORTERS = {"chat": export_chat_jsonl, "jsonl": export_jsonl, "csv": export_csv, "parquet": export_parquet,
              "alpaca": export_alpaca, "sharegpt": export_sharegpt, "hf": export_hf}
+
+# %% ../nbs/06_export.ipynb #d88b7108
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 def export_format(path, fmt:str|None=None) -> str:
@@ -230,10 +250,6 @@ def export_format(path, fmt:str|None=None) -> str:
     fmt = fmt or SUFFIX_FORMATS.get(Path(path).suffix.lower())
     if fmt not in EXPORTERS: raise ExportError(f"cannot tell the export format of {path}: use .jsonl, .csv or .parquet (or fmt= one of {', '.join(EXPORTERS)})")
     return fmt
-
-def export(df:pd.DataFrame, path, fmt:str|None=None, **kw) -> Path:
-    "Write the good rows of `df` to `path` in `fmt` (any of `EXPORTERS`; by default from the suffix), with a dataset card beside it."
-    return export_split(df, path, 0, fmt, **kw).paths[0]
 
 # %% ../nbs/06_export.ipynb #7c508935
 def split_rows(df:pd.DataFrame, validation:float=0.1, seed:int=0, by:str|None="topic") -> tuple:
@@ -246,6 +262,7 @@ def split_rows(df:pd.DataFrame, validation:float=0.1, seed:int=0, by:str|None="t
     if held: mask[np.concatenate(held).astype(int)] = True
     return df[~mask], df[mask]
 
+# %% ../nbs/06_export.ipynb #7a2e3cf8
 def split_paths(path) -> tuple:
     "Where the two files of a split go: `x.train.jsonl` and `x.validation.jsonl` beside `x.jsonl`."
     p = Path(path)
@@ -253,13 +270,20 @@ def split_paths(path) -> tuple:
 
 # %% ../nbs/06_export.ipynb #2d4c16db
 LEAK_COLUMNS = ["train_row", "validation_row", "similarity", "train_text", "validation_text"]
-CONTAMINATION_COLUMNS = ["row", "eval_row", "similarity", "text", "eval_text"]
-def no_leaks() -> pd.DataFrame: return pd.DataFrame(columns=LEAK_COLUMNS)
-def no_contamination() -> pd.DataFrame: return pd.DataFrame(columns=CONTAMINATION_COLUMNS)
-NOT_TEXT = {"status", "reason", "notes", "raw", "request_id", "topic", "model", "spec_hash", "mode", "finish_reason", "decision", "edited", "flags", "flag_reasons"}
 
+def no_leaks() -> pd.DataFrame: return pd.DataFrame(columns=LEAK_COLUMNS)
+
+# %% ../nbs/06_export.ipynb #8db599b1
+CONTAMINATION_COLUMNS = ["row", "eval_row", "similarity", "text", "eval_text"]
+
+def no_contamination() -> pd.DataFrame: return pd.DataFrame(columns=CONTAMINATION_COLUMNS)
+
+# %% ../nbs/06_export.ipynb #95920b09
 def _specs(spec) -> list:
     return [] if spec is None else list(spec.values()) if isinstance(spec, dict) else list(spec) if isinstance(spec, (list, tuple)) else [spec]
+
+# %% ../nbs/06_export.ipynb #bedb6891
+NOT_TEXT = {"status", "reason", "notes", "raw", "request_id", "topic", "model", "spec_hash", "mode", "finish_reason", "decision", "edited", "flags", "flag_reasons"}
 
 def compared_field(df:pd.DataFrame, kw:dict|None=None, spec=None) -> str|None:
     "The column leaks and contamination are judged on: the user's column, the spec's first field, `question`, else the first text column."
@@ -278,6 +302,7 @@ def keep_out(good:pd.DataFrame, eval_set=None, field:str|None="question", thresh
     found = contamination(good, eval_set, field, threshold, eval_field)
     return (good.drop(index=found["row"].unique()) if contaminated == "drop" else good), found
 
+# %% ../nbs/06_export.ipynb #4fed98e6
 def split_without_leaks(good:pd.DataFrame, validation:float=0.1, seed:int=0, field:str|None="question", threshold:float=0.8, leaks:str="move") -> tuple:
     "(train, validation, leaks found, rows moved): `split_rows`, then leaked validation rows (and their near-copies) moved to train when `leaks` is 'move'."
     train, val = split_rows(good, validation, seed)
@@ -290,6 +315,7 @@ def split_without_leaks(good:pd.DataFrame, validation:float=0.1, seed:int=0, fie
 # %% ../nbs/06_export.ipynb #225b9e6e
 def _plural(n:int, word:str) -> str: return f"{n:,} {word}{'s' * (n != 1)}"
 
+# %% ../nbs/06_export.ipynb #bea27cf3
 @dataclass
 class ExportResult:
     "What an export wrote: the file of each part and its rows, the leaks and contamination found, the dataset card."
@@ -320,9 +346,15 @@ def _summary(self:ExportResult) -> str:
     if n: out.append(f"{_plural(n, 'row')} close to the evaluation set" + (f", {self.dropped:,} left out" if self.dropped else ", kept (reported only)"))
     return "; ".join(out)
 
+ExportResult.summary = _summary
+
+# %% ../nbs/06_export.ipynb #2d9881d8
 def _repr(self:ExportResult) -> str:
     return f"ExportResult({self.summary()}; {self.fmt}: {', '.join(str(p) for p in self.paths)}{f'; card: {self.card}' if self.card else ''})"
 
+ExportResult.__repr__ = _repr
+
+# %% ../nbs/06_export.ipynb #93ae26d4
 def _repr_html(self:ExportResult) -> str:
     import html
     e = lambda s: html.escape(str(s))
@@ -333,22 +365,25 @@ def _repr_html(self:ExportResult) -> str:
         if len(t): out.append(f"<details><summary>{name}: {len(t):,}</summary>{t.head(20).to_html(index=False, border=0)}</details>")
     return "\n".join(out)
 
-ExportResult.summary, ExportResult.__repr__, ExportResult._repr_html_ = _summary, _repr, _repr_html
+ExportResult._repr_html_ = _repr_html
 
 # %% ../nbs/06_export.ipynb #47ee05ae
 def _check_choices(leaks:str, contaminated:str):
     if leaks not in ("move", "report"): raise ExportError(f"leaks is {leaks!r}: use 'move' (leaked validation rows go to train) or 'report'")
     if contaminated not in ("drop", "report"): raise ExportError(f"contaminated is {contaminated!r}: use 'drop' (leave them out) or 'report'")
 
+# %% ../nbs/06_export.ipynb #a28e8c0c
 def _check_rows(fmt:str, rows:pd.DataFrame, kw:dict):
     "Refuse rows a chat-shaped format would refuse, before any file is written."
     if fmt in ("chat", "sharegpt"):
         chat_examples(rows, kw.get("user", "question"), kw.get("assistant", "response"), kw.get("system"), None)
 
+# %% ../nbs/06_export.ipynb #948f27b2
 def _write_parts(fmt:str, parts:dict, frames:dict, kw:dict):
     if fmt == "hf": return export_hf(frames if len(frames) > 1 else next(iter(frames.values())), next(iter(parts.values())), statuses=None, **kw)
     for k, p in parts.items(): EXPORTERS[fmt](frames[k], p, statuses=None, **kw)
 
+# %% ../nbs/06_export.ipynb #970e031d
 def card_path(path, fmt:str|None=None) -> Path:
     "Where the card of an export to `path` goes: `README.md` inside an hf folder, else `NAME.card.md` beside the file."
     path = Path(path)
@@ -392,16 +427,19 @@ def md_table(rows:list, header:list) -> str:
     cell = lambda v: "–" if isinstance(v, float) and v != v else str(v).replace("|", "\\|").replace("\n", " ")
     return "\n".join(["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header), *("| " + " | ".join(map(cell, r)) + " |" for r in rows)])
 
+# %% ../nbs/06_export.ipynb #112eb349
 def _fence(text:str, lang:str="") -> str:
     n = max([3, *(len(m) + 1 for m in re.findall(r"`{3,}", text))])
     return f"{'`' * n}{lang}\n{text.rstrip()}\n{'`' * n}"
 
+# %% ../nbs/06_export.ipynb #f1456be7
 def size_category(n:int) -> str:
     "The Hub's size category for `n` rows."
     for top, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
         if n < top: return name
     return "10M<n<100M"
 
+# %% ../nbs/06_export.ipynb #593788cb
 def card_front_matter(name:str, rows:int, license:str|None=None) -> str:
     "The YAML front matter the Hub reads: name, licence (when chosen), task, tags, size."
     fm = {"pretty_name": name, **({"license": license.lower()} if license else {}),  # the Hub's licence ids are lower case
@@ -414,6 +452,7 @@ def card_models(rows:pd.DataFrame, endpoint=None) -> dict:
     if "model" in rows and rows["model"].notna().any(): return rows["model"].dropna().astype(str).value_counts().to_dict()
     return {endpoint.model: len(rows)} if endpoint is not None else {}
 
+# %% ../nbs/06_export.ipynb #1d297b84
 def model_line(name:str, rows:int) -> str:
     "A card's line for one model: its name, rows and licence."
     from synthnb.local import MODEL_NAME, MODEL_LICENSE
@@ -421,9 +460,6 @@ def model_line(name:str, rows:int) -> str:
     return f"- `{name}` ({rows:,} rows). Licence: check the provider's terms for using this model's outputs to train other models."
 
 # %% ../nbs/06_export.ipynb #aa0369dd
-def _all_rows(df:pd.DataFrame, curation=None) -> pd.DataFrame:
-    return curation.df if curation is not None else df
-
 def card_counts(rows:pd.DataFrame, result:ExportResult|None=None) -> list:
     "(what, rows) lines: generated, ok, failed, decisions, contamination, leaks, the parts written."
     st = rows["status"] if "status" in rows else pd.Series("ok", index=rows.index)
@@ -435,6 +471,7 @@ def card_counts(rows:pd.DataFrame, result:ExportResult|None=None) -> list:
     if len(result.leaks): out += [("near-duplicate leaks across the split", len(result.leaks)), ("validation rows moved to train", result.moved)]
     return out + [(f"exported: {k}" if k != "all" else "exported", n) for k, n in result.counts.items()]
 
+# %% ../nbs/06_export.ipynb #4e009bb1
 def curation_lines(rows:pd.DataFrame, curation=None) -> list:
     "How the rows were curated: the decisions, and what the audit log holds."
     if "decision" not in rows: return ["Not curated: every good row was exported as generated."]
@@ -459,6 +496,7 @@ def quality_lines(report=None) -> list:
     div = report.diversity.round(3)
     return out + ["Diversity:", "", md_table([[i, *r] for i, r in zip(div.index, div.values.tolist())], ["measure", *div.columns])]
 
+# %% ../nbs/06_export.ipynb #e6a1e81f
 def spec_lines(specs:list, rows:pd.DataFrame) -> list:
     "The spec(s) in full, as YAML, and the spec versions the rows carry."
     hashes = rows["spec_hash"].dropna().astype(str).value_counts().to_dict() if "spec_hash" in rows else {}
@@ -468,6 +506,9 @@ def spec_lines(specs:list, rows:pd.DataFrame) -> list:
     return out
 
 # %% ../nbs/06_export.ipynb #7881d9b1
+def _all_rows(df:pd.DataFrame, curation=None) -> pd.DataFrame:
+    return curation.df if curation is not None else df
+
 def dataset_card(df:pd.DataFrame,               # the rows exported from (all of them, with their status)
                  result:ExportResult|None=None, # what the export wrote (files, split, leaks, contamination)
                  spec=None,                     # the `PromptSpec` the rows were made with (or a list of versions)
@@ -499,9 +540,15 @@ def _temperature(rows) -> list:
     t = sorted(rows["temperature"].dropna().unique().tolist()) if "temperature" in rows else []
     return [f"- Temperature: {', '.join(map(str, t))}."] if t else []
 
+# %% ../nbs/06_export.ipynb #1726ad5c
 def write_card(text:str, path) -> Path:
     "Write a card (atomically, UTF-8)."
     return write_atomic(path, lambda f: f.write(text.encode("utf-8")))
+
+# %% ../nbs/06_export.ipynb #aa20680b
+def export(df:pd.DataFrame, path, fmt:str|None=None, **kw) -> Path:
+    "Write the good rows of `df` to `path` in `fmt` (any of `EXPORTERS`; by default from the suffix), with a dataset card beside it."
+    return export_split(df, path, 0, fmt, **kw).paths[0]
 
 # %% ../nbs/06_export.ipynb #a6bd8327
 def _hub_error(e:Exception, repo_id:str, endpoint:str, token:str) -> ExportError:
@@ -514,6 +561,7 @@ def _hub_error(e:Exception, repo_id:str, endpoint:str, token:str) -> ExportError
     else: msg = f"cannot push {repo_id} to the Hub: {type(e).__name__}: {first}"
     return ExportError(msg.replace(token, "***") if token else msg)
 
+# %% ../nbs/06_export.ipynb #ef2cb0b0
 def _parquet_bytes(rows:pd.DataFrame) -> bytes:
     import io
     buf = io.BytesIO(); rows.reset_index(drop=True).to_parquet(buf, index=False); return buf.getvalue()

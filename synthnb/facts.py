@@ -338,7 +338,7 @@ def fact_checks(df:pd.DataFrame,             # rows (good ones are checked)
         if f not in ok: continue
         for row, text in ok[f].items():
             for x in check_answer(sheet, text): found.append((row, x.kind, f, x.text, x.fact, x.reason))
-    return pd.DataFrame(found, columns=FLAG_COLUMNS[:-1]).assign(source="rule") if found else flag_frame()
+    return pd.DataFrame(found, columns=FLAG_COLUMNS[:-1]).assign(source="rule").astype({c: object for c in FLAG_COLUMNS[1:]}) if found else flag_frame()
 
 # %% ../nbs/08b_facts.ipynb #68b3a5c0
 JUDGE_VERDICTS = ("ok", "contradicts", "unsupported")
@@ -395,7 +395,8 @@ def judge_facts(df:pd.DataFrame,        # rows (good ones are judged)
         raw = "" if isinstance(reply, Exception) else reply.text
         v = read_verdict(raw) if not isinstance(reply, Exception) else {"verdict": "unread", "claim": "", "reason": f"no answer: {str(reply)[:200]}"}
         judged.append({"row": row, **v, "raw": raw})
-    judged = pd.DataFrame(judged, columns=["row", "verdict", "claim", "reason", "raw"])
+    judged = pd.DataFrame(judged, columns=["row", "verdict", "claim", "reason", "raw"]).astype({c: object for c in ["verdict", "claim", "reason", "raw"]})
+    if not len(judged): judged = judged.astype({"row": "int64"})  # no verdicts: the types of a full table
     bad = judged[judged["verdict"].isin(["contradicts", "unsupported"])]
     flags = flag_frame(bad["row"], "judge", [f"the model's opinion: {v}: {r}" for v, r in zip(bad["verdict"], bad["reason"])],
                        field=", ".join(answer_fields(spec)), text=bad["claim"].tolist(), fact="", source="model")

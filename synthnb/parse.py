@@ -80,6 +80,7 @@ def drop_trailing_commas(raw:str) -> str:
         out.append(ch)
     return "".join(out)
 
+# %% ../nbs/03_parse.ipynb #dc8c94b1
 _WORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
 
 def _literal(node):
@@ -91,6 +92,7 @@ def _literal(node):
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub): return -_literal(node.operand)
     raise ValueError("not a literal")
 
+# %% ../nbs/03_parse.ipynb #840788c3
 def _loads(raw:str):
     "Parse one JSON object leniently: trailing commas, Python-style quotes."
     try: return json.loads(raw)
@@ -129,6 +131,7 @@ def _collect(parsed:Parsed, raws:list, fields:list, loads=_loads) -> Parsed:
         else: parsed.records.append(rec); parsed.notes.append(notes)
     return parsed
 
+# %% ../nbs/03_parse.ipynb #7a46a9c6
 def _record_like(raw:str, fields:list) -> bool:
     "Does `raw` name a field or parse as an object? (`{like this}` in prose does neither.)"
     if any(f'"{f.name}"' in raw or f"'{f.name}'" in raw for f in fields): return True
@@ -139,6 +142,7 @@ def _json_reading(text:str, fields:list, prose_quotes:bool) -> Parsed:
     raws, open_ = json_objects(text, prose_quotes)
     return _collect(Parsed(cut_off=open_), [r for r in raws if _record_like(r, fields)], fields)
 
+# %% ../nbs/03_parse.ipynb #871e3ad5
 def _exact_records(text:str) -> list|None:
     "The records of an answer that is exactly valid JSON (an array of objects, or `{\"records\": [...]}`); else None."
     try: obj = json.loads(text)
@@ -146,6 +150,7 @@ def _exact_records(text:str) -> list|None:
     if isinstance(obj, dict) and len(obj) == 1 and isinstance(obj.get("records"), list): obj = obj["records"]
     return obj if isinstance(obj, list) and obj and all(isinstance(o, dict) for o in obj) else None
 
+# %% ../nbs/03_parse.ipynb #64650f95
 def parse_json(text:str, fields:list) -> Parsed:
     "Records from JSON (array, lines, one object or a wrapper), however it is surrounded."
     if (exact := _exact_records(text)) is not None: return _collect(Parsed(), exact, fields)  # what structured output gives: no scan needed
@@ -160,6 +165,7 @@ _FENCE = re.compile(r"^\s*```[\w-]*\s*$")
 
 def _unfenced_lines(text:str) -> list: return [l for l in text.splitlines() if not _FENCE.match(l)]
 
+# %% ../nbs/03_parse.ipynb #a2432dc8
 def _norm(s:str) -> str: return re.sub(r"[^a-z0-9_]", "", s.strip().lower())
 
 def _is_header(line:str, names:list) -> bool:
@@ -170,6 +176,7 @@ def _is_header(line:str, names:list) -> bool:
     quoted = re.search(r'[`"]([^`"]+)[`"]\s*:?\s*$', line)
     return bool(quoted) and [_norm(c) for c in quoted[1].split(",")] == [_norm(n) for n in names]
 
+# %% ../nbs/03_parse.ipynb #f64bd5c8
 def _csv_rows(body:str) -> tuple:
     "Rows of a CSV body up to a closing fence, and whether the text ended inside a quoted value."
     rows, reader = [], csv.reader(io.StringIO(body), strict=True)
@@ -180,6 +187,7 @@ def _csv_rows(body:str) -> tuple:
     except csv.Error: return rows, True
     return rows, False
 
+# %% ../nbs/03_parse.ipynb #5be8f538
 def parse_csv(text:str, fields:list) -> Parsed:
     "Records from CSV with a header line, skipping prose and fences around it."
     names, lines = [f.name for f in fields], text.splitlines()
@@ -213,6 +221,7 @@ def parse_text(text:str, fields:list) -> Parsed:
 # %% ../nbs/03_parse.ipynb #152c5dd8
 PARSERS = {"json": parse_json, "jsonl": parse_json, "csv": parse_csv, "text": parse_text}
 
+# %% ../nbs/03_parse.ipynb #fcf30760
 def parse_records(text:str,       # the model's answer
                   fields:list,    # the spec's output fields
                   fmt:str="json", # the format that was asked for

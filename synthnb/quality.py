@@ -26,6 +26,7 @@ def text_fields(spec:PromptSpec, df:pd.DataFrame) -> list:
     "The string fields of the spec that `df` has."
     return [f.name for f in spec.output_fields if f.type == "string" and f.name in df]
 
+# %% ../nbs/08c_quality.ipynb #a2b4e53b
 def length_table(df:pd.DataFrame, tokens:dict) -> pd.DataFrame:
     "Characters and words of each text field: min, median, mean, 95th percentile and max."
     out = []
@@ -36,6 +37,7 @@ def length_table(df:pd.DataFrame, tokens:dict) -> pd.DataFrame:
                                    "p95": float(np.percentile(x, 95)), "max": int(x.max())})
     return pd.DataFrame(out)
 
+# %% ../nbs/08c_quality.ipynb #68871f99
 def length_flags(df:pd.DataFrame, spec:PromptSpec, tokens:dict, z:float=3.5, ratio:float=4.0, min_rows:int=20) -> pd.DataFrame:
     "Flags for fields longer than the spec allows, and for word counts far from the others'."
     limits, out = {f.name: f.max_length for f in spec.output_fields}, []
@@ -57,10 +59,11 @@ def length_flags(df:pd.DataFrame, spec:PromptSpec, tokens:dict, z:float=3.5, rat
     return concat_flags(out)
 
 # %% ../nbs/08c_quality.ipynb #5f7540d4
+def _missing(v) -> bool: return v is None or (isinstance(v, float) and math.isnan(v))
+
+# %% ../nbs/08c_quality.ipynb #fde6c84a
 _TYPE_OK = {"string": lambda v: isinstance(v, str), "integer": lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool),
             "number": lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool), "boolean": lambda v: isinstance(v, (bool, np.bool_))}
-
-def _missing(v) -> bool: return v is None or (isinstance(v, float) and math.isnan(v))
 
 def schema_flags(df:pd.DataFrame, spec:PromptSpec) -> pd.DataFrame:
     "Flags for fields that are missing, empty or of the wrong type."
@@ -85,6 +88,7 @@ def duplicate_flags(df:pd.DataFrame, dups:Duplicates) -> pd.DataFrame:
         flag_frame(df.index[ex], "exact_duplicate", [f"same words as row {label(dups.exact_of[i])}" for i in ex]),
         flag_frame(df.index[near], "near_duplicate", [f"near-duplicate of row {label(dups.representative[i])} (similarity {dups.similarity[i]:.2f})" for i in near])])
 
+# %% ../nbs/08c_quality.ipynb #21ab39ed
 def copy_flags(df:pd.DataFrame, spec:PromptSpec, record:Tokens, first:Tokens, threshold:float=0.6) -> pd.DataFrame:
     "Flags for rows that copy or barely reword a few-shot example."
     fields = text_fields(spec, df)
@@ -112,21 +116,21 @@ def diversity(df:pd.DataFrame, tokens:dict, sample:int=200) -> pd.DataFrame:
     return pd.DataFrame(out, index=DIVERSITY).round(4)
 
 # %% ../nbs/08c_quality.ipynb #d4639707
-NO_TOPIC = "(no topic)"
-
 def stem(word:str) -> str: return singular(word)[:6]
 
-def _stems(vocab:dict) -> tuple:
-    "Stem id of every word id, and the stem vocabulary."
-    stems, ids = {}, np.empty(len(vocab), np.int64)
-    for w, i in vocab.items(): ids[i] = stems.setdefault(stem(w), len(stems))
-    return ids, stems
-
+# %% ../nbs/08c_quality.ipynb #0410c603
 def _topic_words(topic:str) -> list: return [stem(w) for w in tokenize([topic]).row(0) if w not in LINK_WORDS]
 
 def _topic_text(topic:str, facts:dict) -> str:
     words = set(_topic_words(topic))
     return " ".join([topic] + [f"{k} {v}" for k, v in facts.items() if words & set(_topic_words(k))])
+
+# %% ../nbs/08c_quality.ipynb #5472c489
+def _stems(vocab:dict) -> tuple:
+    "Stem id of every word id, and the stem vocabulary."
+    stems, ids = {}, np.empty(len(vocab), np.int64)
+    for w, i in vocab.items(): ids[i] = stems.setdefault(stem(w), len(stems))
+    return ids, stems
 
 def _unit_rows(m:sparse.csr_matrix, idf:np.ndarray) -> sparse.csr_matrix:
     "TF-IDF rows (sublinear tf) scaled to unit length."
@@ -153,6 +157,9 @@ def topic_scores(record:Tokens, topics:list, facts:dict) -> tuple:
     sim = (_unit_rows(rows, idf) @ _unit_rows(tdocs, idf).T).toarray()
     return kw, sim
 
+# %% ../nbs/08c_quality.ipynb #ea150344
+NO_TOPIC = "(no topic)"
+
 def assign_topics(record:Tokens, topics:list, facts:dict, min_score:float=0.12) -> tuple:
     "The topic each row is most about (`NO_TOPIC` below `min_score`) and its score."
     if not topics: return np.full(record.n_rows, NO_TOPIC, object), np.zeros(record.n_rows)
@@ -160,6 +167,7 @@ def assign_topics(record:Tokens, topics:list, facts:dict, min_score:float=0.12) 
     score = (kw + sim) / 2; best = score.argmax(1); top = score[np.arange(len(best)), best]
     return np.where(top >= min_score, np.array(topics, object)[best], NO_TOPIC), top
 
+# %% ../nbs/08c_quality.ipynb #56503437
 def avoid_flags(df:pd.DataFrame, record:Tokens, avoid:list, share:float=0.5) -> pd.DataFrame:
     "Flags for rows whose words make up at least `share` of a topic-to-avoid's IDF weight."
     if not avoid: return flag_frame()
@@ -172,6 +180,7 @@ def avoid_flags(df:pd.DataFrame, record:Tokens, avoid:list, share:float=0.5) -> 
         out.append(flag_frame(df.index[rows], "avoided_topic", [f"touches '{a}' (words: {s})" for s in said], text=said, fact=f"avoid: {a}"))
     return concat_flags(out)
 
+# %% ../nbs/08c_quality.ipynb #06bac1eb
 def coverage_table(df:pd.DataFrame, spec:PromptSpec, found:np.ndarray) -> pd.DataFrame:
     "Rows requested and obtained for each topic (and for none), with the rows whose content matches their request."
     requested = df["topic"].fillna(NO_TOPIC).replace("", NO_TOPIC) if "topic" in df else pd.Series(NO_TOPIC, index=df.index)
@@ -188,6 +197,7 @@ def _joined(df:pd.DataFrame) -> pd.Series:
     "Each row's fields as one text (missing values as empty)."
     return df.apply(lambda r: " | ".join("" if _missing(v) else str(v) for v in r), axis=1) if len(df.columns) else pd.Series("", index=df.index)
 
+# %% ../nbs/08c_quality.ipynb #9df8230a
 def map_points(df:pd.DataFrame, record:Tokens, topics:np.ndarray, flags:pd.Series, fields:list, n:int=2000, seed:int=0) -> pd.DataFrame:
     "2-D coordinates (TF-IDF → SVD) of a sample of the rows, with topic, flags and text for hovering."
     from sklearn.decomposition import TruncatedSVD
@@ -208,8 +218,11 @@ FLAG_GROUPS = {"duplicates": ["exact_duplicate", "near_duplicate", "copies_examp
                "topics": ["avoided_topic"],
                "facts": ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number", "unknown_item"],
                "judge": ["judge"]}
+
+# %% ../nbs/08c_quality.ipynb #47545f0e
 FLAG_KINDS = [k for ks in FLAG_GROUPS.values() for k in ks]
 
+# %% ../nbs/08c_quality.ipynb #46bd3e52
 @dataclass
 class QualityReport:
     "What `quality` found: flags, per-row columns and data-set metrics."
@@ -230,7 +243,7 @@ class QualityReport:
         "Rows flagged for each kind, in group order (kinds with none left out)."
         c = self.flags.groupby("kind")["row"].nunique() if len(self.flags) else pd.Series(dtype=int)
         out = [(g, k, int(c[k])) for g, ks in FLAG_GROUPS.items() for k in ks if k in c]
-        return pd.DataFrame(out, columns=["group", "kind", "rows"])
+        return pd.DataFrame(out, columns=["group", "kind", "rows"]).astype({"group": object, "kind": object, "rows": "int64"})
 
     def flagged(self, kind:str|None=None) -> pd.DataFrame:
         "The findings of one kind (or group), or all."
@@ -256,33 +269,6 @@ class QualityReport:
         "Topics to cover that got no row."
         return self.coverage.query("topic != @NO_TOPIC and obtained == 0")["topic"].tolist()
 
-# %% ../nbs/08c_quality.ipynb #d2e6a6ec
-def _first_text(self, kinds) -> str:
-    return "".join(f"<li>row {html.escape(str(r.row))}: {html.escape(r.reason)}</li>" for r in self.flagged(kinds).head(5).itertuples())
-
-def _repr_html_(self) -> str:
-    c, h = self.counts, lambda d: d.to_html(index=False, border=0)
-    head = (f"<h3>Quality of {html.escape(self.spec_name)}: {c['ok']:,} good rows of {c['rows']:,}"
-            f" ({c['failed']:,} failed); {c['flagged']:,} flagged</h3>")
-    parts = [head, "<h4>Flags</h4>", h(self.flag_counts()) if len(self.flags) else "<p>No flags.</p>"]
-    for g in ("facts", "duplicates", "topics", "lengths", "schema", "judge"):
-        if len(self.flagged(g)): parts.append(f"<details><summary>{g}: first findings</summary><ul>{_first_text(self, g)}</ul></details>")
-    parts += ["<h4>Topics: requested and obtained</h4>", h(self.coverage)]
-    if self.missing_topics: parts.append(f"<p><b>No rows for:</b> {html.escape(', '.join(self.missing_topics))}</p>")
-    parts += ["<h4>Diversity</h4>", self.diversity.to_html(border=0), "<h4>Lengths</h4>", h(self.lengths)]
-    if len(self.clusters): parts += ["<h4>Biggest duplicate clusters</h4>", h(self.clusters.head(5))]
-    if len(self.failures): parts += ["<h4>Failures</h4>", h(self.failures)]
-    return "<div class='synthnb-quality'>" + "\n".join(parts) + f"<p><small>computed in {self.seconds:.2f} s</small></p></div>"
-
-QualityReport._repr_html_ = _repr_html_
-
-def _summary_line(self) -> str:
-    c = self.counts
-    return f"QualityReport({self.spec_name}: {c['ok']} good of {c['rows']}, {c['flagged']} flagged, flags: " + \
-           (", ".join(f"{k} {n}" for k, n in self.flag_counts()[["kind", "rows"]].values) or "none") + ")"
-
-QualityReport.__repr__ = _summary_line
-
 # %% ../nbs/08c_quality.ipynb #bf73d79f
 def _row_columns(ok:pd.DataFrame, flags:pd.DataFrame, found, score, dups:Duplicates, tokens:dict) -> pd.DataFrame:
     rows = pd.DataFrame(index=ok.index)
@@ -300,17 +286,19 @@ def _row_columns(ok:pd.DataFrame, flags:pd.DataFrame, found, score, dups:Duplica
     for f, tk in tokens.items(): rows[f"words_{f}"] = tk.lengths
     return rows
 
+# %% ../nbs/08c_quality.ipynb #80697372
 def _failure_table(df:pd.DataFrame) -> pd.DataFrame:
-    if "status" not in df or not (df["status"] != "ok").any(): return pd.DataFrame(columns=["reason", "rows"])
+    if "status" not in df or not (df["status"] != "ok").any(): return pd.DataFrame(columns=["reason", "rows"]).astype({"rows": "int64"})
     bad = df[df["status"] != "ok"]
     reasons = bad["reason"] if "reason" in bad else pd.Series("", index=bad.index)
-    return reasons.fillna("").str.slice(0, 120).value_counts().head(10).rename_axis("reason").reset_index(name="rows")
+    return reasons.fillna("").str.slice(0, 120).value_counts().head(10).rename_axis("reason").reset_index(name="rows").astype({"reason": object})
 
+# %% ../nbs/08c_quality.ipynb #e45b3668
 def _clusters(ok:pd.DataFrame, dups:Duplicates, fields:list) -> pd.DataFrame:
     c = dups.clusters()
-    if not len(c): return pd.DataFrame(columns=["cluster", "representative", "size", "text"])
+    if not len(c): return pd.DataFrame(columns=["cluster", "representative", "size", "text"]).astype({"cluster": "int64", "representative": "int64", "size": "int64"})
     text = _joined(ok[fields].iloc[c["representative"].to_numpy()]).str.slice(0, 200).to_numpy()
-    return c.assign(representative=ok.index[c["representative"].to_numpy()], text=text)
+    return c.assign(representative=ok.index[c["representative"].to_numpy()], text=text).astype({"text": object})
 
 # %% ../nbs/08c_quality.ipynb #fd6fd7c6
 def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any DataFrame with the spec's fields
@@ -346,3 +334,31 @@ def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any
     return QualityReport(spec.name, counts_, flags, rows, diversity(ok, tokens), length_table(ok, tokens),
                          coverage_table(ok, spec, found), _clusters(ok, dups, fields), _failure_table(df),
                          map_points(ok, record, found, rows["flags"], fields, map_size, seed), round(time.monotonic() - t0, 3), judged)
+
+# %% ../nbs/08c_quality.ipynb #367532ef
+def _first_text(self, kinds) -> str:
+    return "".join(f"<li>row {html.escape(str(r.row))}: {html.escape(r.reason)}</li>" for r in self.flagged(kinds).head(5).itertuples())
+
+def _repr_html_(self) -> str:
+    c, h = self.counts, lambda d: d.to_html(index=False, border=0)
+    head = (f"<h3>Quality of {html.escape(self.spec_name)}: {c['ok']:,} good rows of {c['rows']:,}"
+            f" ({c['failed']:,} failed); {c['flagged']:,} flagged</h3>")
+    parts = [head, "<h4>Flags</h4>", h(self.flag_counts()) if len(self.flags) else "<p>No flags.</p>"]
+    for g in ("facts", "duplicates", "topics", "lengths", "schema", "judge"):
+        if len(self.flagged(g)): parts.append(f"<details><summary>{g}: first findings</summary><ul>{_first_text(self, g)}</ul></details>")
+    parts += ["<h4>Topics: requested and obtained</h4>", h(self.coverage)]
+    if self.missing_topics: parts.append(f"<p><b>No rows for:</b> {html.escape(', '.join(self.missing_topics))}</p>")
+    parts += ["<h4>Diversity</h4>", self.diversity.to_html(border=0), "<h4>Lengths</h4>", h(self.lengths)]
+    if len(self.clusters): parts += ["<h4>Biggest duplicate clusters</h4>", h(self.clusters.head(5))]
+    if len(self.failures): parts += ["<h4>Failures</h4>", h(self.failures)]
+    return "<div class='synthnb-quality'>" + "\n".join(parts) + f"<p><small>computed in {self.seconds:.2f} s</small></p></div>"
+
+QualityReport._repr_html_ = _repr_html_
+
+# %% ../nbs/08c_quality.ipynb #1c237fa1
+def _summary_line(self) -> str:
+    c = self.counts
+    return f"QualityReport({self.spec_name}: {c['ok']} good of {c['rows']}, {c['flagged']} flagged, flags: " + \
+           (", ".join(f"{k} {n}" for k, n in self.flag_counts()[["kind", "rows"]].values) or "none") + ")"
+
+QualityReport.__repr__ = _summary_line

@@ -191,7 +191,8 @@ def flag_frame(rows=(), kind:str="", reason=(), field="", text="", fact="", sour
     rows = list(rows); n = len(rows)
     col = lambda v: list(v) if not isinstance(v, str) else [v] * n
     return pd.DataFrame({"row": rows, "kind": [kind]*n, "field": col(field), "text": col(text), "fact": col(fact),
-                         "reason": col(reason), "source": [source]*n}, columns=FLAG_COLUMNS)
+                         "reason": col(reason), "source": [source]*n}, columns=FLAG_COLUMNS
+                       ).astype({c: object for c in FLAG_COLUMNS[1:]} | ({} if n else {"row": "int64"}))  # empty or not, the same types
 
 def concat_flags(parts) -> pd.DataFrame:
     "One flags DataFrame from several (empty ones left out, so row labels keep their type)."

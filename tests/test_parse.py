@@ -38,7 +38,7 @@ def values(fmt: str):
                         and not re.match(r"^\s*[-*]?\s*\**[\w ]+?\**\s*:", s)))
     return st.text(st.one_of(_CHARS, st.sampled_from("\n\t")), min_size=1, max_size=40).filter(_nonblank)
 
-SAFE_INT = st.integers(-2**70, 2**70)  # beyond 2**53 too: integers from text are read exactly (test_big_integer_from_text)
+SAFE_INT = st.integers(-2**70, 2**70)  # beyond 2**53 too: integers from text are read exactly (nbs/03_parse.ipynb, 'Cases worth keeping')
 
 @st.composite
 def record_lists(draw, fmt: str, with_int=None, min_size=1, max_size=6):
@@ -67,15 +67,6 @@ def test_round_trip(fmt, data):
     _ok(p, records)
     assert len(p.notes) == len(records)
 
-def test_round_trip_examples():
-    "A few records a model writes all the time, in every format."
-    records = [{"question": "Do you have gluten-free bread?", "response": "Yes, every day: ask at the counter.", "count": 2},
-               {"question": 'Is the "nut-free" cake safe?', "response": "It has no nuts, but our kitchen handles nuts.", "count": 0},
-               {"question": "Open on Mondays?", "response": "No, we're closed on Mondays.\nSee you Tuesday!", "count": 1}]
-    for fmt in FORMATS:
-        recs = records if fmt != "text" else [dict(r, response=r["response"].replace("\n", " ")) for r in records]
-        _ok(parse_records(render_records(recs, fmt, QRC), QRC, fmt), recs)
-
 # ---------------------------------------------------------------------------------------------------------------------
 # Invariance: what models wrap around JSON does not change the records
 
@@ -90,8 +81,8 @@ def _object_text(draw, rec, trailing):
     items = [f"{ws()}{json.dumps(k, ensure_ascii=False)}{ws()}:{ws()}{json.dumps(v, ensure_ascii=False)}{ws()}" for k, v in rec.items()]
     return "{" + ",".join(items) + ("," + ws() if trailing else "") + "}"
 
-# Prose a model writes around its answer: no braces (see test_braces_in_prose_are_not_a_record), and an even number of
-# double quotes (a lone " is covered by test_lone_quote_in_prose_before_json).
+# Prose a model writes around its answer: no braces, and an even number of double quotes (braces and a lone " in
+# the prose are covered by examples in nbs/03_parse.ipynb).
 PROSE = st.one_of(st.sampled_from(PROSE_BEFORE + PROSE_AFTER),
                   st.text(st.sampled_from("abcXYZ 019.,:;!?'()[]-—é\n\""), max_size=50).filter(lambda s: s.count('"') % 2 == 0))
 
@@ -114,23 +105,6 @@ def test_invariance(answer):
     fields, records, text = answer
     _ok(parse_records(text, fields, "json"), records)
 
-@pytest.mark.parametrize("wrap", ["fence", "prose", "trailing", "records", "all"])
-def test_invariance_examples(wrap):
-    records = [{"question": "Any specials today?", "response": "Sourdough loaf on Tuesdays!"},
-               {"question": "Nut-free?", "response": "Yes, but {we} handle nuts, [sadly]."}]
-    text = json.dumps(records, indent=2)
-    if wrap in ("trailing", "all"): text = text.replace('"\n  }', '",\n  }').replace("}\n]", "},\n]")
-    if wrap in ("records", "all"): text = '{"records": ' + text + "}"
-    if wrap in ("fence", "all"): text = "```json\n" + text + "\n```"
-    if wrap in ("prose", "all"): text = "Here you go:\n" + text + "\nEnjoy!"
-    _ok(parse_records(text, QR, "json"), records)
-
-def test_trailing_comma_fix_leaves_strings_alone():
-    text = '[{"question": "Bring [eggs, milk, ]?", "response": "Yes",}]'
-    p = parse_records(text, QR, "json")
-    assert p.records == [{"question": "Bring [eggs, milk, ]?", "response": "Yes"}]
-
-
 @SETTINGS
 @given(record_lists("json"))
 def test_python_style_records(fr):
@@ -138,37 +112,21 @@ def test_python_style_records(fr):
     fields, records = fr
     _ok(parse_records(repr(records), fields, "json"), records)
 
-def test_python_style_keeps_json_words_in_strings():
-    p = parse_records("[{'question': 'Is that false?', 'response': 'No'}]", QR, "json")
-    assert p.records == [{"question": "Is that false?", "response": "No"}]
-
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "text"])
 @SETTINGS
 @given(data=st.data())
 def test_invariance_other_formats(fmt, data):
     "Fences, and prose before the records, do not change what CSV, JSON lines and text answers give."
     fields, records = data.draw(record_lists(fmt))
-    # (CSV keeps a fence line inside a quoted value, test_fence_line_inside_csv_value; text answers still drop such lines)
+    # (CSV keeps a fence line inside a quoted value, see nbs/03_parse.ipynb; text answers still drop such lines)
     assume(not any(isinstance(v, str) and re.search(r"^\s*```", v, re.M) for r in records for v in r.values()))
     text = render_records(records, fmt, fields)
     pre = data.draw(st.sampled_from(["", "Here are the records:\n", "Sure! Here's what you asked for.\n\n"]))
     f0, f1 = data.draw(st.sampled_from(FENCES))
     _ok(parse_records(pre + f0 + text + f1, fields, fmt), records)
 
-# Bugs found with the properties above (minimal examples), fixed since; the two left are strict xfails, so a fix turns
-# them into failures to remove.
-
-def test_lone_quote_in_prose_before_json():
-    p = parse_records('Two records about our 9" cakes:\n[{"question": "a", "response": "b"}, {"question": "c", "response": "d"}]', QR, "json")
-    assert p.records == [{"question": "a", "response": "b"}, {"question": "c", "response": "d"}]
-
-def test_braces_in_prose_are_not_a_record():
-    p = parse_records('Records as {question, response}:\n[{"question": "a", "response": "b"}]', QR, "json")
-    assert p.records == [{"question": "a", "response": "b"}] and p.broken == []
-
-def test_fence_line_inside_csv_value():
-    rec = {"question": "How do I print?", "response": "Use:\n```python\nprint(1)\n```"}
-    assert parse_records(render_records([rec], "csv", QR), QR, "csv").records == [rec]
+# Bugs found with the properties above: the fixed ones are examples in nbs/03_parse.ipynb; the two left are strict
+# xfails, so a fix turns them into failures to remove.
 
 @pytest.mark.xfail(strict=True, reason="BUG: prose after the last text record is glued to its last value "
                                        "('response: b\\n\\nHave a nice day!' gives response 'b\\nHave a nice day!')")
@@ -181,14 +139,6 @@ def test_prose_after_text_records():
 def test_prose_after_csv_rows():
     p = parse_records("question,response\na,b\n\nHave a nice day!", QR, "csv")
     assert p.records == [{"question": "a", "response": "b"}] and p.broken == []
-
-def test_csv_cut_inside_quoted_value():
-    p = parse_records('question,response\na,b\nc,"We open at 7am on', QR, "csv")
-    assert p.records == [{"question": "a", "response": "b"}] and p.cut_off == 1
-
-def test_csv_quoted_header():
-    p = parse_records('"question,response"\n"a","b"\n"c","d"', QR, "csv")
-    assert p.records == [{"question": "a", "response": "b"}, {"question": "c", "response": "d"}]
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Truncation: an answer cut off anywhere gives a prefix of the records
@@ -232,11 +182,6 @@ def test_truncation_every_position():
     text, ends = _render_with_ends(records)
     for i in range(len(text) + 1): _check_cut(records, QRC, text, ends, i)
 
-def test_truncated_answer_counts():
-    text = '[{"question": "a", "response": "b"}, {"question": "c", "respo'
-    p = parse_records(text, QR, "json")
-    assert p.records == [{"question": "a", "response": "b"}] and p.cut_off == 1 and not p.broken
-
 # ---------------------------------------------------------------------------------------------------------------------
 # Single object, coercion, missing and extra keys
 
@@ -255,11 +200,6 @@ def test_numbers_coerced_to_strings(q, r):
     p = parse_records(json.dumps([{"question": q, "response": r}]), QR, "json")
     assert p.records == [{"question": str(q), "response": r}] and not p.broken
     assert p.notes == [[f"question: {type(q).__name__} given, kept as text"]]
-
-def test_numbers_coerced_examples():
-    p = parse_records('[{"question": 42, "response": 3.5}]', QR, "json")
-    assert p.records == [{"question": "42", "response": "3.5"}]
-    assert p.notes == [["question: int given, kept as text", "response: float given, kept as text"]]
 
 @SETTINGS
 @given(fr=record_lists("json", min_size=1, max_size=4), data=st.data())
@@ -293,15 +233,6 @@ def test_extra_keys_noted(fr, extra):
         extra_notes = [n for n in notes if n.startswith("extra key")]
         assert len(extra_notes) == len(extra)
         for k in extra: assert any(n.startswith(f"extra key {k!r} set aside") for n in extra_notes)
-
-def test_extra_key_example():
-    p = parse_records('{"question": "a", "response": "b", "topic": "cakes"}', QR, "json")
-    assert p.records == [{"question": "a", "response": "b"}] and p.notes == [["extra key 'topic' set aside (= 'cakes')"]]
-
-@pytest.mark.parametrize("fmt", ["csv", "text"])
-def test_big_integer_from_text(fmt):
-    rec = {"question": "Order number?", "response": "It is on your receipt.", "count": 2**53 + 1}
-    assert parse_records(render_records([rec], fmt, QRC), QRC, fmt).records == [rec]
 
 # ---------------------------------------------------------------------------------------------------------------------
 # The corpus: real answers of the embedded model, read by hand
