@@ -290,7 +290,7 @@ def compared_field(df:pd.DataFrame, kw:dict|None=None, spec=None) -> str|None:
     kw, specs = kw or {}, _specs(spec)
     names = [kw.get("user"), kw.get("instruction"), *(s.output_fields[0].name for s in specs[-1:] if s.output_fields), "question"]
     if found := [n for n in names if n and n in df]: return found[0]
-    text = [c for c in df.columns if c not in NOT_TEXT and df[c].dtype == object]
+    text = [c for c in df.columns if c not in NOT_TEXT and pd.api.types.is_string_dtype(df[c])]  # object or pandas 3's str
     return text[0] if text else None
 
 # %% ../nbs/06_export.ipynb #f687bdb1
