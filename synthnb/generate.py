@@ -12,7 +12,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 from .spec import PromptSpec, SpecError
 from .endpoints import (Endpoint, EndpointError, Reply, Retryable, SchemaRefused, Unreachable, acomplete,
-                               request_mode, endpoint_from_env, _first_line)
+                               request_mode, endpoint_from_env)
+from .files import first_line
+from .local import embedded
 from .parse import parse_records
 from .cache import RequestCache, request_key
 from .limits import RateLimiter, backoff
@@ -21,8 +23,8 @@ from fastcore.basics import patch_to
 
 # %% auto #0
 __all__ = ['PROVENANCE', 'STATUS', 'REQUEST_COLUMNS', 'Request', 'plan_requests', 'max_tokens_for', 'request_body', 'rows_for',
-           'Engine', 'Answer', 'Run', 'stream', 'generate', 'agenerate', 'Summary', 'summary', 'run_report', 'failures',
-           'records']
+           'Engine', 'Answer', 'rows_frame', 'request_rows', 'resolve_endpoint', 'Run', 'stream', 'generate',
+           'agenerate', 'Summary', 'summary', 'run_report', 'failures', 'records']
 
 # %% ../nbs/05_generate.ipynb #45c42f5b
 @dataclass
@@ -158,7 +160,7 @@ async def _send(self, req:Request, body:dict, key:str|None) -> Answer:
             err = Retryable(str(e))
         except Retryable as e: err = e
         except EndpointError: raise
-        except Exception as e: return Answer(None, False, f"request failed: {type(e).__name__}: {_first_line(e)}", tries)
+        except Exception as e: return Answer(None, False, f"request failed: {type(e).__name__}: {first_line(e)}", tries)
         else:
             self.reached = True
             self.limiter.settle(reserved, sum(reply.usage.values()))
@@ -175,13 +177,13 @@ PROVENANCE = ["request_id", "record", "topic", "model", "temperature", "seed", "
 STATUS = ["status", "reason", "notes", "raw"]
 REQUEST_COLUMNS = ["finish_reason", "prompt_tokens", "completion_tokens", "tries", "seconds"]
 
-def _frame(rows:list, spec:PromptSpec) -> pd.DataFrame:
+def rows_frame(rows:list, spec:PromptSpec) -> pd.DataFrame:
     cols = [f.name for f in spec.output_fields] + STATUS + PROVENANCE + REQUEST_COLUMNS
     df = pd.DataFrame(rows, columns=cols)
     for c in ("reason", "notes", "raw"): df[c] = df[c].astype("object").fillna("")
     return df
 
-def _rows(req:Request, spec:PromptSpec, ep:Endpoint, temperature:float, a:Answer, spec_hash:str|None=None) -> list:
+def request_rows(req:Request, spec:PromptSpec, ep:Endpoint, temperature:float, a:Answer, spec_hash:str|None=None) -> list:
     "The rows of one finished request, with their provenance."
     r = a.reply
     meta = dict(request_id=req.request_id, topic=req.topic, model=(r.model if r and r.model else ep.model), temperature=temperature,
@@ -191,11 +193,10 @@ def _rows(req:Request, spec:PromptSpec, ep:Endpoint, temperature:float, a:Answer
     return [dict(row, record=i, **meta) for i, row in enumerate(rows_for(req, spec, r, a.error))]
 
 # %% ../nbs/05_generate.ipynb #da23ce65
-def _resolve(endpoint) -> Endpoint:
+def resolve_endpoint(endpoint) -> Endpoint:
     if isinstance(endpoint, Endpoint): return endpoint
     if endpoint is not None: raise EndpointError(f"endpoint must be an Endpoint (or None for the embedded model), not {type(endpoint).__name__}")
     if ep := endpoint_from_env(): return ep
-    from synthnb.local import embedded
     return embedded()
 
 def _check_n(n):
@@ -210,7 +211,7 @@ class Run:
     def __init__(self, spec:PromptSpec, n:int=20, endpoint:Endpoint|None=None, temperature:float=0.8, seed:int|None=0,
                  cache:RequestCache|bool=True, refresh:bool=False, prices:dict|None=None, plan:list|None=None):
         spec.validate(); _check_n(n)
-        self.spec, self.n, self.ep, self.temperature = spec, n, _resolve(endpoint), temperature
+        self.spec, self.n, self.ep, self.temperature = spec, n, resolve_endpoint(endpoint), temperature
         self.plan = plan_requests(spec, n, seed) if plan is None else plan
         self.engine = Engine(spec, self.ep, temperature, _open_cache(cache), refresh, prices)
         self.requested, self.spec_hash = sum(r.n for r in self.plan), spec.hash
@@ -220,7 +221,7 @@ class Run:
         self.started = self.ended = None
 
     def _finish(self, req:Request, a:Answer):
-        rows = _rows(req, self.spec, self.ep, self.temperature, a, self.spec_hash)
+        rows = request_rows(req, self.spec, self.ep, self.temperature, a, self.spec_hash)
         self.finished[req.request_id] = rows
         for r in rows: self.counts[r["status"]] += 1
         self.counts["cached"] += a.cached; self.counts["done"] += req.n
@@ -295,13 +296,13 @@ def stopped(self) -> bool: return self._stop.is_set()
 @patch_to(Run, as_prop=True)
 def df(self) -> pd.DataFrame:
     "The rows so far, in request order."
-    return _frame([r for i in sorted(self.finished) for r in self.finished[i]], self.spec)
+    return rows_frame([r for i in sorted(self.finished) for r in self.finished[i]], self.spec)
 
 @patch_to(Run)
 def __iter__(self):
     "Rows as they arrive: one DataFrame per finished request."
     if self._thread is None: self.start()
-    while (rows := self._queue.get()) is not None: yield _frame(rows, self.spec)
+    while (rows := self._queue.get()) is not None: yield rows_frame(rows, self.spec)
     if self.error: raise self.error
 
 # %% ../nbs/05_generate.ipynb #c4225ceb
