@@ -9,16 +9,16 @@ from __future__ import annotations
 import json, os, time
 from pathlib import Path
 from .spec import PromptSpec
-from .endpoints import Endpoint, EndpointError, Reply, _schema_format
-from .generate import Request, Answer, plan_requests, max_tokens_for, _rows, _frame
-from .export import write_atomic
+from .endpoints import Endpoint, EndpointError, Reply, schema_format
+from .generate import Request, Answer, plan_requests, max_tokens_for, request_rows, rows_frame
+from .files import SynthnbError, write_atomic
 
 # %% auto #0
 __all__ = ['DONE', 'BatchError', 'custom_id', 'batch_body', 'batch_lines', 'write_batch', 'import_batch', 'submit_batch',
            'batch_status', 'download_batch']
 
 # %% ../nbs/05b_batch.ipynb #56c82d6d
-class BatchError(ValueError):
+class BatchError(SynthnbError, ValueError):
     "A batch file or results file that cannot be used; the message says why."
 
 def custom_id(spec:PromptSpec, req:Request, n:int, seed:int|None) -> str:
@@ -31,7 +31,7 @@ def batch_body(spec:PromptSpec, req:Request, model:str, temperature:float=0.8, s
     body = dict(model=model, messages=spec.messages(req.n, req.topic, structured=use_schema), temperature=temperature,
                 max_tokens=max_tokens_for(spec, req.n))
     if req.seed is not None: body["seed"] = req.seed
-    if use_schema: body["response_format"] = _schema_format(spec.json_schema(req.n))
+    if use_schema: body["response_format"] = schema_format(spec.json_schema(req.n))
     return body
 
 def batch_lines(spec:PromptSpec, n:int, model:str, temperature:float=0.8, seed:int|None=0, structured:bool=True) -> list:
@@ -101,8 +101,8 @@ def import_batch(spec:PromptSpec,     # the spec the batch was written for
         raise BatchError(f"these results are for another spec, n or seed ({next(iter(found))}); this run's ids look like {ids[0]}")
     mode = "json_schema" if structured and spec.format == "json" else "text"
     ep = Endpoint("batch://", model or "batch", label="batch")
-    rows = [r for req in plan for r in _rows(req, spec, ep, temperature, _answer(found.get(ids[req.request_id]), mode), spec.hash)]
-    return _frame(rows, spec)
+    rows = [r for req in plan for r in request_rows(req, spec, ep, temperature, _answer(found.get(ids[req.request_id]), mode), spec.hash)]
+    return rows_frame(rows, spec)
 
 # %% ../nbs/05b_batch.ipynb #4edb5502
 def _client(ep:Endpoint):

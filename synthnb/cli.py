@@ -14,8 +14,13 @@ from .endpoints import Endpoint, EndpointError
 from .generate import Run, generate, summary, failures, records, run_report
 from .estimate import estimate
 from .batch import write_batch, submit_batch, batch_status, download_batch, import_batch, BatchError
-from .export import (export, export_split, export_format, export_chat_jsonl, export_jsonl, ExportError, DataError, failures_path,
-                            split_paths, card_path)
+from .export import export, export_split, export_format, export_chat_jsonl, export_jsonl, ExportError, split_paths, card_path
+from .files import DataError, failures_path, read_rows, first_line, error_line
+from .local import serve, embedded, embedded_model_path, default_threads, default_slots, MODEL_NAME
+from .quality import quality
+from .report import save_report
+from .real import coverage
+from .real_plots import save_eval
 
 # %% auto #0
 __all__ = ['LIMITS', 'spec_new', 'spec_show', 'parser', 'default_output', 'check_writable', 'output_files', 'check_outputs',
@@ -178,7 +183,6 @@ def _endpoint(args) -> Endpoint|None:
     if not args.base_url: 
         if args.model: raise EndpointError("--model needs --base-url (without it synthnb uses the embedded model)")
         if not limits: return None
-        from synthnb.local import embedded
         ep = embedded()
         for k, v in limits.items(): setattr(ep, k, v)
         return ep
@@ -243,7 +247,6 @@ def cmd_batch(args) -> int:
 
 # %% ../nbs/07_cli.ipynb #43ea887f
 def cmd_serve(args) -> int:
-    from synthnb.local import serve, embedded_model_path, default_threads, default_slots, MODEL_NAME
     model = Path(args.model_path) if args.model_path else embedded_model_path()
     if not model.exists(): raise FileNotFoundError(f"model file {model} not found")
     serve(str(model), threads=args.threads or default_threads(), ctx=args.ctx, parallel=args.parallel or default_slots(), port=args.port,
@@ -252,8 +255,6 @@ def cmd_serve(args) -> int:
 
 # %% ../nbs/07_cli.ipynb #f8b985ea
 def cmd_report(args) -> int:
-    from synthnb.report import read_rows, save_report
-    from synthnb.quality import quality
     spec, out = PromptSpec.load(args.spec).validate(), Path(args.output)
     if out.suffix.lower() not in (".html", ".htm"): raise ExportError(f"{out}: the report is HTML; name it .html")
     check_writable(out)  # before a --judge asks anything
@@ -268,8 +269,6 @@ def cmd_report(args) -> int:
 
 # %% ../nbs/07_cli.ipynb #c7f8cd2c
 def cmd_eval(args) -> int:
-    from synthnb.real import coverage
-    from synthnb.real_plots import save_eval
     out = Path(args.output)
     if out.suffix.lower() not in (".html", ".htm"): raise ExportError(f"{out}: the evaluation is HTML; name it .html")
     check_writable(out)
@@ -299,14 +298,11 @@ def run(argv=None) -> int:
 # %% ../nbs/07_cli.ipynb #bc50c479
 def main(argv=None):
     "Entry point of `synthnb`: one-line errors, non-zero exit codes."
-    from synthnb.local import ModelError
     argv = sys.argv[1:] if argv is None else argv
     try: code = run(argv)
     except KeyboardInterrupt: print("synthnb: interrupted", file=sys.stderr); code = 130
-    except (SpecError, EndpointError, ModelError, ExportError, BatchError, DataError, OSError) as e:
-        if "--debug" in argv: raise
-        print(f"synthnb: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr); code = 2
     except Exception as e:
         if "--debug" in argv: raise
-        print(f"synthnb: unexpected {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} (run with --debug for details)", file=sys.stderr); code = 3
+        if line := error_line(e): print(f"synthnb: error: {line}", file=sys.stderr); code = 2
+        else: print(f"synthnb: unexpected {type(e).__name__}: {first_line(e)} (run with --debug for details)", file=sys.stderr); code = 3
     sys.exit(code)

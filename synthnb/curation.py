@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
+from .files import SynthnbError
 
 # %% auto #0
 __all__ = ['DECISIONS', 'CurationError', 'Change', 'Curation', 'TableView', 'filter_mask', 'view_rows', 'page_of']
@@ -16,7 +17,7 @@ __all__ = ['DECISIONS', 'CurationError', 'Change', 'Curation', 'TableView', 'fil
 # %% ../nbs/09_curation.ipynb #1e37f0a3
 DECISIONS = ("pending", "accepted", "rejected")
 
-class CurationError(ValueError):
+class CurationError(SynthnbError, ValueError):
     "A curation step that cannot be done; the message says why."
 
 @dataclass

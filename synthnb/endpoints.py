@@ -12,13 +12,15 @@ from urllib.parse import urlparse
 import openai
 try: import httpx2 as httpx  # the HTTP library of openai 3
 except ImportError: import httpx
+from .files import SynthnbError, first_line
 
 # %% auto #0
 __all__ = ['KNOWN_SERVERS', 'DROPPED', 'EndpointError', 'Endpoint', 'endpoint_for', 'endpoint_from_env', 'Reply', 'Retryable',
-           'Unreachable', 'SchemaRefused', 'retry_after', 'request_mode', 'acomplete', 'run_sync', 'complete']
+           'Unreachable', 'SchemaRefused', 'retry_after', 'schema_format', 'request_mode', 'acomplete', 'run_sync',
+           'complete_with_retries', 'complete']
 
 # %% ../nbs/01_endpoints.ipynb #948d97de
-class EndpointError(RuntimeError):
+class EndpointError(SynthnbError, RuntimeError):
     "An endpoint that cannot be used; the message says what to do."
 
 @dataclass
@@ -121,14 +123,12 @@ def retry_after(headers) -> float|None:
     except (TypeError, ValueError): return None
 
 # %% ../nbs/01_endpoints.ipynb #24edc4cb
-def _schema_format(schema): return {"type": "json_schema", "json_schema": {"name": "records", "schema": schema, "strict": True}}
+def schema_format(schema): return {"type": "json_schema", "json_schema": {"name": "records", "schema": schema, "strict": True}}
 
 def _refuses_schema(e:openai.APIStatusError) -> bool:
     "Did the server reject the request because of `response_format`?"
     msg = str(e).lower()
     return e.status_code in (400, 404, 415, 422, 500, 501) and any(w in msg for w in ("response_format", "json_schema", "schema", "grammar"))
-
-def _first_line(e): return (str(e).strip().splitlines() or [""])[0][:300]
 
 def _causes(e) -> list:
     "The names of an exception's chain of causes, outermost first."
@@ -153,7 +153,7 @@ def _sorted_error(e:Exception, ep:Endpoint) -> Exception:
     if isinstance(e, openai.NotFoundError):
         return EndpointError(f"{ep.base_url} has no model {ep.model!r} or no chat API (404): check the model name and base URL")
     if isinstance(e, openai.APIStatusError) and (e.status_code in (408, 409, 429) or e.status_code >= 500):
-        return Retryable(f"server answered {e.status_code}: {_first_line(e)}", retry_after(e.response.headers))
+        return Retryable(f"server answered {e.status_code}: {first_line(e)}", retry_after(e.response.headers))
     return e
 
 # %% ../nbs/01_endpoints.ipynb #2a28373f
@@ -182,14 +182,14 @@ async def acomplete(ep:Endpoint,              # where to ask
     kw = dict(model=ep.model, messages=messages, temperature=temperature, max_tokens=max_tokens)
     if seed is not None: kw["seed"] = seed
     mode = request_mode(ep, schema)
-    if mode == "json_schema": kw["response_format"] = _schema_format(schema)
+    if mode == "json_schema": kw["response_format"] = schema_format(schema)
     own, t0 = client is None, time.monotonic()
     client = client or ep.async_client()
     try: reply = _reply(await client.chat.completions.create(**kw), mode, t0)
     except openai.APIStatusError as e:
         if mode == "json_schema" and ep.structured == "auto" and _refuses_schema(e):
             ep._schema_refused = True
-            raise SchemaRefused(_first_line(e)) from None
+            raise SchemaRefused(first_line(e)) from None
         raise _sorted_error(e, ep) from None
     except openai.OpenAIError as e: raise _sorted_error(e, ep) from None
     finally:
@@ -210,7 +210,7 @@ def run_sync(coro):
     if "error" in box: raise box["error"]
     return box["value"]
 
-async def _complete_with_retries(ep, messages, schema, temperature, seed, max_tokens, tries=3):
+async def complete_with_retries(ep, messages, schema, temperature, seed, max_tokens, tries=3):
     for attempt in range(tries):
         try: return await acomplete(ep, messages, schema, temperature, seed, max_tokens)
         except SchemaRefused: schema = None
@@ -221,4 +221,4 @@ async def _complete_with_retries(ep, messages, schema, temperature, seed, max_to
 
 def complete(ep:Endpoint, messages:list, schema:dict|None=None, temperature:float=0.8, seed:int|None=None, max_tokens:int=2048) -> Reply:
     "Send one chat request to `ep` and return its `Reply` (synchronous; falls back to text, retries a little)."
-    return run_sync(_complete_with_retries(ep, messages, schema, temperature, seed, max_tokens))
+    return run_sync(complete_with_retries(ep, messages, schema, temperature, seed, max_tokens))

@@ -11,40 +11,24 @@ from collections import Counter
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
+from .files import SynthnbError, write_atomic, failures_path
+from .local import MODEL_NAME, MODEL_LICENSE
+from .overlap import contamination, split_leaks, move_leaks
+from .quality import quality
 
 # %% auto #0
 __all__ = ['ROLES', 'SHAREGPT_FROM', 'FORMULA_START', 'EXPORTERS', 'SUFFIX_FORMATS', 'LEAK_COLUMNS', 'CONTAMINATION_COLUMNS',
-           'NOT_TEXT', 'ExportError', 'DataError', 'failures_path', 'write_atomic', 'clean_text', 'chat_messages',
-           'chat_problems', 'chat_refusal', 'chat_examples', 'export_chat_jsonl', 'alpaca_record', 'export_alpaca',
-           'sharegpt', 'export_sharegpt', 'export_jsonl', 'formula_safe', 'export_csv', 'export_parquet',
-           'write_dir_atomic', 'hf_dataset', 'export_hf', 'export_format', 'split_rows', 'split_paths', 'no_leaks',
-           'no_contamination', 'compared_field', 'keep_out', 'split_without_leaks', 'ExportResult', 'card_path',
-           'export_split', 'md_table', 'size_category', 'card_front_matter', 'card_models', 'model_line', 'card_counts',
-           'curation_lines', 'quality_lines', 'spec_lines', 'dataset_card', 'write_card', 'export', 'push_to_hub']
+           'NOT_TEXT', 'ExportError', 'clean_text', 'chat_messages', 'chat_problems', 'chat_refusal', 'chat_examples',
+           'export_chat_jsonl', 'alpaca_record', 'export_alpaca', 'sharegpt', 'export_sharegpt', 'export_jsonl',
+           'formula_safe', 'export_csv', 'export_parquet', 'write_dir_atomic', 'hf_dataset', 'export_hf',
+           'export_format', 'split_rows', 'split_paths', 'no_leaks', 'no_contamination', 'compared_field', 'keep_out',
+           'split_without_leaks', 'ExportResult', 'card_path', 'export_split', 'md_table', 'size_category',
+           'card_front_matter', 'card_models', 'model_line', 'card_counts', 'curation_lines', 'quality_lines',
+           'spec_lines', 'dataset_card', 'write_card', 'export', 'push_to_hub']
 
 # %% ../nbs/06_export.ipynb #2ac5aef4
-class ExportError(ValueError):
+class ExportError(SynthnbError, ValueError):
     "An export that cannot be written; the message says what to fix."
-
-class DataError(ValueError):
-    "A data file that cannot be read as rows; the message says what to fix."
-
-# %% ../nbs/06_export.ipynb #9bc2ce71
-def failures_path(out) -> Path:
-    "Where the failures of an export to `out` go: `NAME.failures.jsonl` beside it."
-    out = Path(out); return out.with_name(out.name.split(".")[0] + ".failures.jsonl")
-
-# %% ../nbs/06_export.ipynb #500ce4ee
-def write_atomic(path, write) -> Path:
-    "Call `write(file)` on a temporary file, then move it to `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
-    return path
 
 # %% ../nbs/06_export.ipynb #7631349c
 def clean_text(s):
@@ -298,7 +282,6 @@ def keep_out(good:pd.DataFrame, eval_set=None, field:str|None="question", thresh
     "(rows to export, contamination found): rows close to `eval_set` are left out when `contaminated` is 'drop'."
     if eval_set is None: return good, no_contamination()
     if field is None: raise ExportError("cannot check the rows against the evaluation set: they have no text column; name one with field=")
-    from synthnb.overlap import contamination  # here: synthnb.overlap imports this module
     found = contamination(good, eval_set, field, threshold, eval_field)
     return (good.drop(index=found["row"].unique()) if contaminated == "drop" else good), found
 
@@ -307,7 +290,6 @@ def split_without_leaks(good:pd.DataFrame, validation:float=0.1, seed:int=0, fie
     "(train, validation, leaks found, rows moved): `split_rows`, then leaked validation rows (and their near-copies) moved to train when `leaks` is 'move'."
     train, val = split_rows(good, validation, seed)
     if not len(val) or field is None: return train, val, no_leaks(), 0
-    from synthnb.overlap import split_leaks, move_leaks
     found, held = split_leaks(train, val, field, threshold), len(val)
     if leaks == "move" and len(found): train, val = move_leaks(train, val, found)
     return train, val, found, held - len(val)
@@ -455,7 +437,6 @@ def card_models(rows:pd.DataFrame, endpoint=None) -> dict:
 # %% ../nbs/06_export.ipynb #1d297b84
 def model_line(name:str, rows:int) -> str:
     "A card's line for one model: its name, rows and licence."
-    from synthnb.local import MODEL_NAME, MODEL_LICENSE
     if name == MODEL_NAME: return f"- `{name}` ({rows:,} rows): synthnb's embedded model, Qwen2.5-Coder-1.5B-Instruct quantised to Q4_K_M (GGUF). Licence: {MODEL_LICENSE}."
     return f"- `{name}` ({rows:,} rows). Licence: check the provider's terms for using this model's outputs to train other models."
 
@@ -490,7 +471,7 @@ def quality_lines(report=None) -> list:
     c, fc = report.counts, report.flag_counts()
     out = [f"{c['ok']:,} good rows of {c['rows']:,} ({c['failed']:,} failed); {c['flagged']:,} flagged by `synthnb.quality`.", ""]
     out += [md_table(fc[["kind", "rows"]].values.tolist(), ["flag", "rows"]) if len(fc) else "No flags.", ""]
-    cov = report.coverage
+    cov = report.topic_coverage
     out += ["Topics:", "", md_table(cov[["topic", "requested", "obtained", "matching"]].values.tolist(), ["topic", "requested", "obtained", "on topic"]), ""]
     if report.missing_topics: out += [f"No rows for: {', '.join(report.missing_topics)}.", ""]
     div = report.diversity.round(3)
@@ -521,7 +502,6 @@ def dataset_card(df:pd.DataFrame,               # the rows exported from (all of
     "A Markdown dataset card, with the front matter the Hugging Face Hub reads."
     specs, rows = _specs(spec), _all_rows(df, curation)
     if report is None and specs:
-        from synthnb.quality import quality
         report = quality(rows.reset_index(drop=True), specs[-1])
     name = specs[-1].name if specs else "synthetic data"
     n = sum(result.counts.values()) if result is not None else int((rows.get("status", pd.Series("ok", index=rows.index)) == "ok").sum())

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 from .spec import PromptSpec
 from .text import flag_frame, FLAG_COLUMNS
+from .parse import json_objects
+from .endpoints import complete_with_retries, run_sync
+from .generate import default_endpoint
 
 # %% auto #0
 __all__ = ['DAY_NAMES', 'DAY_RE', 'TIME_RE', 'PRICE_RE', 'EMAIL_RE', 'URL_RE', 'PHONE_RE', 'QUANTITY_RE', 'GENERIC_WORDS',
@@ -359,7 +362,6 @@ def judge_messages(spec:PromptSpec, row:dict) -> list:
 
 def read_verdict(text:str) -> dict:
     "The verdict, claim and reason in a judge's answer; verdict 'unread' when there is none."
-    from synthnb.parse import json_objects
     for raw in json_objects(text or "")[0]:
         try: obj = json.loads(raw)
         except ValueError: continue
@@ -369,11 +371,10 @@ def read_verdict(text:str) -> dict:
 
 # %% ../nbs/08b_facts.ipynb #95caea56
 async def _ask_all(ep, conversations:list) -> list:
-    from synthnb.endpoints import _complete_with_retries
     gate = asyncio.Semaphore(ep.max_in_flight)
     async def one(m):
         async with gate:
-            try: return await _complete_with_retries(ep, m, JUDGE_SCHEMA, 0.0, 0, 300)
+            try: return await complete_with_retries(ep, m, JUDGE_SCHEMA, 0.0, 0, 300)
             except Exception as e: return e
     return await asyncio.gather(*[one(m) for m in conversations])
 
@@ -384,8 +385,6 @@ def judge_facts(df:pd.DataFrame,        # rows (good ones are judged)
                 seed:int=0,
                ) -> tuple:
     "Ask a model whether sampled answers agree with the fact sheet: (flags, every verdict with its raw answer)."
-    from synthnb.generate import default_endpoint
-    from synthnb.endpoints import run_sync
     ep = default_endpoint() if endpoint is None or (isinstance(endpoint, str) and endpoint == "embedded") else endpoint
     ok = df[df["status"] == "ok"] if "status" in df else df
     pick = ok.sample(min(rows, len(ok)), random_state=seed) if len(ok) > rows else ok

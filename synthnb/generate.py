@@ -12,7 +12,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 from .spec import PromptSpec, SpecError
 from .endpoints import (Endpoint, EndpointError, Reply, Retryable, SchemaRefused, Unreachable, acomplete,
-                               request_mode, endpoint_from_env, run_sync, _first_line)
+                               request_mode, endpoint_from_env, run_sync)
+from .files import first_line
 from .parse import parse_records
 from .cache import RequestCache, request_key
 from .limits import RateLimiter, backoff
@@ -23,8 +24,8 @@ from fastcore.basics import patch_to
 
 # %% auto #0
 __all__ = ['PROVENANCE', 'STATUS', 'REQUEST_COLUMNS', 'Request', 'plan_requests', 'max_tokens_for', 'request_body', 'rows_for',
-           'Engine', 'default_endpoint', 'Answer', 'Run', 'stream', 'generate', 'agenerate', 'Summary', 'summary',
-           'run_report', 'failures', 'records']
+           'Engine', 'default_endpoint', 'Answer', 'rows_frame', 'request_rows', 'Run', 'stream', 'generate',
+           'agenerate', 'Summary', 'summary', 'run_report', 'failures', 'records']
 
 # %% ../nbs/05_generate.ipynb #27b65b26
 @dataclass
@@ -193,7 +194,7 @@ async def _send(self, req:Request, body:dict, key:str|None) -> Answer:
             err = Retryable(str(e))
         except Retryable as e: err = e
         except EndpointError: raise
-        except Exception as e: return Answer(None, False, f"request failed: {type(e).__name__}: {_first_line(e)}", tries)
+        except Exception as e: return Answer(None, False, f"request failed: {type(e).__name__}: {first_line(e)}", tries)
         else:
             self.reached = True
             self.limiter.settle(reserved, sum(reply.usage.values()))
@@ -211,14 +212,14 @@ STATUS = ["status", "reason", "notes", "raw"]
 REQUEST_COLUMNS = ["finish_reason", "prompt_tokens", "completion_tokens", "tries", "seconds"]
 
 # %% ../nbs/05_generate.ipynb #bc7bef84
-def _frame(rows:list, spec:PromptSpec) -> pd.DataFrame:
+def rows_frame(rows:list, spec:PromptSpec) -> pd.DataFrame:
     cols = [f.name for f in spec.output_fields] + STATUS + PROVENANCE + REQUEST_COLUMNS
     df = pd.DataFrame(rows, columns=cols)
     for c in ("reason", "notes", "raw"): df[c] = df[c].astype("object").fillna("")
     return df
 
 # %% ../nbs/05_generate.ipynb #bd30cca6
-def _rows(req:Request, spec:PromptSpec, ep:Endpoint, temperature:float, a:Answer, spec_hash:str|None=None) -> list:
+def request_rows(req:Request, spec:PromptSpec, ep:Endpoint, temperature:float, a:Answer, spec_hash:str|None=None) -> list:
     "The rows of one finished request, with their provenance."
     r = a.reply
     meta = dict(request_id=req.request_id, topic=req.topic, model=(r.model if r and r.model else ep.model), temperature=temperature,
@@ -255,7 +256,7 @@ class Run:
 # %% ../nbs/05_generate.ipynb #e03ed4e4
 @patch_to(Run)
 def _finish(self, req:Request, a:Answer):
-    rows = _rows(req, self.spec, self.ep, self.temperature, a, self.spec_hash)
+    rows = request_rows(req, self.spec, self.ep, self.temperature, a, self.spec_hash)
     self.finished[req.request_id] = rows
     for r in rows: self.counts[r["status"]] += 1
     self.counts["cached"] += a.cached; self.counts["replayed"] += a.replayed; self.counts["done"] += req.n
@@ -335,14 +336,14 @@ def stopped(self) -> bool: return self._stop.is_set()
 @patch_to(Run, as_prop=True)
 def df(self) -> pd.DataFrame:
     "The rows so far, in request order."
-    return _frame([r for i in sorted(self.finished) for r in self.finished[i]], self.spec)
+    return rows_frame([r for i in sorted(self.finished) for r in self.finished[i]], self.spec)
 
 # %% ../nbs/05_generate.ipynb #3c9c8c37
 @patch_to(Run)
 def __iter__(self):
     "Rows as they arrive: one DataFrame per finished request."
     if self._thread is None: self.start()
-    while (rows := self._queue.get()) is not None: yield _frame(rows, self.spec)
+    while (rows := self._queue.get()) is not None: yield rows_frame(rows, self.spec)
     if self.error: raise self.error
 
 # %% ../nbs/05_generate.ipynb #34d5ad97

@@ -10,6 +10,7 @@ import atexit, hashlib, importlib.metadata as md, json, os, subprocess, sys, thr
 from pathlib import Path
 from .endpoints import Endpoint
 from .cache import cache_dir
+from .files import SynthnbError
 
 # %% auto #0
 __all__ = ['MODEL_NAME', 'MODEL_LICENSE', 'MODEL_SIZE', 'MODEL_SHA256', 'EMBEDDED_IDENTITY', 'MODEL_PARTS', 'ModelError',
@@ -17,7 +18,7 @@ __all__ = ['MODEL_NAME', 'MODEL_LICENSE', 'MODEL_SIZE', 'MODEL_SHA256', 'EMBEDDE
            'serve', 'LocalServer', 'embedded']
 
 # %% ../nbs/02_local.ipynb #df97871d
-class ModelError(RuntimeError):
+class ModelError(SynthnbError, RuntimeError):
     "The embedded model or its server cannot be used; the message says what to do."
 
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"

@@ -12,7 +12,7 @@ import numpy as np, pandas as pd
 from scipy import sparse
 from .text import tokenize, words, sorted_unique
 from .duplicates import shingles
-from .export import DataError
+from .files import DataError, read_table
 
 # %% auto #0
 __all__ = ['TEXT_FIELDS', 'CHAT_FIELDS', 'first_user_turn', 'read_examples', 'text_similarity', 'shingle_matrix', 'cross_pairs',
@@ -49,9 +49,8 @@ def _json_error(path:Path):
 
 def _read_file(path:Path) -> pd.DataFrame:
     "The rows of a .jsonl, .json, .csv or .parquet file."
-    from synthnb.report import _read_one  # here, not above: synthnb.report imports synthnb.export, which may import this module
     if path.is_file() and path.stat().st_size == 0: raise DataError(f"{path} is empty: it has no examples")
-    try: return _read_one(path)
+    try: return read_table(path)
     except DataError:
         if not path.is_file() or path.suffix.lower() not in (".json", ".jsonl"): raise
         if path.suffix.lower() == ".json":

@@ -9,11 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.express as px
+from fastcore.basics import patch
 from .quality import QualityReport, FLAG_GROUPS, DIVERSITY, NO_TOPIC
 
 # %% auto #0
-__all__ = ['LAYOUT', 'GROUP_COLOURS', 'length_histograms', 'coverage_chart', 'duplicate_clusters', 'flags_chart', 'row_map',
-           'compare', 'diversity_chart', 'figures']
+__all__ = ['LAYOUT', 'GROUP_COLOURS', 'length_histograms', 'topic_coverage_chart', 'duplicate_clusters', 'flags_chart', 'row_map',
+           'compare_table', 'diversity_chart', 'figures']
 
 # %% ../nbs/08d_plots.ipynb #eb44b502
 LAYOUT = dict(template="plotly_white", margin=dict(l=40, r=20, t=50, b=40), height=360)
@@ -27,9 +28,9 @@ def length_histograms(report:QualityReport, unit:str="words") -> go.Figure:
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
     return fig.update_layout(**LAYOUT).update_xaxes(matches=None)
 
-def coverage_chart(report:QualityReport) -> go.Figure:
+def topic_coverage_chart(report:QualityReport) -> go.Figure:
     "Rows requested and obtained for each topic (and on no topic)."
-    c = report.coverage
+    c = report.topic_coverage
     fig = go.Figure([go.Bar(name="requested", x=c["topic"], y=c["requested"]),
                      go.Bar(name="obtained", x=c["topic"], y=c["obtained"]),
                      go.Bar(name="obtained as requested", x=c["topic"], y=c["matching"])])
@@ -64,7 +65,7 @@ def row_map(report:QualityReport) -> go.Figure:
               .update_yaxes(showticklabels=False, title="")
 
 # %% ../nbs/08d_plots.ipynb #c69258b5
-def compare(reports:dict, field:str|None=None) -> pd.DataFrame:
+def compare_table(reports:dict, field:str|None=None) -> pd.DataFrame:
     "Headline numbers of several reports (name -> report), one column each; diversity of `field` (the last text field by default)."
     out = {}
     for name, r in reports.items():
@@ -86,5 +87,11 @@ def diversity_chart(reports:dict, field:str|None=None) -> go.Figure:
 # %% ../nbs/08d_plots.ipynb #958b4cfc
 def figures(report:QualityReport) -> dict:
     "Every chart of one report, by title."
-    return {"flags": flags_chart(report), "coverage": coverage_chart(report), "lengths": length_histograms(report),
+    return {"flags": flags_chart(report), "topic_coverage": topic_coverage_chart(report), "lengths": length_histograms(report),
             "map": row_map(report), "duplicates": duplicate_clusters(report)}
+
+# %% ../nbs/08d_plots.ipynb #60ed27e0
+@patch
+def figures(self:QualityReport) -> dict:
+    "Every chart of the report, by title."
+    return figures(self)  # the module's `figures`: `@patch` leaves that name as it was

@@ -14,12 +14,12 @@ from .spec import PromptSpec
 from .text import (Tokens, tokenize, join_tokens, take_rows, fingerprints, counts, tfidf, distinct_n, compression_ratio, self_bleu,
                           mean_pairwise_distance, flag_frame, concat_flags, FLAG_COLUMNS)
 from .duplicates import find_duplicates, example_copies, Duplicates
-from .facts import fact_checks, singular, LINK_WORDS
+from .facts import fact_checks, judge_facts, singular, LINK_WORDS
 
 # %% auto #0
 __all__ = ['DIVERSITY', 'NO_TOPIC', 'FLAG_GROUPS', 'FLAG_KINDS', 'text_fields', 'length_table', 'length_flags', 'schema_flags',
            'duplicate_flags', 'copy_flags', 'diversity', 'stem', 'topic_scores', 'assign_topics', 'avoid_flags',
-           'coverage_table', 'map_points', 'QualityReport', 'quality']
+           'topic_coverage_table', 'row_map_points', 'QualityReport', 'quality']
 
 # %% ../nbs/08c_quality.ipynb #63bd024d
 def text_fields(spec:PromptSpec, df:pd.DataFrame) -> list:
@@ -181,7 +181,7 @@ def avoid_flags(df:pd.DataFrame, record:Tokens, avoid:list, share:float=0.5) -> 
     return concat_flags(out)
 
 # %% ../nbs/08c_quality.ipynb #06bac1eb
-def coverage_table(df:pd.DataFrame, spec:PromptSpec, found:np.ndarray) -> pd.DataFrame:
+def topic_coverage_table(df:pd.DataFrame, spec:PromptSpec, found:np.ndarray) -> pd.DataFrame:
     "Rows requested and obtained for each topic (and for none), with the rows whose content matches their request."
     requested = df["topic"].fillna(NO_TOPIC).replace("", NO_TOPIC) if "topic" in df else pd.Series(NO_TOPIC, index=df.index)
     names = list(spec.topics) + [NO_TOPIC]
@@ -198,7 +198,7 @@ def _joined(df:pd.DataFrame) -> pd.Series:
     return df.apply(lambda r: " | ".join("" if _missing(v) else str(v) for v in r), axis=1) if len(df.columns) else pd.Series("", index=df.index)
 
 # %% ../nbs/08c_quality.ipynb #9df8230a
-def map_points(df:pd.DataFrame, record:Tokens, topics:np.ndarray, flags:pd.Series, fields:list, n:int=2000, seed:int=0) -> pd.DataFrame:
+def row_map_points(df:pd.DataFrame, record:Tokens, topics:np.ndarray, flags:pd.Series, fields:list, n:int=2000, seed:int=0) -> pd.DataFrame:
     "2-D coordinates (TF-IDF → SVD) of a sample of the rows, with topic, flags and text for hovering."
     from sklearn.decomposition import TruncatedSVD
     have = np.flatnonzero(record.lengths > 0)
@@ -232,7 +232,7 @@ class QualityReport:
     rows: pd.DataFrame      # per good row: flags, flag_reasons, topic_found, topic_score, cluster, representative, words_*
     diversity: pd.DataFrame # measures × text fields
     lengths: pd.DataFrame   # per field and unit: min, median, mean, p95, max
-    coverage: pd.DataFrame  # per topic: requested, obtained, matching, share
+    topic_coverage: pd.DataFrame  # per topic: requested, obtained, matching, share
     clusters: pd.DataFrame  # duplicate clusters: cluster, representative, size, text
     failures: pd.DataFrame  # reasons of failed rows and their counts
     points: pd.DataFrame    # the 2-D map sample
@@ -254,20 +254,10 @@ class QualityReport:
         "`df` with the quality columns joined on (empty for failed rows)."
         return df.join(self.rows, how="left")
 
-    def to_html(self, path, title:str|None=None):
-        "Write the report, with its charts, as one offline HTML file (see `synthnb.report`)."
-        from synthnb.report import save_report
-        return save_report(self, path, title)
-
-    def figures(self) -> dict:
-        "Its plotly charts, by name (see `synthnb.plots`)."
-        from synthnb.plots import figures
-        return figures(self)
-
     @property
     def missing_topics(self) -> list:
         "Topics to cover that got no row."
-        return self.coverage.query("topic != @NO_TOPIC and obtained == 0")["topic"].tolist()
+        return self.topic_coverage.query("topic != @NO_TOPIC and obtained == 0")["topic"].tolist()
 
 # %% ../nbs/08c_quality.ipynb #bf73d79f
 def _row_columns(ok:pd.DataFrame, flags:pd.DataFrame, found, score, dups:Duplicates, tokens:dict) -> pd.DataFrame:
@@ -325,15 +315,14 @@ def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any
              avoid_flags(ok, record, list(spec.avoid)), fact_checks(ok, spec)]
     judged = None
     if judge is not None:
-        from synthnb.facts import judge_facts
         judge_found, judged = judge_facts(ok, spec, judge, rows=judge_rows, seed=seed)
         parts.append(judge_found)
     flags = concat_flags(parts)
     rows = _row_columns(ok, flags, found, score, dups, tokens)
     counts_ = {"rows": len(df), "ok": len(ok), "failed": int((df["status"] == "failed").sum()) if "status" in df else 0, "flagged": int((rows["flags"] != "").sum())}
     return QualityReport(spec.name, counts_, flags, rows, diversity(ok, tokens), length_table(ok, tokens),
-                         coverage_table(ok, spec, found), _clusters(ok, dups, fields), _failure_table(df),
-                         map_points(ok, record, found, rows["flags"], fields, map_size, seed), round(time.monotonic() - t0, 3), judged)
+                         topic_coverage_table(ok, spec, found), _clusters(ok, dups, fields), _failure_table(df),
+                         row_map_points(ok, record, found, rows["flags"], fields, map_size, seed), round(time.monotonic() - t0, 3), judged)
 
 # %% ../nbs/08c_quality.ipynb #367532ef
 def _first_text(self, kinds) -> str:
@@ -346,7 +335,7 @@ def _repr_html_(self) -> str:
     parts = [head, "<h4>Flags</h4>", h(self.flag_counts()) if len(self.flags) else "<p>No flags.</p>"]
     for g in ("facts", "duplicates", "topics", "lengths", "schema", "judge"):
         if len(self.flagged(g)): parts.append(f"<details><summary>{g}: first findings</summary><ul>{_first_text(self, g)}</ul></details>")
-    parts += ["<h4>Topics: requested and obtained</h4>", h(self.coverage)]
+    parts += ["<h4>Topics: requested and obtained</h4>", h(self.topic_coverage)]
     if self.missing_topics: parts.append(f"<p><b>No rows for:</b> {html.escape(', '.join(self.missing_topics))}</p>")
     parts += ["<h4>Diversity</h4>", self.diversity.to_html(border=0), "<h4>Lengths</h4>", h(self.lengths)]
     if len(self.clusters): parts += ["<h4>Biggest duplicate clusters</h4>", h(self.clusters.head(5))]

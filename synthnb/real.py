@@ -19,7 +19,8 @@ from sklearn.preprocessing import normalize
 from .text import words
 from .quality import stem, NO_TOPIC
 from .facts import singular
-from .export import DataError
+from .files import DataError, read_rows
+from .overlap import read_examples
 
 # %% auto #0
 __all__ = ['QUESTION_WORDS', 'SMALL_WORDS', 'THRESHOLDS', 'NOT_COVERED', 'terms', 'Ruler', 'ruler', 'nearest', 'coverage_at',
@@ -211,7 +212,6 @@ def suggest_topics(texts:list, vectors:sparse.csr_matrix, vocabulary:np.ndarray,
 # %% ../nbs/10_real.ipynb #07de6aa9
 def _synthetic(synthetic, field:str) -> pd.DataFrame:
     if isinstance(synthetic, (str, Path)):
-        from synthnb.report import read_rows
         synthetic = read_rows(synthetic, failures=False)
     if not isinstance(synthetic, pd.DataFrame): synthetic = pd.DataFrame({field: list(synthetic)})
     if field not in synthetic: raise DataError(f"the synthetic rows have no {field!r} column (columns: {', '.join(map(str, synthetic.columns))}): pass field= the column with the questions")
@@ -219,7 +219,6 @@ def _synthetic(synthetic, field:str) -> pd.DataFrame:
     return synthetic[synthetic[field].map(lambda t: isinstance(t, str) and bool(t.strip())).astype(bool)]
 
 def _real(real, field:str|None) -> pd.DataFrame:
-    from synthnb.overlap import read_examples
     df = read_examples(real, field)
     if not len(df): raise DataError("no real questions to compare with: the real examples are empty")
     return df

@@ -13,11 +13,13 @@ import plotly.graph_objects as go
 import plotly.express as px
 from .plots import LAYOUT
 from .real import Coverage, NOT_COVERED
-from .export import write_atomic
+from . import __version__
+from .files import write_atomic
+from .report import CSS
 
 # %% auto #0
 __all__ = ['coverage_curve', 'similarity_histogram', 'length_chart', 'vocabulary_chart', 'topic_chart', 'map_chart',
-           'suggestions_chart', 'figures', 'eval_html', 'save_eval']
+           'suggestions_chart', 'coverage_figures', 'eval_html', 'save_eval']
 
 # %% ../nbs/10a_real_plots.ipynb #be288ea8
 def coverage_curve(coverages:Coverage|dict) -> go.Figure:
@@ -84,16 +86,14 @@ def suggestions_chart(c:Coverage) -> go.Figure:
     return fig.update_layout(title=title, xaxis_title="uncovered real questions", **{**LAYOUT, "height": max(360, 28 * len(s) + 100)})
 
 # %% ../nbs/10a_real_plots.ipynb #b9ff47a6
-def figures(c:Coverage) -> dict:
+def coverage_figures(c:Coverage) -> dict:
     "Every chart of a coverage, by name."
     return {"coverage": coverage_curve(c), "similarity": similarity_histogram(c), "suggestions": suggestions_chart(c),
             "map": map_chart(c), "topics": topic_chart(c), "lengths": length_chart(c), "vocabulary": vocabulary_chart(c)}
 
 def eval_html(c:Coverage, title:str="synthnb: real against synthetic", limit:int=500) -> str:
     "The coverage as one offline HTML page: summary, charts, the uncovered real questions and their nearest synthetic ones."
-    from synthnb.report import CSS
-    from synthnb import __version__
-    charts = [f.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False}) for i, f in enumerate(figures(c).values())]
+    charts = [f.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False}) for i, f in enumerate(coverage_figures(c).values())]
     gaps = c.gaps().head(limit)[["real question", "nearest synthetic question", "similarity"]].to_html(index=False, border=0, classes="findings")
     return "\n".join([f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
                       f"<h1>{html.escape(title)}</h1><p>Made {datetime.datetime.now():%Y-%m-%d %H:%M} by synthnb {__version__}.</p>",

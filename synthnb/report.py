@@ -11,29 +11,13 @@ from pathlib import Path
 import pandas as pd
 from .spec import PromptSpec
 from .quality import QualityReport, quality
+from fastcore.basics import patch
+from . import __version__
 from .plots import figures
-from .export import write_atomic, DataError, failures_path
+from .files import write_atomic
 
 # %% auto #0
-__all__ = ['CSS', 'read_rows', 'report_html', 'save_report']
-
-# %% ../nbs/08e_report.ipynb #21723c68
-def _read_one(path:Path) -> pd.DataFrame:
-    if not path.exists(): raise DataError(f"no file {path}")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".jsonl", ".json"): return pd.read_json(path, lines=suffix == ".jsonl", dtype=False)
-        if suffix == ".csv": return pd.read_csv(path, dtype=str, keep_default_na=False)
-        if suffix == ".parquet": return pd.read_parquet(path)
-    except ValueError as e: raise DataError(f"{path} is not valid {suffix[1:].upper()}: {str(e).splitlines()[0][:150]}") from None
-    raise DataError(f"{path}: unknown file type {suffix!r}; use .jsonl, .json, .csv or .parquet")
-
-def read_rows(path, failures:bool=True) -> pd.DataFrame:
-    "Rows from a JSONL, JSON, CSV or Parquet file, with the failures file beside it when there is one."
-    df = _read_one(Path(path))
-    if "status" not in df: df["status"] = "ok"
-    if failures and (f := failures_path(path)).exists() and f != Path(path): df = pd.concat([df, _read_one(f)], ignore_index=True)
-    return df.reset_index(drop=True)
+__all__ = ['CSS', 'report_html', 'save_report']
 
 # %% ../nbs/08e_report.ipynb #a53186db
 CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
@@ -48,7 +32,6 @@ def _findings_table(report:QualityReport, limit:int=2000) -> str:
 def report_html(report:QualityReport, title:str|None=None) -> str:
     "The report as one offline HTML page: summary, charts and findings."
     title = title or f"synthnb quality report: {report.spec_name}"
-    from synthnb import __version__
     charts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
               for i, fig in enumerate(figures(report).values())]
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -60,3 +43,9 @@ def save_report(report:QualityReport, path, title:str|None=None) -> Path:
     "Write the report as an offline HTML file at `path`."
     page = report_html(report, title).encode("utf-8")
     return write_atomic(path, lambda f: f.write(page))
+
+# %% ../nbs/08e_report.ipynb #a2f311e1
+@patch
+def to_html(self:QualityReport, path, title:str|None=None) -> Path:
+    "Write the report, with its charts, as one offline HTML file at `path`."
+    return save_report(self, path, title)

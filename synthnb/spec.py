@@ -10,13 +10,14 @@ import csv, hashlib, io, json
 from dataclasses import dataclass, field, asdict, fields as dc_fields
 from pathlib import Path
 import yaml
+from .files import SynthnbError
 
 # %% auto #0
 __all__ = ['FIELD_TYPES', 'JSON_TYPES', 'FORMATS', 'RECORD_SEPARATOR', 'DEFAULT_SYSTEM_PROMPT', 'SPEC_KEYS', 'SPECS_DIR',
            'SpecError', 'Field', 'fields_from_examples', 'format_instructions', 'render_records', 'PromptSpec']
 
 # %% ../nbs/00_spec.ipynb #b9eb6adb
-class SpecError(ValueError):
+class SpecError(SynthnbError, ValueError):
     "A prompt spec that cannot be used; the message says what to fix."
 
 # %% ../nbs/00_spec.ipynb #df26a9bf

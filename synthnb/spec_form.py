@@ -14,7 +14,7 @@ from .endpoints import Endpoint, EndpointError
 
 # %% auto #0
 __all__ = ['EMBEDDED', 'OTHER', 'text_lines', 'facts_to_text', 'facts_from_text', 'fields_to_text', 'fields_from_text',
-           'example_value', 'ExamplesGrid', 'endpoint_from_form', 'key_status', 'SpecForm', 'prompt_html',
+           'example_value', 'text_area', 'ExamplesGrid', 'endpoint_from_form', 'key_status', 'SpecForm', 'prompt_html',
            'problems_html']
 
 # %% ../nbs/09a_spec_form.ipynb #f71fb202
@@ -62,7 +62,7 @@ def example_value(text:str, f:Field, i:int):
 _KIND = {"integer": "a whole number", "number": "a number", "boolean": "true or false"}
 
 # %% ../nbs/09a_spec_form.ipynb #a31a1c7d
-def _area(cls:str, rows:int=2, placeholder:str="", **kw) -> W.Textarea:
+def text_area(cls:str, rows:int=2, placeholder:str="", **kw) -> W.Textarea:
     return W.Textarea(rows=rows, placeholder=placeholder, layout=W.Layout(width="100%"), **kw).add_class(cls)
 
 class ExamplesGrid(W.VBox):
@@ -81,7 +81,7 @@ class ExamplesGrid(W.VBox):
 @patch
 def add(self:ExamplesGrid, values:dict|None=None, render:bool=True):
     "Add an example row (empty, or with `values`)."
-    areas = {f.name: _area("synthnb-example-value", 2, f.name, value=str((values or {}).get(f.name, ""))) for f in self.fields}
+    areas = {f.name: text_area("synthnb-example-value", 2, f.name, value=str((values or {}).get(f.name, ""))) for f in self.fields}
     for a in areas.values(): a.observe(self._changed, names="value")
     remove = W.Button(icon="trash", tooltip="remove this example", layout=W.Layout(width="40px")).add_class("synthnb-example-remove")
     row = W.HBox([*areas.values(), remove], layout=W.Layout(width="100%")).add_class("synthnb-example")
@@ -149,13 +149,13 @@ class SpecForm(W.VBox):
         super().__init__(layout=W.Layout(width="100%"))
         self.add_class("synthnb-spec-form")
         self.name = W.Text(description="name", layout=W.Layout(width="300px")).add_class("synthnb-name")
-        self.instruction = _area("synthnb-instruction", 4, "what the data is for, in plain words")
-        self.system = _area("synthnb-system", 2, "the system message")
-        self.fields = _area("synthnb-fields", 3, "one field a line: name | type | max length | description")
+        self.instruction = text_area("synthnb-instruction", 4, "what the data is for, in plain words")
+        self.system = text_area("synthnb-system", 2, "the system message")
+        self.fields = text_area("synthnb-fields", 3, "one field a line: name | type | max length | description")
         self.format = W.Dropdown(options=list(FORMATS), description="format").add_class("synthnb-format")
-        self.topics = _area("synthnb-topics", 3, "topics to cover, one a line")
-        self.avoid = _area("synthnb-avoid", 2, "topics to avoid, one a line")
-        self.facts = _area("synthnb-facts", 4, "fact sheet, one a line: name: fact")
+        self.topics = text_area("synthnb-topics", 3, "topics to cover, one a line")
+        self.avoid = text_area("synthnb-avoid", 2, "topics to avoid, one a line")
+        self.facts = text_area("synthnb-facts", 4, "fact sheet, one a line: name: fact")
         self.per_request = _int("synthnb-per-request", "records per request", 5, min=1, max=100)
         self.n = _int("synthnb-n", "n", n, min=1, max=1_000_000)
         self.temperature = W.BoundedFloatText(value=temperature, min=0, max=2, step=0.1, description="temperature", layout=W.Layout(width="190px")).add_class("synthnb-temperature")

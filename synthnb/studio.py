@@ -14,23 +14,23 @@ from .spec import PromptSpec, SpecError
 from .endpoints import Endpoint, EndpointError
 from .generate import Run
 from .curation import Curation, CurationError, TableView, view_rows, page_of
-from .export import export_split, export_format, ExportResult, ExportError, DataError, EXPORTERS
-from .spec_form import SpecForm, _area
+from .export import export_split, export_format, ExportResult, ExportError, EXPORTERS
+from .files import SynthnbError, first_line, error_line
+from .spec_form import SpecForm, text_area
+from .quality import quality
+from .plots import flags_chart, topic_coverage_chart, length_histograms, row_map, compare_table, diversity_chart
 
 # %% auto #0
-__all__ = ['EXPECTED', 'STYLE', 'TABS', 'QUALITY_COLUMNS', 'SUFFIXES', 'StudioError', 'one_line', 'safely', 'RowView',
-           'header_row', 'RowEditor', 'RowsTable', 'Studio', 'output_of', 'spec_changes', 'sample_rows', 'export_html']
+__all__ = ['STYLE', 'TABS', 'QUALITY_COLUMNS', 'SUFFIXES', 'StudioError', 'one_line', 'safely', 'RowView', 'header_row',
+           'RowEditor', 'RowsTable', 'Studio', 'output_of', 'spec_changes', 'sample_rows', 'export_html']
 
 # %% ../nbs/09b_studio.ipynb #1c5e41b4
-class StudioError(RuntimeError):
+class StudioError(SynthnbError, RuntimeError):
     "Something the studio cannot do now; the message says what to do instead."
 
-EXPECTED = (SpecError, EndpointError, ExportError, DataError, CurationError, StudioError, OSError)
-
 def one_line(e:BaseException) -> str:
-    "An error as one line a person can act on."
-    first = (str(e).strip().splitlines() or [""])[0][:300]
-    return first if isinstance(e, EXPECTED) and first else f"{type(e).__name__}: {first}" if first else type(e).__name__
+    "An error as one line: `error_line`'s for one a person can act on, else its type and first line."
+    return error_line(e) or (f"{type(e).__name__}: {first_line(e)}" if first_line(e) else type(e).__name__)
 
 def safely(fn):
     "Run a studio action; an error becomes a message in the studio instead of a traceback."
@@ -123,7 +123,7 @@ class RowEditor(W.VBox):
     def edit_row(self, label, r:dict, fields:list):
         "Show row `label` for editing."
         self.row = label
-        self.areas = {f: _area("synthnb-edit-field", 3, f, value="" if pd.isna(r.get(f)) else str(r.get(f))) for f in fields}
+        self.areas = {f: text_area("synthnb-edit-field", 3, f, value="" if pd.isna(r.get(f)) else str(r.get(f))) for f in fields}
         self.title.value = f"<b>Editing row {label}</b>"
         self.raw.value = f"<details><summary>raw answer (failed: {html.escape(str(r.get('reason', '')))})</summary><pre style='white-space:pre-wrap'>{html.escape(str(r.get('raw', '')))}</pre></details>" if r.get("status") != "ok" else ""
         self.children = [self.title, *[W.VBox([W.HTML(f"<small>{html.escape(f)}</small>"), a]) for f, a in self.areas.items()], self.raw, W.HBox([self.save, self.cancel])]
@@ -467,14 +467,12 @@ def output_of(x) -> dict:
 
 @patch
 def _measure(self:Studio, spec:PromptSpec):
-    from synthnb.quality import quality
-    from synthnb.plots import flags_chart, coverage_chart, length_histograms, row_map
     with self._lock: df = self.curation.df.copy()
     if not len(df): return
     report = quality(df, spec)
     with self._lock: self.report = report
     self.summary.value = report._repr_html_()
-    self.charts.outputs = tuple(output_of(chart(report)) for chart in (flags_chart, coverage_chart, length_histograms, row_map))
+    self.charts.outputs = tuple(output_of(chart(report)) for chart in (flags_chart, topic_coverage_chart, length_histograms, row_map))
     self.table.refresh()
 
 @patch
@@ -525,8 +523,6 @@ def sample_rows(df:pd.DataFrame, fields:list, k:int=5, seed:int=0) -> pd.DataFra
 @safely
 def compare(self:Studio, a:str|None=None, b:str|None=None):
     "Compare two spec versions (by hash; the dropdowns' when None)."
-    from synthnb.quality import quality
-    from synthnb.plots import compare, diversity_chart
     self.version_a.options = self.version_b.options = opts = self.version_options()
     if len(opts) < 2: raise StudioError("compare needs rows from two spec versions: change the spec, then Generate or Try 5")
     a, b = a or self.version_a.value or opts[-2][1], b or self.version_b.value or opts[-1][1]
@@ -538,7 +534,7 @@ def compare(self:Studio, a:str|None=None, b:str|None=None):
     fa, fb = [f.name for f in sa.output_fields], [f.name for f in sb.output_fields]
     samples = pd.concat({"A": sample_rows(df[df["spec_hash"] == a], fa), "B": sample_rows(df[df["spec_hash"] == b], fb)}, axis=1)
     self.comparison.outputs = tuple(map(output_of, ["<b>What changed in the spec</b>", spec_changes(sa, sb), "<b>The numbers</b>",
-                                                    compare({"A": ra, "B": rb}), diversity_chart({"A": ra, "B": rb}), "<b>Sample rows</b>", samples]))
+                                                    compare_table({"A": ra, "B": rb}), diversity_chart({"A": ra, "B": rb}), "<b>Sample rows</b>", samples]))
     self.show_message("compared", "ok")
 
 # %% ../nbs/09b_studio.ipynb #f1dd67ec

@@ -5,7 +5,7 @@ import json
 import numpy as np, pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
-from synthnb.export import DataError
+from synthnb.files import DataError
 from synthnb.overlap import read_examples, cross_pairs, text_similarity, split_leaks, move_leaks, contamination
 
 CHAT = [{"role": "system", "content": "You are Sunrise Bakery's assistant."},

@@ -8,7 +8,8 @@ from synthnb.endpoints import Endpoint
 from synthnb.generate import generate, summary
 from synthnb.quality import quality, FLAG_KINDS
 from synthnb.facts import judge_facts, JUDGE_VERDICTS
-from synthnb.report import read_rows, save_report
+from synthnb.files import read_rows
+from synthnb.report import save_report
 from servers import ScriptedServer, completion, records_answer
 
 SPEC = PromptSpec.example("bakery")
@@ -37,7 +38,7 @@ def test_report_on_a_real_run_keeps_every_requested_record(fresh_cache):
     wrong = df.loc[prices["row"], "response"]
     assert wrong.str.contains(r"\$(?:4|5|6|7|8)\b").all() and len(prices) == (~df.loc[df.status == "ok", "response"].str.contains(r"\$3\.50")).sum()
     assert r.failures["rows"].sum() == 5
-    assert r.coverage["requested"].sum() == 10
+    assert r.topic_coverage["requested"].sum() == 10
 
 def test_cli_report_writes_offline_html_with_failures(tmp_path):
     rows = _rows(); rows.to_json(tmp_path/"rows.jsonl", orient="records", lines=True)

@@ -6,11 +6,11 @@ import numpy as np, pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 from sklearn.metrics.pairwise import cosine_similarity
-from synthnb.export import DataError
+from synthnb.files import DataError
 from synthnb.overlap import read_examples
 from synthnb.real import (THRESHOLDS, NOT_COVERED, terms, ruler, nearest, coverage_at, length_gap, ks_statistic, vocabulary_gap,
                           vocabulary_seen, topic_gap, centroid_similarity, separability, suggest_topics, coverage)
-from synthnb.real_plots import figures, coverage_curve, save_eval
+from synthnb.real_plots import coverage_figures, coverage_curve, save_eval
 
 SYNTHNB = os.path.join(os.path.dirname(sys.executable), "synthnb")
 
@@ -307,7 +307,7 @@ def test_an_embedding_function_works_end_to_end(planted):
 # charts and the page --------------------------------------------------------------------------------------------------
 
 def test_figures_follow_the_coverage(planted):
-    figs = figures(planted)
+    figs = coverage_figures(planted)
     assert set(figs) == {"coverage", "similarity", "suggestions", "map", "topics", "lengths", "vocabulary"}
     more = coverage(SYNTHETIC + MORTGAGE[:1], REAL)
     curve = coverage_curve({"first": planted, "more": more})
@@ -321,7 +321,7 @@ def test_the_page_is_self_contained_and_lists_the_gaps(planted, tmp_path):
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
     assert page.count("* plotly.js v") == 1                                          # plotly.js inlined once
     assert not re.search(r"<script[^>]*\ssrc=", page) and not re.search(r"<link[^>]*href=[\"']https?:", page)
-    assert page.count("Plotly.newPlot(") == len(figures(planted))
+    assert page.count("Plotly.newPlot(") == len(coverage_figures(planted))
     for q in planted.gaps()["real question"]: assert html.escape(q) in page
     assert f"Real questions not covered ({(~planted.nearest['covered']).sum()}" in page
     assert all(html.escape(t) in page for t in planted.suggested_topics)
