@@ -332,6 +332,11 @@ def done(self) -> bool: return self._ended.is_set()
 @patch_to(Run, as_prop=True)
 def stopped(self) -> bool: return self._stop.is_set()
 
+@patch_to(Run, as_prop=True)
+def fatal(self) -> str:
+    "Why the run stopped early, if it did (the server is gone, the key is refused …); '' otherwise."
+    return self.engine.fatal
+
 # %% ../nbs/05_generate.ipynb #beb21904
 @patch_to(Run, as_prop=True)
 def df(self) -> pd.DataFrame:

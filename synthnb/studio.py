@@ -7,22 +7,24 @@ Docs: https://synthnb.github.io/synthnb/studio.html.md"""
 # %% ../nbs/09b_studio.ipynb #c46f5159
 from __future__ import annotations
 import functools, html, json, threading, time, traceback
+from dataclasses import dataclass
 from pathlib import Path
-import pandas as pd, ipywidgets as W
+import numpy as np, pandas as pd, ipywidgets as W
 from fastcore.basics import patch
 from .spec import PromptSpec, SpecError
 from .endpoints import Endpoint, EndpointError
 from .generate import Run
-from .curation import Curation, CurationError, TableView, view_rows, page_of
+from .curation import DECISIONS, Change, Curation, CurationError, TableView, view_rows, page_of
 from .export import export_split, export_format, ExportResult, ExportError, EXPORTERS
-from .files import SynthnbError, first_line, error_line
-from .spec_form import SpecForm, text_area
+from .files import SynthnbError, DataError, first_line, error_line
 from .quality import quality
 from .plots import flags_chart, topic_coverage_chart, length_histograms, row_map, compare_table, diversity_chart
+from .spec_form import SpecForm
 
 # %% auto #0
-__all__ = ['STYLE', 'TABS', 'QUALITY_COLUMNS', 'SUFFIXES', 'StudioError', 'one_line', 'safely', 'RowView', 'header_row',
-           'RowEditor', 'RowsTable', 'Studio', 'output_of', 'spec_changes', 'sample_rows', 'export_html']
+__all__ = ['QUALITY_COLUMNS', 'SUFFIXES', 'STYLE', 'TABS', 'StudioError', 'one_line', 'safely', 'ExportSettings', 'Session',
+           'spec_changes', 'sample_rows', 'Comparison', 'RowView', 'header_row', 'RowEditor', 'RowsTable', 'Studio',
+           'output_of', 'export_html']
 
 # %% ../nbs/09b_studio.ipynb #1c5e41b4
 class StudioError(SynthnbError, RuntimeError):
@@ -39,6 +41,324 @@ def safely(fn):
         try: return fn(self, *args, **kw)
         except Exception as e: self.show_error(e)
     return inner
+
+# %% ../nbs/09b_studio.ipynb #725b598f
+@dataclass
+class ExportSettings:
+    "Where and how `Session.export` writes (the Export tab's fields)."
+    path: str = "out/synthnb.jsonl" # the file (a folder for hf)
+    fmt: str = "chat"               # one of EXPORTERS
+    validation: float = 0.1         # share of rows in the validation file (0: one file)
+    system: str = ""                # system message of chat, ShareGPT and Alpaca files
+    eval_set: str = ""              # an evaluation set to keep out of the files
+    spec_path: str = "synthnb.yaml" # where `save_spec` writes the spec
+
+# %% ../nbs/09b_studio.ipynb #2d54c4ce
+class Session:
+    "The studio's state as a plain object: spec versions, generations, curation, quality report, comparison and export."
+    def __init__(self, spec:PromptSpec|str|None=None, # the spec to start from (a PromptSpec or a YAML/JSON path); empty when None
+                 df:pd.DataFrame|None=None,           # rows to start with (e.g. from `generate`)
+                 endpoint:Endpoint|None=None,         # where to generate; the embedded model when None
+                 n:int=20, temperature:float=0.8, seed:int=0,
+                 cache=True):                         # the request cache (True: the default one; False: none)
+        spec = PromptSpec.load(spec) if isinstance(spec, (str, Path)) else spec or PromptSpec()
+        self.spec, self.endpoint, self.n, self.temperature, self.seed, self.cache = spec, endpoint, n, temperature, seed, cache
+        self.curation, self.versions = Curation(df, [f.name for f in spec.output_fields]), {spec.hash: spec}
+        self.lock = threading.RLock()  # the generation thread holds it to add rows: hold it to read `curation` meanwhile
+        self.run = self.report = self.comparison = None
+        self.batch, self.errors, self.message, self.message_kind = 0, [], "", "info"
+        name = spec.name if spec.name != "untitled" else "synthnb"
+        self.export_settings = ExportSettings(f"out/{name}.jsonl", spec_path=f"{name}.yaml")
+        self._thread, self._watchers, self._asked = None, [], 0
+
+    def __repr__(self):
+        state = "generating" if self.running and self.run is not None and not self.run.done else "busy" if self.running else "idle"
+        return f"Session({self.spec.name}: {len(self.curation)} rows, {len(self.curated)} curated, {len(self.versions)} spec version(s), {state})"
+
+# %% ../nbs/09b_studio.ipynb #39b158da
+@patch(as_prop=True)
+def rows(self:Session) -> pd.DataFrame:
+    "Every row so far, with `decision` and `edited` (a copy)."
+    with self.lock: return self.curation.df.copy()
+
+# %% ../nbs/09b_studio.ipynb #02a63eb4
+@patch(as_prop=True)
+def curated(self:Session) -> pd.DataFrame:
+    "The rows to keep: good and not rejected, with the edits (a copy)."
+    with self.lock: return self.curation.curated.copy()
+
+# %% ../nbs/09b_studio.ipynb #585b2731
+@patch(as_prop=True)
+def fields(self:Session) -> list:
+    "The output fields: the spec's, else the curation's."
+    return [f.name for f in self.spec.output_fields] or self.curation.fields
+
+# %% ../nbs/09b_studio.ipynb #2a9a8d53
+@patch
+def watch(self:Session, fn):
+    "Call `fn(what)` on each change (what: generating, rows, message, report or done)."
+    self._watchers.append(fn); return fn
+
+@patch
+def _tell(self:Session, what:str):
+    for fn in self._watchers: fn(what)
+
+# %% ../nbs/09b_studio.ipynb #e492ddfc
+@patch
+def say(self:Session, text:str, kind:str="info"):
+    "Set the message for the user (kind: info, ok or error)."
+    self.message, self.message_kind = text, kind
+    self._tell("message")
+
+# %% ../nbs/09b_studio.ipynb #d7afea0f
+@patch
+def fail(self:Session, e:BaseException):
+    "Say `e` as one line; keep its traceback in `errors`."
+    self.errors.append((one_line(e), "".join(traceback.format_exception(e))))
+    self.say(one_line(e), "error")
+
+# %% ../nbs/09b_studio.ipynb #3b1f1fd1
+@patch
+def decide(self:Session, rows, decision:str, toggle:bool=False) -> Change:
+    "Set `rows` (a label or a list) to `decision` (accepted, rejected or pending); with `toggle`, one row already so decided goes back to pending."
+    rows = [rows] if np.isscalar(rows) else list(rows)
+    if not rows: raise CurationError("no rows to decide on: the filters show none")
+    if decision not in DECISIONS: raise CurationError(f"the decision is {decision!r}; it must be one of {', '.join(DECISIONS)}")
+    with self.lock:
+        c = self.curation
+        again = toggle and len(rows) == 1 and rows[0] in c.df.index and c.df.at[rows[0], "decision"] == decision
+        return c.reset(rows) if decision == "pending" or again else (c.accept if decision == "accepted" else c.reject)(rows)
+
+# %% ../nbs/09b_studio.ipynb #0fc22b55
+@patch
+def accept(self:Session, rows) -> Change:
+    "Accept `rows` (a label or a list)."
+    return self.decide(rows, "accepted")
+
+@patch
+def reject(self:Session, rows) -> Change:
+    "Reject `rows`: they stay, but leave the curated rows."
+    return self.decide(rows, "rejected")
+
+# %% ../nbs/09b_studio.ipynb #37f4c3db
+@patch
+def edit(self:Session, row, values:dict) -> list:
+    "Set fields of `row` (`values`: field -> text); one logged change per changed field."
+    with self.lock: return [ch for f, v in values.items() if (ch := self.curation.edit(row, f, v))]
+
+# %% ../nbs/09b_studio.ipynb #38e4ed5c
+@patch
+def undo(self:Session) -> Change|None:
+    "Take back the last accept, reject or edit (None when there is none)."
+    with self.lock: return self.curation.undo()
+
+# %% ../nbs/09b_studio.ipynb #30c0bc31
+QUALITY_COLUMNS = ["flags", "flag_reasons", "topic_found"]
+
+@patch
+def table_frame(self:Session) -> pd.DataFrame:
+    "The rows with their quality flags (no copy: hold `lock`)."
+    t = self.curation.df
+    if self.report is not None and len(self.report.rows): t = t.join(self.report.rows[[c for c in QUALITY_COLUMNS if c in self.report.rows]], how="left")
+    return t
+
+# %% ../nbs/09b_studio.ipynb #2fed263e
+@patch
+def generate(self:Session, n:int|None=None) -> Session:
+    "Generate `n` more rows (`self.n` when None) in the background; `wait()` for them, or read `rows` as they arrive."
+    if self.running: raise StudioError("busy: a generation or a measurement is running; wait for it, or click Stop")
+    spec, ep, n = self.spec, self.endpoint, n or self.n
+    spec.validate()
+    self.batch += 1
+    self.versions.setdefault(spec.hash, spec)
+    self.run, self._asked = None, n
+    self._tell("generating")
+    self.say(f"asking {ep.label if ep else 'the embedded model'} for {n} records…")
+    self._thread = threading.Thread(target=self._generate, args=(spec, ep, n, self.temperature, self.seed, self.batch), daemon=True)
+    self._thread.start()
+    return self
+
+# %% ../nbs/09b_studio.ipynb #47a0e5ad
+@patch
+def _generate(self:Session, spec, ep, n, temperature, seed, batch):
+    try:
+        if ep is None: self.say("starting the embedded model (a few seconds; longer the very first time)…")
+        self.run = run = Run(spec, n, endpoint=ep, temperature=temperature, seed=seed, cache=self.cache)
+        self.say(f"generating {n} records on {run.ep.label}…")
+        for part in run: self._add(part.assign(batch=batch))
+        self.seed = seed + len(run.plan)  # past every seed this run used
+        c = run.counts
+        text = f"{c['ok']} ok, {c['failed']} failed{', ' + str(c['cached']) + ' from the cache' if c['cached'] else ''}{' (stopped)' if run.stopped else ''}"
+        if run.fatal: self.say(f"{run.fatal} ({text})", "error")
+        else: self.say(f"done: {text}; measuring quality…", "ok")
+        self._measure(spec)
+        if not run.fatal: self.say(f"done: {text}", "ok")
+    except Exception as e: self.fail(e)
+    finally: self._tell("done")
+
+@patch
+def _add(self:Session, part:pd.DataFrame):
+    with self.lock: self.curation.add(part)
+    self._tell("rows")
+
+# %% ../nbs/09b_studio.ipynb #987bf5fe
+@patch(as_prop=True)
+def running(self:Session) -> bool:
+    "Whether a generation or a measurement is running."
+    return self._thread is not None and self._thread.is_alive()
+
+# %% ../nbs/09b_studio.ipynb #61c61df2
+@patch
+def wait(self:Session, timeout:float|None=None) -> Session:
+    "Wait for the generation (and the quality report after it), or a measurement, to end."
+    if self._thread is not None: self._thread.join(timeout)
+    return self
+
+# %% ../nbs/09b_studio.ipynb #83eb0ed9
+@patch
+def stop(self:Session):
+    "Stop the generation; the rows that arrived are kept."
+    if self.run is not None and self.running: self.run.stop(); self.say("stopping: keeping the rows that arrived…")
+
+# %% ../nbs/09b_studio.ipynb #6c2837f4
+@patch(as_prop=True)
+def progress(self:Session) -> tuple:
+    "(records done, records asked for) of the current or last generation."
+    return (self.run.counts["done"], self.run.requested) if self.run is not None else (0, self._asked)
+
+# %% ../nbs/09b_studio.ipynb #a17c886c
+@patch
+def _measure(self:Session, spec:PromptSpec):
+    with self.lock: df = self.curation.df.copy()
+    if not len(df): return
+    report = quality(df, spec)
+    with self.lock: self.report = report
+    self._tell("report")
+
+# %% ../nbs/09b_studio.ipynb #71eb3426
+@patch
+def measure(self:Session) -> Session:
+    "Measure the quality of the rows again, in the background (after edits, or a change of the fact sheet); `wait()` for `report`."
+    if self.running: raise StudioError("a generation or a measurement is running: wait for it to end")
+    spec = self.spec
+    self.say(f"measuring the quality of {len(self.curation):,} rows…")
+    def work():
+        try: self._measure(spec); self.say("measured again", "ok")
+        except Exception as e: self.fail(e)
+        finally: self._tell("done")
+    self._thread = threading.Thread(target=work, daemon=True); self._thread.start()
+    return self
+
+# %% ../nbs/09b_studio.ipynb #a7c73b81
+def _version_label(i, spec, rows) -> str:
+    return f"v{i}: {spec.name}, {rows} rows — {spec.instruction[:60]}"
+
+@patch
+def version_options(self:Session) -> list:
+    "(label, hash) of each spec version that has rows."
+    counts = self.curation.df["spec_hash"].value_counts() if "spec_hash" in self.curation.df else pd.Series(dtype=int)
+    return [(_version_label(i, s, int(counts.get(h, 0))), h) for i, (h, s) in enumerate(self.versions.items(), 1) if counts.get(h, 0)]
+
+# %% ../nbs/09b_studio.ipynb #9bb99056
+def spec_changes(a:PromptSpec, b:PromptSpec) -> pd.DataFrame:
+    "What differs between two specs, one line per attribute."
+    da, db = a.to_dict(), b.to_dict()
+    show = lambda v: v if isinstance(v, str) else str(v)
+    return pd.DataFrame([{"part": k, "A": show(da.get(k)), "B": show(db.get(k))} for k in dict.fromkeys([*da, *db]) if da.get(k) != db.get(k)],
+                        columns=["part", "A", "B"])
+
+# %% ../nbs/09b_studio.ipynb #4b1158b9
+def sample_rows(df:pd.DataFrame, fields:list, k:int=5, seed:int=0) -> pd.DataFrame:
+    "Up to `k` good rows of `df`, their `fields` only."
+    ok = df[df["status"] == "ok"]
+    return ok.sample(min(k, len(ok)), random_state=seed)[fields].reset_index(drop=True) if len(ok) else pd.DataFrame(columns=fields)
+
+# %% ../nbs/09b_studio.ipynb #389f1523
+@dataclass
+class Comparison:
+    "Two spec versions side by side."
+    a: str                  # the hash of version A
+    b: str                  # the hash of version B
+    changes: pd.DataFrame   # what changed in the spec (`spec_changes`)
+    reports: dict           # "A", "B" -> the QualityReport of each version's rows
+    samples: pd.DataFrame   # a few good rows of each
+
+    @property
+    def numbers(self) -> pd.DataFrame:
+        "The headline numbers of both versions' rows."
+        return compare_table(self.reports)
+
+    def _repr_html_(self):
+        return "".join(["<b>What changed in the spec</b>", self.changes.to_html(), "<b>The numbers</b>", self.numbers.to_html(), "<b>Sample rows</b>", self.samples.to_html()])
+
+# %% ../nbs/09b_studio.ipynb #45e85e66
+@patch
+def compare(self:Session, a:str|None=None, b:str|None=None) -> Comparison:
+    "Compare two spec versions (by hash; the last two with rows when None)."
+    opts = self.version_options()
+    if len(opts) < 2: raise StudioError("compare needs rows from two spec versions: change the spec, then Generate or Try 5")
+    a, b = a or opts[-2][1], b or opts[-1][1]
+    if a == b: b = next(h for _, h in opts if h != a)
+    with self.lock: df = self.curation.df.copy()
+    sa, sb = self.versions[a], self.versions[b]
+    fa, fb = [f.name for f in sa.output_fields], [f.name for f in sb.output_fields]
+    reports = {"A": quality(df[df["spec_hash"] == a], sa), "B": quality(df[df["spec_hash"] == b], sb)}
+    samples = pd.concat({"A": sample_rows(df[df["spec_hash"] == a], fa), "B": sample_rows(df[df["spec_hash"] == b], fb)}, axis=1)
+    self.comparison = Comparison(a, b, spec_changes(sa, sb), reports, samples)
+    return self.comparison
+
+# %% ../nbs/09b_studio.ipynb #aa41561d
+SUFFIXES = {"chat": ".jsonl", "jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet", "alpaca": ".json", "sharegpt": ".jsonl", "hf": ""}
+
+def _check_suffix(path:Path, fmt:str):
+    suffix = path.suffix.lower()
+    if fmt == "hf":
+        if suffix in {x for x in SUFFIXES.values() if x}: raise ExportError(f"{path.name} is a file name: an hf export is a folder, drop the {suffix} or pick another format")
+    elif suffix != SUFFIXES[fmt] and not (fmt in ("jsonl", "alpaca", "sharegpt") and suffix in (".json", ".jsonl")):
+        raise ExportError(f"{path.name} does not end in {SUFFIXES[fmt]}, the suffix of {fmt} files: rename it or pick another format")
+
+# %% ../nbs/09b_studio.ipynb #e16f2ec8
+def _export_kw(fmt:str, df:pd.DataFrame, fields:list, system:str) -> dict:
+    if fmt in ("chat", "sharegpt", "alpaca"):
+        if len(fields) < 2: raise ExportError(f"a {fmt} file needs two fields (the user's and the assistant's); use jsonl for one field")
+        system = system.strip() or None
+        return dict(instruction=fields[0], output=fields[1], system=system) if fmt == "alpaca" else dict(user=fields[0], assistant=fields[1], system=system)
+    if fmt in ("parquet", "hf"): return dict(columns=[c for c in df.columns if c != "raw"])
+    return dict(columns=[*fields, *[c for c in ("topic", "edited") if c in df]])
+
+# %% ../nbs/09b_studio.ipynb #3691a795
+@patch
+def _row_specs(self:Session, df:pd.DataFrame) -> list:
+    "The spec versions `df`'s rows were made with; the session's spec when they carry none it knows."
+    hashes = set(df["spec_hash"].dropna()) if "spec_hash" in df else set()
+    return [s for h, s in self.versions.items() if h in hashes] or [self.spec]
+
+# %% ../nbs/09b_studio.ipynb #35ef329b
+@patch
+def export(self:Session, path=None, fmt:str|None=None, validation:float|None=None, eval_set=None, system:str|None=None) -> ExportResult:
+    "Write the curated rows and their card (`export_settings` when None; the format from `path`'s suffix when only it is given)."
+    st = self.export_settings
+    fmt = fmt or (export_format(path) if path else st.fmt)  # a path given in code says its format
+    path = Path(path or st.path.strip())
+    validation = st.validation if validation is None else validation
+    eval_set = eval_set if eval_set is not None else st.eval_set.strip() or None
+    if not str(path) or str(path) == ".": raise ExportError("give a file path to export to, e.g. out/bakery.jsonl")
+    _check_suffix(path, fmt)
+    with self.lock:  # rows arriving meanwhile wait: the files and the card's counts tell the same rows
+        df, report = self.curation.curated, self.report if self.report is not None and self.report.counts["rows"] == len(self.curation) else None
+        if not len(df): raise ExportError("no curated rows to export: generate some rows, or undo the rejections")
+        return export_split(df, path, validation, fmt, eval_set=eval_set, statuses=None, spec=self._row_specs(df), curation=self.curation,
+                            report=report, **_export_kw(fmt, df, self.fields, st.system if system is None else system))  # no report of these rows: the card measures them
+
+# %% ../nbs/09b_studio.ipynb #a61a7f0e
+@patch
+def save_spec(self:Session, path=None) -> Path:
+    "Save the spec as YAML (to `export_settings.spec_path` when None)."
+    path = Path(path or self.export_settings.spec_path.strip())
+    if path.suffix.lower() not in (".yaml", ".yml"): raise StudioError(f"the spec file {path} should end in .yaml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    self.spec.to_yaml(path)
+    return path
 
 # %% ../nbs/09b_studio.ipynb #3f3d4cab
 def _cell(text, width=None, cls=None) -> W.HTML:
@@ -123,7 +443,7 @@ class RowEditor(W.VBox):
     def edit_row(self, label, r:dict, fields:list):
         "Show row `label` for editing."
         self.row = label
-        self.areas = {f: text_area("synthnb-edit-field", 3, f, value="" if pd.isna(r.get(f)) else str(r.get(f))) for f in fields}
+        self.areas = {f: W.Textarea(value="" if pd.isna(r.get(f)) else str(r.get(f)), rows=3, placeholder=f, layout=W.Layout(width="100%")).add_class("synthnb-edit-field") for f in fields}
         self.title.value = f"<b>Editing row {label}</b>"
         self.raw.value = f"<details><summary>raw answer (failed: {html.escape(str(r.get('reason', '')))})</summary><pre style='white-space:pre-wrap'>{html.escape(str(r.get('raw', '')))}</pre></details>" if r.get("status") != "ok" else ""
         self.children = [self.title, *[W.VBox([W.HTML(f"<small>{html.escape(f)}</small>"), a]) for f, a in self.areas.items()], self.raw, W.HBox([self.save, self.cancel])]
@@ -191,8 +511,8 @@ def _update_options(self:RowsTable, t:pd.DataFrame):
 @patch
 def refresh(self:RowsTable):
     "Redraw the page from the studio's rows."
-    with self.studio._lock:
-        t, fields = self.studio.table_frame(), self.studio.fields
+    with self.studio.session.lock:
+        t, fields = self.studio.session.table_frame(), self.studio.fields
         if fields != self.fields:
             self.fields = fields
             for rv in self.pool: rv.set_fields(fields)
@@ -223,7 +543,7 @@ def decide(self:RowsTable, label, decision:str):
 @patch
 def open_editor(self:RowsTable, label):
     if label is None: return
-    with self.studio._lock: r = self.studio.curation.df.loc[label].to_dict()
+    with self.studio.session.lock: r = self.studio.session.curation.df.loc[label].to_dict()
     self.editor.edit_row(label, r, self.fields)
 
 @patch
@@ -256,23 +576,23 @@ class Studio(W.VBox):
                  endpoint:Endpoint|None=None,         # where to generate; the embedded model when None
                  n:int=20, temperature:float=0.8, seed:int=0,
                  cache=True,                          # the request cache (True: the default one; False: none)
-                 page_size:int=10):
+                 page_size:int=10,
+                 session:Session|None=None):          # a session to show (instead of one made from the arguments above)
         super().__init__(layout=W.Layout(width="100%"))
         self.add_class("synthnb-studio")
-        spec = PromptSpec.load(spec) if isinstance(spec, (str, Path)) else spec or PromptSpec()
-        self._lock, self.cache, self.errors, self.report, self.run = threading.RLock(), cache, [], None, None
-        self._endpoint, self._thread, self._measuring, self._batch = endpoint, None, None, 0
-        self.form = SpecForm(spec, n, temperature, seed)
-        if endpoint is not None: self._show_endpoint(endpoint)
-        self.curation = Curation(df, [f.name for f in spec.output_fields])
-        self.versions = {spec.hash: spec}
+        self.session = s = session or Session(spec, df, endpoint, n, temperature, seed, cache)
+        self.form = SpecForm(s.spec, s.n, s.temperature, s.seed)
+        if s.endpoint is not None: self._show_endpoint(s.endpoint)
         self._header()
         self.table = RowsTable(self, page_size)
-        self._stats_panel(); self._compare_panel(); self._export_panel(spec)
+        self._stats_panel(); self._compare_panel(); self._export_panel(s.export_settings)
         self.tabs = W.Tab(children=[self.form, self.table, self.stats, self.compare_box, self.export_box], titles=TABS).add_class("synthnb-tabs")
         self.children = [W.HTML(STYLE), self.bar, self.tabs]
+        self._drawn_at, self._redraw, self._generating = 0.0, None, False
+        s.watch(self._on_session)
         self.table.refresh()
-        if len(self.curation): self.tabs.selected_index = 1
+        if s.report is not None: self._show_report()
+        if len(s.curation): self.tabs.selected_index = 1
 
 # %% ../nbs/09b_studio.ipynb #f3b37285
 @patch
@@ -290,14 +610,12 @@ def _header(self:Studio):
 @patch
 def show_message(self:Studio, text:str, kind:str="info"):
     "Say `text` in the message bar (kind: info, ok or error)."
-    colour = {"error": "#b00", "ok": "#070"}.get(kind, "inherit")
-    self.message.value = f"<span class='synthnb-{kind}' style='color:{colour}'>{html.escape(text)}</span>"
+    self.session.say(text, kind)
 
 @patch
 def show_error(self:Studio, e:BaseException):
     "Show `e` as one line; keep its traceback in `errors`."
-    self.errors.append((one_line(e), "".join(traceback.format_exception(e))))
-    self.show_message(one_line(e), "error")
+    self.session.fail(e)
 
 @patch
 def _show_endpoint(self:Studio, ep:Endpoint):
@@ -308,12 +626,12 @@ def _show_endpoint(self:Studio, ep:Endpoint):
 @patch(as_prop=True)
 def df(self:Studio) -> pd.DataFrame:
     "Every row, with `decision` and `edited` (a copy)."
-    with self._lock: return self.curation.df.copy()
+    return self.session.rows
 
 @patch(as_prop=True)
 def curated(self:Studio) -> pd.DataFrame:
     "The rows to keep: good and not rejected, with the edits (a copy)."
-    with self._lock: return self.curation.curated.copy()
+    return self.session.curated
 
 @patch(as_prop=True)
 def spec(self:Studio) -> PromptSpec:
@@ -324,48 +642,45 @@ def spec(self:Studio) -> PromptSpec:
 def fields(self:Studio) -> list:
     "The output fields shown in the table: the form's, else the last usable spec's."
     spec, _ = self.form.read()
-    return [f.name for f in spec.output_fields] if spec is not None and spec.output_fields else self.curation.fields
+    return [f.name for f in spec.output_fields] if spec is not None and spec.output_fields else self.session.curation.fields
+
+@patch(as_prop=True)
+def curation(self:Studio) -> Curation: return self.session.curation
+@patch(as_prop=True)
+def report(self:Studio): return self.session.report
+@patch(as_prop=True)
+def errors(self:Studio) -> list: return self.session.errors
+@patch(as_prop=True)
+def running(self:Studio) -> bool: return self.session.running
 
 @patch
 def endpoint(self:Studio) -> Endpoint|None:
-    "The endpoint in the form; the one given to the studio when the form still shows it."
-    ep = self.form.endpoint_value
-    if ep is not None and self._endpoint is not None and (ep.base_url, ep.model, ep.api_key_env) == (self._endpoint.base_url, self._endpoint.model, self._endpoint.api_key_env):
-        return self._endpoint
+    "The endpoint in the form; the session's when the form still shows it."
+    ep, given = self.form.endpoint_value, self.session.endpoint
+    if ep is not None and given is not None and (ep.base_url, ep.model, ep.api_key_env) == (given.base_url, given.model, given.api_key_env):
+        return given
     return ep
 
 # %% ../nbs/09b_studio.ipynb #2b26a1d5
-QUALITY_COLUMNS = ["flags", "flag_reasons", "topic_found"]
-
-@patch
-def table_frame(self:Studio) -> pd.DataFrame:
-    "The rows with their quality flags."
-    t = self.curation.df
-    if self.report is not None and len(self.report.rows): t = t.join(self.report.rows[[c for c in QUALITY_COLUMNS if c in self.report.rows]], how="left")
-    return t
-
 @patch
 def counts_text(self:Studio, t:pd.DataFrame, shown:int) -> str:
     if not len(t): return "no rows yet: click Generate or Try 5"
     ok, rejected = int((t["status"] == "ok").sum()), int((t["decision"] == "rejected").sum())
     return (f"{len(t):,} rows · {ok:,} ok · {len(t) - ok:,} failed · {rejected:,} rejected · {int((t['edited'] != '').sum()):,} edited"
-            f" · {len(self.curation.curated):,} curated · {shown:,} shown")
+            f" · {len(self.session.curation.curated):,} curated · {shown:,} shown")
 
 @patch
 def log_html(self:Studio) -> str:
-    if not self.curation.log: return "<small>No changes yet. Every accept, reject and edit is logged here and can be undone.</small>"
-    return "<b>Changes</b> (newest first)<br>" + "".join(f"<div><small>{html.escape(str(c))}</small></div>" for c in reversed(self.curation.log[-30:]))
+    log = self.session.curation.log
+    if not log: return "<small>No changes yet. Every accept, reject and edit is logged here and can be undone.</small>"
+    return "<b>Changes</b> (newest first)<br>" + "".join(f"<div><small>{html.escape(str(c))}</small></div>" for c in reversed(log[-30:]))
 
 # %% ../nbs/09b_studio.ipynb #16a5055b
 @patch
 @safely
 def decide(self:Studio, rows:list, decision:str, toggle:bool=True):
     "Accept or reject `rows`; with `toggle`, a row already so decided goes back to pending."
-    if not rows: raise CurationError("no rows to decide on: the filters show none")
-    with self._lock:
-        c = self.curation
-        if toggle and len(rows) == 1 and c.df.at[rows[0], "decision"] == decision: ch = c.reset(rows)
-        else: ch = (c.accept if decision == "accepted" else c.reject)(rows)
+    ch = self.session.decide(rows, decision, toggle)
     self.table.refresh()
     self.show_message(f"{ch.action}: {len(ch.rows)} row{'s' * (len(ch.rows) != 1)} (undo takes it back)", "ok")
 
@@ -373,8 +688,7 @@ def decide(self:Studio, rows:list, decision:str, toggle:bool=True):
 @safely
 def edit(self:Studio, row, values:dict):
     "Set fields of `row` (`values`: field -> text); one logged change per changed field."
-    with self._lock:
-        changes = [ch for f, v in values.items() if (ch := self.curation.edit(row, f, v))]
+    changes = self.session.edit(row, values)
     self.table.refresh()
     self.show_message(f"row {row}: edited {', '.join(c.column for c in changes)}" if changes else f"row {row}: nothing changed", "ok")
 
@@ -382,71 +696,62 @@ def edit(self:Studio, row, values:dict):
 @safely
 def undo(self:Studio):
     "Take back the last accept, reject or edit."
-    with self._lock: ch = self.curation.undo()
+    ch = self.session.undo()
     self.table.refresh()
     self.show_message(f"undone: {ch}" if ch else "nothing to undo", "ok" if ch else "info")
 
 # %% ../nbs/09b_studio.ipynb #46e7c3e7
 @patch
+def _to_session(self:Studio):
+    "Put the form's spec and run settings into the session (`SpecError`, `EndpointError` if they aren't usable)."
+    s = self.session
+    s.spec, s.endpoint = self.spec, self.endpoint()
+    s.n, s.temperature, s.seed = self.form.n.value, self.form.temperature.value, self.form.seed.value
+
+@patch
 @safely
 def generate(self:Studio, n:int|None=None):
     "Generate `n` more rows (the form's n when None) in the background."
-    if self.running: raise StudioError("busy: a generation or a measurement is running; wait for it, or click Stop")
-    spec, ep = self.spec, self.endpoint()
-    n = n or self.form.n.value
-    self._batch += 1
-    self.versions.setdefault(spec.hash, spec)
-    self.progress.value, self.progress.max = 0, n
-    self.generate_button.disabled = self.try5_button.disabled = True; self.stop_button.disabled = False
-    self.show_message(f"asking {ep.label if ep else 'the embedded model'} for {n} records…")
-    self._thread = threading.Thread(target=self._generate, args=(spec, ep, n, self.form.temperature.value, self.form.seed.value, self._batch), daemon=True)
-    self._thread.start()
-
-@patch(as_prop=True)
-def running(self:Studio) -> bool: return self._thread is not None and self._thread.is_alive()
+    if not self.running: self._to_session()  # not while a generation uses them
+    self.session.generate(n)
 
 @patch
 def stop(self:Studio):
     "Stop the generation; the rows that arrived are kept."
-    if self.run is not None and self.running: self.run.stop(); self.show_message("stopping: keeping the rows that arrived…")
+    self.session.stop()
+
+@patch
+def wait(self:Studio, timeout:float|None=None) -> Studio:
+    "Wait for the generation (and the quality report after it), or a measurement, to end."
+    self.session.wait(timeout); return self
 
 # %% ../nbs/09b_studio.ipynb #05d4222e
 @patch
-def _generate(self:Studio, spec, ep, n, temperature, seed, batch):
-    try:
-        if ep is None: self.show_message("starting the embedded model (a few seconds; longer the very first time)…")
-        self.run = run = Run(spec, n, endpoint=ep, temperature=temperature, seed=seed, cache=self.cache)
-        self.progress.max = run.requested
-        self.show_message(f"generating {n} records on {run.ep.label}…")
-        buffer, flushed = [], time.monotonic()
-        for part in run:
-            buffer.append(part.assign(batch=batch))
-            if run._queue.empty() or time.monotonic() - flushed > 0.5:
-                self._add(buffer, run); buffer, flushed = [], time.monotonic()
-        self._add(buffer, run)
-        self.form.seed.value = seed + len(run.plan)  # past every seed this run used
-        c = run.counts
-        text = f"{c['ok']} ok, {c['failed']} failed{', ' + str(c['cached']) + ' from the cache' if c['cached'] else ''}{' (stopped)' if run.stopped else ''}"
-        if run.engine.fatal: self.show_message(f"{run.engine.fatal} ({text})", "error")
-        else: self.show_message(f"done: {text}; measuring quality…", "ok")
-        self._measure(spec)
-        if not run.engine.fatal: self.show_message(f"done: {text}", "ok")
-    except Exception as e: self.show_error(e)
-    finally:
-        self.generate_button.disabled = self.try5_button.disabled = False; self.stop_button.disabled = True
+def _on_session(self:Studio, what:str):
+    "Show what changed in the session (called from its thread while it works)."
+    s = self.session
+    if what == "message":
+        colour = {"error": "#b00", "ok": "#070"}.get(s.message_kind, "inherit")
+        self.message.value = f"<span class='synthnb-{s.message_kind}' style='color:{colour}'>{html.escape(s.message)}</span>"
+        return
+    done, total = s.progress
+    self.progress.max, self.progress.value = max(total, 1), done
+    if what == "generating":
+        self._generating = self.generate_button.disabled = self.try5_button.disabled = True; self.stop_button.disabled = False
+    elif what == "rows": self._redraw_soon()
+    elif what == "report": self._show_report()
+    elif what == "done":
+        if self._generating: self.form.seed.value = s.seed
+        self._generating = self.generate_button.disabled = self.try5_button.disabled = False; self.stop_button.disabled = True
+        self.table.refresh()
 
 @patch
-def _add(self:Studio, parts:list, run:Run):
-    if not parts: return
-    with self._lock: self.curation.add(pd.concat(parts, ignore_index=True))
-    self.progress.value = run.counts["done"]
-    self.table.refresh()
-
-@patch
-def wait(self:Studio, timeout:float|None=None) -> "Studio":
-    "Wait for the generation (and the quality report after it), or a measurement, to end."
-    if self._thread is not None: self._thread.join(timeout)
-    return self
+def _redraw_soon(self:Studio, every:float=0.3):
+    "Redraw the table within `every` seconds: rows arriving fast are drawn together."
+    if self._redraw is not None and self._redraw.is_alive(): return
+    def draw(): self._drawn_at = time.monotonic(); self.table.refresh()
+    self._redraw = threading.Timer(max(0.0, self._drawn_at + every - time.monotonic()), draw)
+    self._redraw.daemon = True; self._redraw.start()
 
 # %% ../nbs/09b_studio.ipynb #df7fc3ff
 @patch
@@ -466,11 +771,8 @@ def output_of(x) -> dict:
     return {"output_type": "display_data", "data": data, "metadata": {}}
 
 @patch
-def _measure(self:Studio, spec:PromptSpec):
-    with self._lock: df = self.curation.df.copy()
-    if not len(df): return
-    report = quality(df, spec)
-    with self._lock: self.report = report
+def _show_report(self:Studio):
+    report = self.session.report
     self.summary.value = report._repr_html_()
     self.charts.outputs = tuple(output_of(chart(report)) for chart in (flags_chart, topic_coverage_chart, length_histograms, row_map))
     self.table.refresh()
@@ -479,13 +781,8 @@ def _measure(self:Studio, spec:PromptSpec):
 @safely
 def measure(self:Studio):
     "Measure the quality of the rows again, in the background (after edits, or a change of the fact sheet)."
-    if self.running: raise StudioError("a generation or a measurement is running: wait for it to end")
-    spec = self.spec
-    self.show_message(f"measuring the quality of {len(self.curation):,} rows…")
-    def work():
-        try: self._measure(spec); self.show_message("measured again", "ok")
-        except Exception as e: self.show_error(e)
-    self._thread = threading.Thread(target=work, daemon=True); self._thread.start()
+    if not self.running: self.session.spec = self.spec
+    self.session.measure()
 
 # %% ../nbs/09b_studio.ipynb #34883af9
 @patch
@@ -498,58 +795,30 @@ def _compare_panel(self:Studio):
     self.compare_box = W.VBox([W.HTML("<small>Each spec you generate with is a version. Pick two.</small>"),
                                W.HBox([self.version_a, self.version_b, self.compare_button]), self.comparison])
 
-def _version_label(i, spec, rows) -> str:
-    return f"v{i}: {spec.name}, {rows} rows — {spec.instruction[:60]}"
-
-@patch
-def version_options(self:Studio) -> list:
-    "(label, hash) of each spec version that has rows."
-    counts = self.curation.df["spec_hash"].value_counts() if "spec_hash" in self.curation.df else pd.Series(dtype=int)
-    return [(_version_label(i, s, int(counts.get(h, 0))), h) for i, (h, s) in enumerate(self.versions.items(), 1) if counts.get(h, 0)]
-
 # %% ../nbs/09b_studio.ipynb #9f3da72b
-def spec_changes(a:PromptSpec, b:PromptSpec) -> pd.DataFrame:
-    "What differs between two specs, one line per attribute."
-    da, db = a.to_dict(), b.to_dict()
-    show = lambda v: v if isinstance(v, str) else str(v)
-    return pd.DataFrame([{"part": k, "A": show(da.get(k)), "B": show(db.get(k))} for k in dict.fromkeys([*da, *db]) if da.get(k) != db.get(k)],
-                        columns=["part", "A", "B"])
-
-def sample_rows(df:pd.DataFrame, fields:list, k:int=5, seed:int=0) -> pd.DataFrame:
-    ok = df[df["status"] == "ok"]
-    return ok.sample(min(k, len(ok)), random_state=seed)[fields].reset_index(drop=True) if len(ok) else pd.DataFrame(columns=fields)
-
 @patch
 @safely
 def compare(self:Studio, a:str|None=None, b:str|None=None):
     "Compare two spec versions (by hash; the dropdowns' when None)."
-    self.version_a.options = self.version_b.options = opts = self.version_options()
-    if len(opts) < 2: raise StudioError("compare needs rows from two spec versions: change the spec, then Generate or Try 5")
-    a, b = a or self.version_a.value or opts[-2][1], b or self.version_b.value or opts[-1][1]
-    if a == b: b = next(h for _, h in opts if h != a)
-    self.version_a.value, self.version_b.value = a, b
-    with self._lock: df = self.curation.df.copy()
-    sa, sb = self.versions[a], self.versions[b]
-    ra, rb = quality(df[df["spec_hash"] == a], sa), quality(df[df["spec_hash"] == b], sb)
-    fa, fb = [f.name for f in sa.output_fields], [f.name for f in sb.output_fields]
-    samples = pd.concat({"A": sample_rows(df[df["spec_hash"] == a], fa), "B": sample_rows(df[df["spec_hash"] == b], fb)}, axis=1)
-    self.comparison.outputs = tuple(map(output_of, ["<b>What changed in the spec</b>", spec_changes(sa, sb), "<b>The numbers</b>",
-                                                    compare_table({"A": ra, "B": rb}), diversity_chart({"A": ra, "B": rb}), "<b>Sample rows</b>", samples]))
+    self.version_a.options = self.version_b.options = self.session.version_options()
+    c = self.session.compare(a or self.version_a.value, b or self.version_b.value)
+    self.version_a.value, self.version_b.value = c.a, c.b
+    self.comparison.outputs = tuple(map(output_of, ["<b>What changed in the spec</b>", c.changes, "<b>The numbers</b>",
+                                                    c.numbers, diversity_chart(c.reports), "<b>Sample rows</b>", c.samples]))
     self.show_message("compared", "ok")
 
 # %% ../nbs/09b_studio.ipynb #f1dd67ec
 @patch
-def _export_panel(self:Studio, spec:PromptSpec):
-    name = spec.name if spec.name != "untitled" else "synthnb"
-    self.export_format = W.Dropdown(options=list(EXPORTERS), value="chat", description="format").add_class("synthnb-export-format")
-    self.export_path = W.Text(value=f"out/{name}.jsonl", description="file", layout=W.Layout(width="420px")).add_class("synthnb-export-path")
-    self.export_validation = W.BoundedFloatText(value=0.1, min=0, max=0.9, step=0.05, description="validation", layout=W.Layout(width="200px")).add_class("synthnb-export-validation")
-    self.export_system = W.Text(description="system", placeholder="system message for chat, ShareGPT and Alpaca files (optional)", layout=W.Layout(width="600px")).add_class("synthnb-export-system")
-    self.export_eval = W.Text(description="eval set", placeholder="an evaluation set to keep out of the data: .jsonl, .json, .csv or .parquet (optional)",
+def _export_panel(self:Studio, st:ExportSettings):
+    self.export_format = W.Dropdown(options=list(EXPORTERS), value=st.fmt, description="format").add_class("synthnb-export-format")
+    self.export_path = W.Text(value=st.path, description="file", layout=W.Layout(width="420px")).add_class("synthnb-export-path")
+    self.export_validation = W.BoundedFloatText(value=st.validation, min=0, max=0.9, step=0.05, description="validation", layout=W.Layout(width="200px")).add_class("synthnb-export-validation")
+    self.export_system = W.Text(value=st.system, description="system", placeholder="system message for chat, ShareGPT and Alpaca files (optional)", layout=W.Layout(width="600px")).add_class("synthnb-export-system")
+    self.export_eval = W.Text(value=st.eval_set, description="eval set", placeholder="an evaluation set to keep out of the data: .jsonl, .json, .csv or .parquet (optional)",
                               layout=W.Layout(width="600px")).add_class("synthnb-export-eval")
     self.export_button = W.Button(description="Export", icon="download", button_style="success").add_class("synthnb-export")
     self.export_result = W.HTML().add_class("synthnb-export-result")
-    self.spec_path = W.Text(value=f"{name}.yaml", description="spec file", layout=W.Layout(width="420px")).add_class("synthnb-spec-path")
+    self.spec_path = W.Text(value=st.spec_path, description="spec file", layout=W.Layout(width="420px")).add_class("synthnb-spec-path")
     self.save_spec_button = W.Button(description="Save spec", icon="save").add_class("synthnb-save-spec")
     self.export_button.on_click(lambda _: self.export())
     def follow_format(change):  # the file's suffix follows the format picked
@@ -561,24 +830,14 @@ def _export_panel(self:Studio, spec:PromptSpec):
                               W.HBox([self.export_format, self.export_validation]), self.export_path, self.export_system, self.export_eval,
                               self.export_button, self.export_result, W.HTML("<hr>"), W.HBox([self.spec_path, self.save_spec_button])])
 
+@patch
+def _to_export_settings(self:Studio):
+    "Put the Export tab's fields into the session's export settings."
+    st = self.session.export_settings
+    st.fmt, st.path, st.validation = self.export_format.value, self.export_path.value, self.export_validation.value
+    st.system, st.eval_set, st.spec_path = self.export_system.value, self.export_eval.value, self.spec_path.value
+
 # %% ../nbs/09b_studio.ipynb #823cb0cf
-SUFFIXES = {"chat": ".jsonl", "jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet", "alpaca": ".json", "sharegpt": ".jsonl", "hf": ""}
-
-def _check_suffix(path:Path, fmt:str):
-    suffix = path.suffix.lower()
-    if fmt == "hf":
-        if suffix in {x for x in SUFFIXES.values() if x}: raise ExportError(f"{path.name} is a file name: an hf export is a folder, drop the {suffix} or pick another format")
-    elif suffix != SUFFIXES[fmt] and not (fmt in ("jsonl", "alpaca", "sharegpt") and suffix in (".json", ".jsonl")):
-        raise ExportError(f"{path.name} does not end in {SUFFIXES[fmt]}, the suffix of {fmt} files: rename it or pick another format")
-
-def _export_kw(fmt:str, df:pd.DataFrame, fields:list, system:str) -> dict:
-    if fmt in ("chat", "sharegpt", "alpaca"):
-        if len(fields) < 2: raise ExportError(f"a {fmt} file needs two fields (the user's and the assistant's); use jsonl for one field")
-        system = system.strip() or None
-        return dict(instruction=fields[0], output=fields[1], system=system) if fmt == "alpaca" else dict(user=fields[0], assistant=fields[1], system=system)
-    if fmt in ("parquet", "hf"): return dict(columns=[c for c in df.columns if c != "raw"])
-    return dict(columns=[*fields, *[c for c in ("topic", "edited") if c in df]])
-
 def export_html(res:ExportResult) -> str:
     "What an export wrote, for the export tab: each file with its rows, the card, the leaks and the contamination."
     e = lambda s: html.escape(str(s))
@@ -593,28 +852,13 @@ def export_html(res:ExportResult) -> str:
     return "".join(out)
 
 @patch
-def _row_specs(self:Studio, df:pd.DataFrame) -> list:
-    "The spec versions `df`'s rows were made with; the form's spec when they carry none the studio knows."
-    hashes = set(df["spec_hash"].dropna()) if "spec_hash" in df else set()
-    if specs := [s for h, s in self.versions.items() if h in hashes]: return specs
-    spec, _ = self.form.read()
-    return [spec] if spec is not None else []
-
-@patch
 @safely
 def export(self:Studio, path=None, fmt:str|None=None, validation:float|None=None, eval_set=None) -> ExportResult:
     "Write the curated rows and their card (the export tab's settings when None; the format from `path`'s suffix when only it is given)."
-    fmt = fmt or (export_format(path) if path else self.export_format.value)  # a path given in code says its format
-    path = Path(path or self.export_path.value.strip())
-    validation = self.export_validation.value if validation is None else validation
-    eval_set = eval_set if eval_set is not None else self.export_eval.value.strip() or None
-    if not str(path) or str(path) == ".": raise ExportError("give a file path to export to, e.g. out/bakery.jsonl")
-    _check_suffix(path, fmt)
-    with self._lock:  # rows arriving meanwhile wait: the files and the card's counts tell the same rows
-        df, report = self.curated, self.report if self.report is not None and self.report.counts["rows"] == len(self.curation) else None
-        if not len(df): raise ExportError("no curated rows to export: generate some rows, or undo the rejections")
-        res = export_split(df, path, validation, fmt, eval_set=eval_set, statuses=None, spec=self._row_specs(df), curation=self.curation,
-                           report=report, **_export_kw(fmt, df, self.fields, self.export_system.value))  # no report of these rows: the card measures them
+    self._to_export_settings()
+    spec, _ = self.form.read()
+    if spec is not None: self.session.spec = spec  # the card names it when the rows carry no spec the session knows
+    res = self.session.export(path, fmt, validation, eval_set)
     self.export_result.value = export_html(res)
     self.show_message(f"exported {res.summary()} to {', '.join(str(p) for p in res.paths)}", "ok")
     return res
@@ -623,10 +867,8 @@ def export(self:Studio, path=None, fmt:str|None=None, validation:float|None=None
 @safely
 def save_spec(self:Studio, path=None) -> Path:
     "Save the spec in the form as YAML."
-    path = Path(path or self.spec_path.value.strip())
-    if path.suffix.lower() not in (".yaml", ".yml"): raise StudioError(f"the spec file {path} should end in .yaml")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    self.spec.to_yaml(path)
+    self._to_export_settings(); self.session.spec = self.spec
+    path = self.session.save_spec(path)
     self.export_result.value = f"<div>✓ spec → <code>{html.escape(str(path.resolve()))}</code></div>"
     self.show_message(f"saved the spec to {path}", "ok")
     return path

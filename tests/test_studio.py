@@ -1,10 +1,13 @@
-"""The studio headless: set widget values, click buttons, assert on state. Generation goes through real HTTP servers on
-127.0.0.1 (a scripted OpenAI-compatible one, and the embedded llama.cpp model)."""
+"""The studio's logic on its plain `Session`, then the studio headless: set widget values, click buttons, assert on what
+the widgets show. Generation goes through real HTTP servers on 127.0.0.1 (a scripted OpenAI-compatible one, and the
+embedded llama.cpp model)."""
 import html, json, os, re, threading, time
 import numpy as np, pandas as pd, pytest
 from synthnb.spec import PromptSpec
 from synthnb.endpoints import Endpoint
-from synthnb.studio import Studio
+from synthnb.curation import CurationError
+from synthnb.export import ExportError
+from synthnb.studio import Session, Studio, StudioError
 from servers import ScriptedServer, completion, records_answer
 
 SPEC = PromptSpec.example("bakery")
@@ -22,6 +25,91 @@ def wait_for(cond, timeout=30):
         if cond(): return True
         time.sleep(0.05)
     return False
+
+def session_on(srv, spec=SPEC, **kw):
+    return Session(spec, endpoint=Endpoint(srv.base_url, "scripted", timeout=5), **kw)
+
+def test_session_rows_arrive_before_the_run_ends_then_report_and_seed(fresh_cache):
+    gate, heard = threading.Event(), []
+    def script(body, i):
+        if i > 1: gate.wait(20)
+        return answer(body, i)
+    with ScriptedServer(script) as srv:
+        s = session_on(srv, n=15, cache=fresh_cache)
+        s.watch(heard.append)
+        assert s.generate() is s and s.running
+        assert wait_for(lambda: len(s.rows) == 5), s.message   # the first request's rows, while the others wait
+        assert s.running and s.progress == (5, 15)
+        with pytest.raises(StudioError, match="busy"): s.generate()
+        gate.set(); s.wait(30)
+    assert not s.running and len(s.rows) == 15 and (s.rows["batch"] == 1).all() and s.rows["status"].eq("ok").all()
+    assert s.seed == 3 and s.message == "done: 15 ok, 0 failed" and s.message_kind == "ok"
+    assert s.report.counts["ok"] == 15 and s.progress == (15, 15)
+    assert heard[0] == "generating" and heard[-1] == "done" and {"rows", "message", "report"} <= set(heard)
+
+def test_session_stop_keeps_what_arrived(fresh_cache):
+    release = threading.Event()
+    def script(body, i):
+        if i > 1: release.wait(20)
+        return answer(body, i)
+    with ScriptedServer(script) as srv:
+        s = session_on(srv, spec=PromptSpec.from_dict({**SPEC.to_dict(), "records_per_request": 5}), n=20, cache=fresh_cache)
+        s.generate(); assert wait_for(lambda: len(s.rows) >= 5)
+        s.stop(); s.wait(30); release.set()
+    df = s.rows
+    assert len(df) == 20 and (df["status"] == "ok").sum() >= 5 and "(stopped)" in s.message
+    assert df.loc[df["status"] == "failed", "reason"].str.contains("stopped|not sent").all()
+
+def test_session_curation_and_its_errors():
+    s = Session(SPEC, df=pd.DataFrame({"question": ["a?", "b?"], "response": ["A.", "B."], "status": "ok"}))
+    assert s.reject(0).action == "reject" and s.curated["question"].tolist() == ["b?"]
+    assert s.decide([0], "rejected", toggle=True).action == "reset" and len(s.curated) == 2
+    assert [c.column for c in s.edit(1, {"question": "b?", "response": "Bee."})] == ["response"]
+    assert s.undo().action == "edit" and s.curated.at[1, "response"] == "B."
+    with pytest.raises(CurationError, match="no rows to decide on"): s.decide([], "rejected")
+    with pytest.raises(CurationError, match="must be one of"): s.decide([0], "maybe")
+    with pytest.raises(CurationError, match="no row 7"): s.reject(7)
+    assert s.undo().action == "reset" and s.undo().action == "reject" and s.undo() is None
+
+def test_session_compares_two_spec_versions(fresh_cache):
+    with ScriptedServer(answer) as srv:
+        s = session_on(srv, cache=fresh_cache)
+        with pytest.raises(StudioError, match="two spec versions"): s.compare()
+        s.generate(5).wait(30)
+        s.spec = PromptSpec.from_dict({**SPEC.to_dict(), "instruction": SPEC.instruction + " Customers write casually."})
+        c = s.generate(5).wait(30).compare()
+    assert len(s.versions) == 2 and [h for _, h in s.version_options()] == [c.a, c.b] and s.comparison is c
+    assert c.changes["part"].tolist() == ["instruction"] and c.numbers.loc["good rows"].tolist() == [5, 5]
+    assert list(c.samples.columns.get_level_values(0).unique()) == ["A", "B"] and "What changed" in c._repr_html_()
+
+def test_session_exports_with_its_settings_or_arguments(tmp_path):
+    rows = pd.DataFrame({"question": [f"Question {i}?" for i in range(10)], "response": [f"Answer {i}." for i in range(10)], "status": "ok"})
+    s = Session(SPEC, df=rows)
+    assert s.export_settings.path == f"out/{SPEC.name}.jsonl" and s.export_settings.spec_path == f"{SPEC.name}.yaml"
+    s.reject(0)
+    s.export_settings.path, s.export_settings.validation, s.export_settings.system = str(tmp_path/"b.jsonl"), 0, "Be kind."
+    res = s.export()
+    lines = [json.loads(l) for l in (tmp_path/"b.jsonl").read_text().splitlines()]
+    assert res.counts == {"all": 9} and lines[0]["messages"][0] == {"role": "system", "content": "Be kind."}
+    s.export(tmp_path/"rows.csv", validation=0)   # the format from the suffix
+    assert pd.read_csv(tmp_path/"rows.csv").columns.tolist() == ["question", "response", "edited"]
+    with pytest.raises(ExportError, match="does not end in .jsonl"): s.export(tmp_path/"x.txt", "chat")
+    with pytest.raises(StudioError, match="should end in .yaml"): s.save_spec(tmp_path/"spec.txt")
+    assert PromptSpec.load(s.save_spec(tmp_path/"spec.yaml")) == SPEC
+    s.decide(list(range(10)), "rejected")
+    with pytest.raises(ExportError, match="no curated rows"): s.export()
+
+def test_a_studio_shows_the_session_it_is_given(fresh_cache):
+    with ScriptedServer(answer) as srv:
+        s = session_on(srv, cache=fresh_cache)
+        s.generate(5).wait(30)
+        st = Studio(session=s)
+        assert st.session is s and "5 rows" in st.table.count.value and "good rows" in st.summary.value.lower()
+        assert st.form.base_url.value == srv.base_url and st.report is s.report
+        st.table.pool[0].reject.click()
+        assert s.rows.at[0, "decision"] == "rejected" and "reject: 1 row" in st.message.value and s.message.startswith("reject")
+        st.try5_button.click(); st.wait(30)
+    assert len(s.rows) == 10 and "done: 5 ok" in st.message.value and st.form.seed.value == s.seed == 6
 
 def test_generate_adds_rows_live_then_measures_and_moves_the_seed(fresh_cache):
     gate = threading.Event()
