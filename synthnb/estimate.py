@@ -41,7 +41,7 @@ def _duration(s:float) -> str:
     if s < 5400: return f"about {s/60:.0f} min"
     return f"about {s/3600:.1f} h"
 
-# %% ../nbs/05a_estimate.ipynb #0fc45ce8
+# %% ../nbs/05a_estimate.ipynb #01568408
 def extrapolate(preview, n:int, requests:int, in_flight:int, price:tuple|None, model:str) -> Estimate:
     "An `Estimate` for `n` records in `requests` requests from the rows of a preview run."
     per_request = preview.drop_duplicates("request_id")
@@ -54,6 +54,7 @@ def extrapolate(preview, n:int, requests:int, in_flight:int, price:tuple|None, m
     return Estimate(n, requests, len(per_request), asked, ok_share, int(prompt), int(answer), cost_of(prompt, answer, price),
                     seconds and float(seconds), in_flight, model)
 
+# %% ../nbs/05a_estimate.ipynb #58d998ed
 def estimate(spec:PromptSpec,              # what to ask for
              n:int,                        # records the big run will ask for
              endpoint:Endpoint|None=None,  # where (the embedded model when None)

