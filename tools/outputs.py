@@ -61,7 +61,8 @@ def strip_nb(path:Path) -> bool:
 MASKS = [(r"/tmp/[^\s'\"<>)\],]*", "<tmp>"), (r"/work/[^\s'\"<>)\],]*", "<path>"), (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
          (r"\b0x[0-9a-f]{6,}\b", "<addr>"), (r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?", "<date>"),
          (r"\b\d+(\.\d+)? ?(s|ms|secs?|seconds|minutes?|min)\b", "<time>"), (r"\b\d+(\.\d+)? ?(ok )?(records|rec|requests|rows|tokens)/s\b", "<rate>"),
-         (r"llama-server-\d+", "llama-server-<pid>"), (r"pid[=: ]+\d+", "pid <pid>")]
+         (r"llama-server-\d+", "llama-server-<pid>"), (r"\b\d{2}:\d{2}:\d{2}(\.\d+)?\b", "<clock>"),
+         (r"\b(seconds|secs|elapsed|took)=[\d.]+", r"\1=<time>"), (r"pid[=: ]+\d+", "pid <pid>")]
 
 def masked(s:str) -> str:
     for pat, rep in MASKS: s = re.sub(pat, rep, s)
