@@ -365,14 +365,17 @@ def _cell(text, width=None, cls=None) -> W.HTML:
     w = W.HTML(layout=W.Layout(width=width) if width else W.Layout(flex="1 1 0", min_width="0"))
     return w.add_class(cls) if cls else w
 
+# %% ../nbs/09b_studio.ipynb #4a15f1c9
 def _text_html(v, limit=280) -> str:
     s = "" if v is None or (isinstance(v, float) and v != v) else str(v)
     short = s if len(s) <= limit else s[:limit - 1] + "…"
     return f"<div class='synthnb-cell' title='{html.escape(s[:2000], quote=True)}'>{html.escape(short)}</div>"
 
+# %% ../nbs/09b_studio.ipynb #90ec1c88
 def _button(icon, tip, cls, width="34px") -> W.Button:
     return W.Button(icon=icon, tooltip=tip, layout=W.Layout(width=width)).add_class(cls)
 
+# %% ../nbs/09b_studio.ipynb #f27a1088
 class RowView(W.HBox):
     "One row of the table page (reused as the page changes)."
     def __init__(self, table):
@@ -394,10 +397,12 @@ def set_fields(self:RowView, fields:list):
     self.cells = [_cell("", cls="synthnb-field") for _ in fields]
     self.children = [self.label, *self.cells, self.topic, self.flags, self.decision, self.accept, self.reject, self.edit]
 
+# %% ../nbs/09b_studio.ipynb #b1b9f1ac
 def _decision_text(r) -> str:
     d = r.get("decision", "pending")
     return d + (" · edited" if r.get("edited") else "")
 
+# %% ../nbs/09b_studio.ipynb #c77533ef
 @patch
 def show(self:RowView, label, r:dict, fields:list):
     "Show row `label` (its values in `r`)."
@@ -416,9 +421,11 @@ def show(self:RowView, label, r:dict, fields:list):
     if r.get("decision") in ("rejected", "accepted"): self.add_class(f"synthnb-{r['decision']}-row")
     if failed: self.add_class("synthnb-failed-row")
 
+# %% ../nbs/09b_studio.ipynb #43974981
 @patch
 def hide(self:RowView): self.row, self.layout.display = None, "none"
 
+# %% ../nbs/09b_studio.ipynb #8d9804fe
 def header_row(fields:list) -> W.HBox:
     "The column titles above the rows, with the row's widths."
     cells = [("#", "44px"), *[(f, None) for f in fields], ("topic", "130px"), ("flags", "160px"), ("decision", "90px"), ("", "114px")]
@@ -492,9 +499,11 @@ def _wire(self:RowsTable):
     self.reject_shown.on_click(lambda _: self.reject_all_shown())
     self.undo_button.on_click(lambda _: self.undo())
 
+# %% ../nbs/09b_studio.ipynb #23041f74
 def _set_options(dd:W.Dropdown, options:list):
     if list(dd.options) != options: dd.options, dd.value = options, dd.value if dd.value in [v for _, v in options] else options[0][1]
 
+# %% ../nbs/09b_studio.ipynb #f379bd52
 @patch
 def _update_options(self:RowsTable, t:pd.DataFrame):
     self._updating = True
@@ -507,58 +516,6 @@ def _update_options(self:RowsTable, t:pd.DataFrame):
         if list(self.sort.options) != sorts: self.sort.options = sorts
     finally: self._updating = False
 
-# %% ../nbs/09b_studio.ipynb #346be3f5
-@patch
-def refresh(self:RowsTable):
-    "Redraw the page from the studio's rows."
-    with self.studio.session.lock:
-        t, fields = self.studio.session.table_frame(), self.studio.fields
-        if fields != self.fields:
-            self.fields = fields
-            for rv in self.pool: rv.set_fields(fields)
-            self.body.children = [header_row(fields), *self.pool]
-        self._update_options(t)
-        labels = view_rows(t, self.view, fields)
-        page, self.view.page, pages = page_of(labels, self.view)
-        for i, rv in enumerate(self.pool):
-            if i < len(page): rv.show(page[i], t.loc[page[i]].to_dict(), fields)
-            else: rv.hide()
-        self.shown = labels
-        self.page.value = f"page {self.view.page + 1:,} of {pages:,}"
-        self.count.value = self.studio.counts_text(t, len(labels))
-        self.audit.value = self.studio.log_html()
-
-@patch
-def turn(self:RowsTable, by:int):
-    "Go `by` pages forward (or back)."
-    self.view.page += by; self.refresh()
-
-# %% ../nbs/09b_studio.ipynb #db67fc06
-@patch
-def decide(self:RowsTable, label, decision:str):
-    "Accept or reject row `label` (a second click sets it back to pending)."
-    if label is None: return
-    self.studio.decide([label], decision)
-
-@patch
-def open_editor(self:RowsTable, label):
-    if label is None: return
-    with self.studio.session.lock: r = self.studio.session.curation.df.loc[label].to_dict()
-    self.editor.edit_row(label, r, self.fields)
-
-@patch
-def save_edit(self:RowsTable):
-    if self.editor.row is None: return
-    self.studio.edit(self.editor.row, {f: a.value for f, a in self.editor.areas.items()})
-    self.editor.close_editor(); self.refresh()
-
-@patch
-def reject_all_shown(self:RowsTable):
-    self.studio.decide(list(getattr(self, "shown", [])), "rejected", toggle=False)
-
-@patch
-def undo(self:RowsTable): self.studio.undo()
-
 # %% ../nbs/09b_studio.ipynb #75173aeb
 STYLE = """<style>
 .synthnb-rejected-row { opacity: .45; text-decoration: line-through; }
@@ -569,6 +526,7 @@ STYLE = """<style>
 
 TABS = ("Spec", "Rows", "Stats", "Compare", "Export")
 
+# %% ../nbs/09b_studio.ipynb #97cbe7c9
 class Studio(W.VBox):
     "Design a prompt spec, generate, curate, measure, compare and export, in one widget."
     def __init__(self, spec:PromptSpec|str|None=None, # the spec to start from (a PromptSpec or a YAML/JSON path); empty when None
@@ -607,152 +565,6 @@ def _header(self:Studio):
     self.stop_button.on_click(lambda _: self.stop())
     self.bar = W.HBox([self.generate_button, self.try5_button, self.stop_button, self.progress, self.message], layout=W.Layout(width="100%", align_items="center"))
 
-@patch
-def show_message(self:Studio, text:str, kind:str="info"):
-    "Say `text` in the message bar (kind: info, ok or error)."
-    self.session.say(text, kind)
-
-@patch
-def show_error(self:Studio, e:BaseException):
-    "Show `e` as one line; keep its traceback in `errors`."
-    self.session.fail(e)
-
-@patch
-def _show_endpoint(self:Studio, ep:Endpoint):
-    f = self.form
-    f.endpoint.value, f.base_url.value, f.model.value, f.key_env.value = "other server", ep.base_url, ep.model, ep.api_key_env
-
-# %% ../nbs/09b_studio.ipynb #4313f0c4
-@patch(as_prop=True)
-def df(self:Studio) -> pd.DataFrame:
-    "Every row, with `decision` and `edited` (a copy)."
-    return self.session.rows
-
-@patch(as_prop=True)
-def curated(self:Studio) -> pd.DataFrame:
-    "The rows to keep: good and not rejected, with the edits (a copy)."
-    return self.session.curated
-
-@patch(as_prop=True)
-def spec(self:Studio) -> PromptSpec:
-    "The spec in the form (`SpecError` if it isn't usable)."
-    return self.form.spec
-
-@patch(as_prop=True)
-def fields(self:Studio) -> list:
-    "The output fields shown in the table: the form's, else the last usable spec's."
-    spec, _ = self.form.read()
-    return [f.name for f in spec.output_fields] if spec is not None and spec.output_fields else self.session.curation.fields
-
-@patch(as_prop=True)
-def curation(self:Studio) -> Curation: return self.session.curation
-@patch(as_prop=True)
-def report(self:Studio): return self.session.report
-@patch(as_prop=True)
-def errors(self:Studio) -> list: return self.session.errors
-@patch(as_prop=True)
-def running(self:Studio) -> bool: return self.session.running
-
-@patch
-def endpoint(self:Studio) -> Endpoint|None:
-    "The endpoint in the form; the session's when the form still shows it."
-    ep, given = self.form.endpoint_value, self.session.endpoint
-    if ep is not None and given is not None and (ep.base_url, ep.model, ep.api_key_env) == (given.base_url, given.model, given.api_key_env):
-        return given
-    return ep
-
-# %% ../nbs/09b_studio.ipynb #2b26a1d5
-@patch
-def counts_text(self:Studio, t:pd.DataFrame, shown:int) -> str:
-    if not len(t): return "no rows yet: click Generate or Try 5"
-    ok, rejected = int((t["status"] == "ok").sum()), int((t["decision"] == "rejected").sum())
-    return (f"{len(t):,} rows · {ok:,} ok · {len(t) - ok:,} failed · {rejected:,} rejected · {int((t['edited'] != '').sum()):,} edited"
-            f" · {len(self.session.curation.curated):,} curated · {shown:,} shown")
-
-@patch
-def log_html(self:Studio) -> str:
-    log = self.session.curation.log
-    if not log: return "<small>No changes yet. Every accept, reject and edit is logged here and can be undone.</small>"
-    return "<b>Changes</b> (newest first)<br>" + "".join(f"<div><small>{html.escape(str(c))}</small></div>" for c in reversed(log[-30:]))
-
-# %% ../nbs/09b_studio.ipynb #16a5055b
-@patch
-@safely
-def decide(self:Studio, rows:list, decision:str, toggle:bool=True):
-    "Accept or reject `rows`; with `toggle`, a row already so decided goes back to pending."
-    ch = self.session.decide(rows, decision, toggle)
-    self.table.refresh()
-    self.show_message(f"{ch.action}: {len(ch.rows)} row{'s' * (len(ch.rows) != 1)} (undo takes it back)", "ok")
-
-@patch
-@safely
-def edit(self:Studio, row, values:dict):
-    "Set fields of `row` (`values`: field -> text); one logged change per changed field."
-    changes = self.session.edit(row, values)
-    self.table.refresh()
-    self.show_message(f"row {row}: edited {', '.join(c.column for c in changes)}" if changes else f"row {row}: nothing changed", "ok")
-
-@patch
-@safely
-def undo(self:Studio):
-    "Take back the last accept, reject or edit."
-    ch = self.session.undo()
-    self.table.refresh()
-    self.show_message(f"undone: {ch}" if ch else "nothing to undo", "ok" if ch else "info")
-
-# %% ../nbs/09b_studio.ipynb #46e7c3e7
-@patch
-def _to_session(self:Studio):
-    "Put the form's spec and run settings into the session (`SpecError`, `EndpointError` if they aren't usable)."
-    s = self.session
-    s.spec, s.endpoint = self.spec, self.endpoint()
-    s.n, s.temperature, s.seed = self.form.n.value, self.form.temperature.value, self.form.seed.value
-
-@patch
-@safely
-def generate(self:Studio, n:int|None=None):
-    "Generate `n` more rows (the form's n when None) in the background."
-    if not self.running: self._to_session()  # not while a generation uses them
-    self.session.generate(n)
-
-@patch
-def stop(self:Studio):
-    "Stop the generation; the rows that arrived are kept."
-    self.session.stop()
-
-@patch
-def wait(self:Studio, timeout:float|None=None) -> Studio:
-    "Wait for the generation (and the quality report after it), or a measurement, to end."
-    self.session.wait(timeout); return self
-
-# %% ../nbs/09b_studio.ipynb #05d4222e
-@patch
-def _on_session(self:Studio, what:str):
-    "Show what changed in the session (called from its thread while it works)."
-    s = self.session
-    if what == "message":
-        colour = {"error": "#b00", "ok": "#070"}.get(s.message_kind, "inherit")
-        self.message.value = f"<span class='synthnb-{s.message_kind}' style='color:{colour}'>{html.escape(s.message)}</span>"
-        return
-    done, total = s.progress
-    self.progress.max, self.progress.value = max(total, 1), done
-    if what == "generating":
-        self._generating = self.generate_button.disabled = self.try5_button.disabled = True; self.stop_button.disabled = False
-    elif what == "rows": self._redraw_soon()
-    elif what == "report": self._show_report()
-    elif what == "done":
-        if self._generating: self.form.seed.value = s.seed
-        self._generating = self.generate_button.disabled = self.try5_button.disabled = False; self.stop_button.disabled = True
-        self.table.refresh()
-
-@patch
-def _redraw_soon(self:Studio, every:float=0.3):
-    "Redraw the table within `every` seconds: rows arriving fast are drawn together."
-    if self._redraw is not None and self._redraw.is_alive(): return
-    def draw(): self._drawn_at = time.monotonic(); self.table.refresh()
-    self._redraw = threading.Timer(max(0.0, self._drawn_at + every - time.monotonic()), draw)
-    self._redraw.daemon = True; self._redraw.start()
-
 # %% ../nbs/09b_studio.ipynb #df7fc3ff
 @patch
 def _stats_panel(self:Studio):
@@ -761,28 +573,6 @@ def _stats_panel(self:Studio):
     self.summary = W.HTML("<small>No report yet: generate some rows.</small>").add_class("synthnb-summary")
     self.charts = W.Output(layout=W.Layout(width="100%")).add_class("synthnb-charts")
     self.stats = W.VBox([self.measure_button, self.summary, self.charts], layout=W.Layout(width="100%"))
-
-def output_of(x) -> dict:
-    "A display output for an Output widget: a plotly figure, a DataFrame or HTML text (works with or without a kernel)."
-    if isinstance(x, str): data = {"text/html": x, "text/plain": x}
-    elif isinstance(x, pd.DataFrame): data = {"text/html": x.to_html(), "text/plain": x.to_string()}
-    else: data = {"application/vnd.plotly.v1+json": {**json.loads(x.to_json()), "config": {"displaylogo": False}},
-                  "text/plain": f"plotly figure: {x.layout.title.text or ''}"}
-    return {"output_type": "display_data", "data": data, "metadata": {}}
-
-@patch
-def _show_report(self:Studio):
-    report = self.session.report
-    self.summary.value = report._repr_html_()
-    self.charts.outputs = tuple(output_of(chart(report)) for chart in (flags_chart, topic_coverage_chart, length_histograms, row_map))
-    self.table.refresh()
-
-@patch
-@safely
-def measure(self:Studio):
-    "Measure the quality of the rows again, in the background (after edits, or a change of the fact sheet)."
-    if not self.running: self.session.spec = self.spec
-    self.session.measure()
 
 # %% ../nbs/09b_studio.ipynb #34883af9
 @patch
@@ -794,18 +584,6 @@ def _compare_panel(self:Studio):
     self.comparison = W.Output(layout=W.Layout(width="100%")).add_class("synthnb-comparison")
     self.compare_box = W.VBox([W.HTML("<small>Each spec you generate with is a version. Pick two.</small>"),
                                W.HBox([self.version_a, self.version_b, self.compare_button]), self.comparison])
-
-# %% ../nbs/09b_studio.ipynb #9f3da72b
-@patch
-@safely
-def compare(self:Studio, a:str|None=None, b:str|None=None):
-    "Compare two spec versions (by hash; the dropdowns' when None)."
-    self.version_a.options = self.version_b.options = self.session.version_options()
-    c = self.session.compare(a or self.version_a.value, b or self.version_b.value)
-    self.version_a.value, self.version_b.value = c.a, c.b
-    self.comparison.outputs = tuple(map(output_of, ["<b>What changed in the spec</b>", c.changes, "<b>The numbers</b>",
-                                                    c.numbers, diversity_chart(c.reports), "<b>Sample rows</b>", c.samples]))
-    self.show_message("compared", "ok")
 
 # %% ../nbs/09b_studio.ipynb #f1dd67ec
 @patch
@@ -830,6 +608,262 @@ def _export_panel(self:Studio, st:ExportSettings):
                               W.HBox([self.export_format, self.export_validation]), self.export_path, self.export_system, self.export_eval,
                               self.export_button, self.export_result, W.HTML("<hr>"), W.HBox([self.spec_path, self.save_spec_button])])
 
+# %% ../nbs/09b_studio.ipynb #05d4222e
+@patch
+def _on_session(self:Studio, what:str):
+    "Show what changed in the session (called from its thread while it works)."
+    s = self.session
+    if what == "message":
+        colour = {"error": "#b00", "ok": "#070"}.get(s.message_kind, "inherit")
+        self.message.value = f"<span class='synthnb-{s.message_kind}' style='color:{colour}'>{html.escape(s.message)}</span>"
+        return
+    done, total = s.progress
+    self.progress.max, self.progress.value = max(total, 1), done
+    if what == "generating":
+        self._generating = self.generate_button.disabled = self.try5_button.disabled = True; self.stop_button.disabled = False
+    elif what == "rows": self._redraw_soon()
+    elif what == "report": self._show_report()
+    elif what == "done":
+        if self._generating: self.form.seed.value = s.seed
+        self._generating = self.generate_button.disabled = self.try5_button.disabled = False; self.stop_button.disabled = True
+        self.table.refresh()
+
+# %% ../nbs/09b_studio.ipynb #5c16932c
+@patch(as_prop=True)
+def fields(self:Studio) -> list:
+    "The output fields shown in the table: the form's, else the last usable spec's."
+    spec, _ = self.form.read()
+    return [f.name for f in spec.output_fields] if spec is not None and spec.output_fields else self.session.curation.fields
+
+# %% ../nbs/09b_studio.ipynb #2b26a1d5
+@patch
+def counts_text(self:Studio, t:pd.DataFrame, shown:int) -> str:
+    if not len(t): return "no rows yet: click Generate or Try 5"
+    ok, rejected = int((t["status"] == "ok").sum()), int((t["decision"] == "rejected").sum())
+    return (f"{len(t):,} rows · {ok:,} ok · {len(t) - ok:,} failed · {rejected:,} rejected · {int((t['edited'] != '').sum()):,} edited"
+            f" · {len(self.session.curation.curated):,} curated · {shown:,} shown")
+
+# %% ../nbs/09b_studio.ipynb #fa712e4b
+@patch
+def log_html(self:Studio) -> str:
+    log = self.session.curation.log
+    if not log: return "<small>No changes yet. Every accept, reject and edit is logged here and can be undone.</small>"
+    return "<b>Changes</b> (newest first)<br>" + "".join(f"<div><small>{html.escape(str(c))}</small></div>" for c in reversed(log[-30:]))
+
+# %% ../nbs/09b_studio.ipynb #346be3f5
+@patch
+def refresh(self:RowsTable):
+    "Redraw the page from the studio's rows."
+    with self.studio.session.lock:
+        t, fields = self.studio.session.table_frame(), self.studio.fields
+        if fields != self.fields:
+            self.fields = fields
+            for rv in self.pool: rv.set_fields(fields)
+            self.body.children = [header_row(fields), *self.pool]
+        self._update_options(t)
+        labels = view_rows(t, self.view, fields)
+        page, self.view.page, pages = page_of(labels, self.view)
+        for i, rv in enumerate(self.pool):
+            if i < len(page): rv.show(page[i], t.loc[page[i]].to_dict(), fields)
+            else: rv.hide()
+        self.shown = labels
+        self.page.value = f"page {self.view.page + 1:,} of {pages:,}"
+        self.count.value = self.studio.counts_text(t, len(labels))
+        self.audit.value = self.studio.log_html()
+
+# %% ../nbs/09b_studio.ipynb #4313f0c4
+@patch(as_prop=True)
+def df(self:Studio) -> pd.DataFrame:
+    "Every row, with `decision` and `edited` (a copy)."
+    return self.session.rows
+
+# %% ../nbs/09b_studio.ipynb #3ec3a3f6
+@patch(as_prop=True)
+def curated(self:Studio) -> pd.DataFrame:
+    "The rows to keep: good and not rejected, with the edits (a copy)."
+    return self.session.curated
+
+# %% ../nbs/09b_studio.ipynb #b90e1a62
+@patch(as_prop=True)
+def spec(self:Studio) -> PromptSpec:
+    "The spec in the form (`SpecError` if it isn't usable)."
+    return self.form.spec
+
+# %% ../nbs/09b_studio.ipynb #2b01a4cf
+@patch(as_prop=True)
+def curation(self:Studio) -> Curation: return self.session.curation
+@patch(as_prop=True)
+def report(self:Studio): return self.session.report
+@patch(as_prop=True)
+def errors(self:Studio) -> list: return self.session.errors
+@patch(as_prop=True)
+def running(self:Studio) -> bool: return self.session.running
+
+# %% ../nbs/09b_studio.ipynb #ecc70055
+@patch
+def endpoint(self:Studio) -> Endpoint|None:
+    "The endpoint in the form; the session's when the form still shows it."
+    ep, given = self.form.endpoint_value, self.session.endpoint
+    if ep is not None and given is not None and (ep.base_url, ep.model, ep.api_key_env) == (given.base_url, given.model, given.api_key_env):
+        return given
+    return ep
+
+# %% ../nbs/09b_studio.ipynb #90e7931c
+@patch
+def show_message(self:Studio, text:str, kind:str="info"):
+    "Say `text` in the message bar (kind: info, ok or error)."
+    self.session.say(text, kind)
+
+# %% ../nbs/09b_studio.ipynb #38111314
+@patch
+def show_error(self:Studio, e:BaseException):
+    "Show `e` as one line; keep its traceback in `errors`."
+    self.session.fail(e)
+
+# %% ../nbs/09b_studio.ipynb #fe309b85
+@patch
+def _show_endpoint(self:Studio, ep:Endpoint):
+    f = self.form
+    f.endpoint.value, f.base_url.value, f.model.value, f.key_env.value = "other server", ep.base_url, ep.model, ep.api_key_env
+
+# %% ../nbs/09b_studio.ipynb #16a5055b
+@patch
+@safely
+def decide(self:Studio, rows:list, decision:str, toggle:bool=True):
+    "Accept or reject `rows`; with `toggle`, a row already so decided goes back to pending."
+    ch = self.session.decide(rows, decision, toggle)
+    self.table.refresh()
+    self.show_message(f"{ch.action}: {len(ch.rows)} row{'s' * (len(ch.rows) != 1)} (undo takes it back)", "ok")
+
+# %% ../nbs/09b_studio.ipynb #cc907401
+@patch
+@safely
+def edit(self:Studio, row, values:dict):
+    "Set fields of `row` (`values`: field -> text); one logged change per changed field."
+    changes = self.session.edit(row, values)
+    self.table.refresh()
+    self.show_message(f"row {row}: edited {', '.join(c.column for c in changes)}" if changes else f"row {row}: nothing changed", "ok")
+
+# %% ../nbs/09b_studio.ipynb #60dcd657
+@patch
+@safely
+def undo(self:Studio):
+    "Take back the last accept, reject or edit."
+    ch = self.session.undo()
+    self.table.refresh()
+    self.show_message(f"undone: {ch}" if ch else "nothing to undo", "ok" if ch else "info")
+
+# %% ../nbs/09b_studio.ipynb #1a9fca4b
+@patch
+def turn(self:RowsTable, by:int):
+    "Go `by` pages forward (or back)."
+    self.view.page += by; self.refresh()
+
+# %% ../nbs/09b_studio.ipynb #db67fc06
+@patch
+def decide(self:RowsTable, label, decision:str):
+    "Accept or reject row `label` (a second click sets it back to pending)."
+    if label is None: return
+    self.studio.decide([label], decision)
+
+# %% ../nbs/09b_studio.ipynb #31859d11
+@patch
+def open_editor(self:RowsTable, label):
+    if label is None: return
+    with self.studio.session.lock: r = self.studio.session.curation.df.loc[label].to_dict()
+    self.editor.edit_row(label, r, self.fields)
+
+# %% ../nbs/09b_studio.ipynb #13641827
+@patch
+def save_edit(self:RowsTable):
+    if self.editor.row is None: return
+    self.studio.edit(self.editor.row, {f: a.value for f, a in self.editor.areas.items()})
+    self.editor.close_editor(); self.refresh()
+
+# %% ../nbs/09b_studio.ipynb #ad02d0c5
+@patch
+def reject_all_shown(self:RowsTable):
+    self.studio.decide(list(getattr(self, "shown", [])), "rejected", toggle=False)
+
+# %% ../nbs/09b_studio.ipynb #f83f0640
+@patch
+def undo(self:RowsTable): self.studio.undo()
+
+# %% ../nbs/09b_studio.ipynb #c6f337af
+def output_of(x) -> dict:
+    "A display output for an Output widget: a plotly figure, a DataFrame or HTML text (works with or without a kernel)."
+    if isinstance(x, str): data = {"text/html": x, "text/plain": x}
+    elif isinstance(x, pd.DataFrame): data = {"text/html": x.to_html(), "text/plain": x.to_string()}
+    else: data = {"application/vnd.plotly.v1+json": {**json.loads(x.to_json()), "config": {"displaylogo": False}},
+                  "text/plain": f"plotly figure: {x.layout.title.text or ''}"}
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+# %% ../nbs/09b_studio.ipynb #a704cce9
+@patch
+def _show_report(self:Studio):
+    report = self.session.report
+    self.summary.value = report._repr_html_()
+    self.charts.outputs = tuple(output_of(chart(report)) for chart in (flags_chart, topic_coverage_chart, length_histograms, row_map))
+    self.table.refresh()
+
+# %% ../nbs/09b_studio.ipynb #2345f6c8
+@patch
+@safely
+def measure(self:Studio):
+    "Measure the quality of the rows again, in the background (after edits, or a change of the fact sheet)."
+    if not self.running: self.session.spec = self.spec
+    self.session.measure()
+
+# %% ../nbs/09b_studio.ipynb #46e7c3e7
+@patch
+def _to_session(self:Studio):
+    "Put the form's spec and run settings into the session (`SpecError`, `EndpointError` if they aren't usable)."
+    s = self.session
+    s.spec, s.endpoint = self.spec, self.endpoint()
+    s.n, s.temperature, s.seed = self.form.n.value, self.form.temperature.value, self.form.seed.value
+
+# %% ../nbs/09b_studio.ipynb #e2cac8ce
+@patch
+def _redraw_soon(self:Studio, every:float=0.3):
+    "Redraw the table within `every` seconds: rows arriving fast are drawn together."
+    if self._redraw is not None and self._redraw.is_alive(): return
+    def draw(): self._drawn_at = time.monotonic(); self.table.refresh()
+    self._redraw = threading.Timer(max(0.0, self._drawn_at + every - time.monotonic()), draw)
+    self._redraw.daemon = True; self._redraw.start()
+
+# %% ../nbs/09b_studio.ipynb #a2567787
+@patch
+@safely
+def generate(self:Studio, n:int|None=None):
+    "Generate `n` more rows (the form's n when None) in the background."
+    if not self.running: self._to_session()  # not while a generation uses them
+    self.session.generate(n)
+
+# %% ../nbs/09b_studio.ipynb #d234d723
+@patch
+def stop(self:Studio):
+    "Stop the generation; the rows that arrived are kept."
+    self.session.stop()
+
+# %% ../nbs/09b_studio.ipynb #93b13b97
+@patch
+def wait(self:Studio, timeout:float|None=None) -> Studio:
+    "Wait for the generation (and the quality report after it), or a measurement, to end."
+    self.session.wait(timeout); return self
+
+# %% ../nbs/09b_studio.ipynb #9f3da72b
+@patch
+@safely
+def compare(self:Studio, a:str|None=None, b:str|None=None):
+    "Compare two spec versions (by hash; the dropdowns' when None)."
+    self.version_a.options = self.version_b.options = self.session.version_options()
+    c = self.session.compare(a or self.version_a.value, b or self.version_b.value)
+    self.version_a.value, self.version_b.value = c.a, c.b
+    self.comparison.outputs = tuple(map(output_of, ["<b>What changed in the spec</b>", c.changes, "<b>The numbers</b>",
+                                                    c.numbers, diversity_chart(c.reports), "<b>Sample rows</b>", c.samples]))
+    self.show_message("compared", "ok")
+
+# %% ../nbs/09b_studio.ipynb #aca78756
 @patch
 def _to_export_settings(self:Studio):
     "Put the Export tab's fields into the session's export settings."
@@ -851,6 +885,7 @@ def export_html(res:ExportResult) -> str:
                               + "".join(f"<div><small>{e(r[a])} ≈ {e(r[b])} ({r['similarity']:.2f})</small></div>" for _, r in t.head(10).iterrows()) + "</details>")
     return "".join(out)
 
+# %% ../nbs/09b_studio.ipynb #d8affc01
 @patch
 @safely
 def export(self:Studio, path=None, fmt:str|None=None, validation:float|None=None, eval_set=None) -> ExportResult:
@@ -863,6 +898,7 @@ def export(self:Studio, path=None, fmt:str|None=None, validation:float|None=None
     self.show_message(f"exported {res.summary()} to {', '.join(str(p) for p in res.paths)}", "ok")
     return res
 
+# %% ../nbs/09b_studio.ipynb #5c9c91c7
 @patch
 @safely
 def save_spec(self:Studio, path=None) -> Path:
