@@ -21,10 +21,12 @@ __all__ = ['DONE', 'BatchError', 'custom_id', 'batch_body', 'batch_lines', 'writ
 class BatchError(SynthnbError, ValueError):
     "A batch file or results file that cannot be used; the message says why."
 
+# %% ../nbs/05b_batch.ipynb #9081ba1a
 def custom_id(spec:PromptSpec, req:Request, n:int, seed:int|None) -> str:
     "The id of a request in a batch: the spec's hash, the run's n and seed, and the request's number."
     return f"synthnb-{spec.hash}-n{n}-s{seed}-{req.request_id}"
 
+# %% ../nbs/05b_batch.ipynb #261c0ca8
 def batch_body(spec:PromptSpec, req:Request, model:str, temperature:float=0.8, structured:bool=True) -> dict:
     "The chat-completions body of one request, as a batch line carries it."
     use_schema = structured and spec.format == "json"
@@ -34,11 +36,13 @@ def batch_body(spec:PromptSpec, req:Request, model:str, temperature:float=0.8, s
     if use_schema: body["response_format"] = schema_format(spec.json_schema(req.n))
     return body
 
+# %% ../nbs/05b_batch.ipynb #2bc58ef5
 def batch_lines(spec:PromptSpec, n:int, model:str, temperature:float=0.8, seed:int|None=0, structured:bool=True) -> list:
     "The lines of a batch file asking for `n` records of `spec` from `model`."
     return [{"custom_id": custom_id(spec, r, n, seed), "method": "POST", "url": "/v1/chat/completions",
              "body": batch_body(spec, r, model, temperature, structured)} for r in plan_requests(spec, n, seed)]
 
+# %% ../nbs/05b_batch.ipynb #5f802942
 def write_batch(spec:PromptSpec,          # what to ask for
                 n:int,                    # how many records
                 path,                     # the .jsonl file to write
@@ -66,12 +70,14 @@ def _result_lines(paths) -> dict:
             found[d["custom_id"]] = d
     return found
 
+# %% ../nbs/05b_batch.ipynb #9633d3a8
 def _error_text(err) -> str:
     "The words of a batch error: OpenAI's {code, message}, vLLM's {error: {message, …}} or a plain string."
     if isinstance(err, dict) and isinstance(err.get("error"), (dict, str)): err = err["error"]
     if not isinstance(err, dict): return str(err)
     return ": ".join(str(x) for x in (err.get("code"), err.get("message") or err.get("type")) if x not in (None, ""))
 
+# %% ../nbs/05b_batch.ipynb #40d1c66a
 def _answer(line:dict|None, mode:str) -> Answer:
     "How one request of the batch ended."
     if line is None: return Answer(None, False, "no result for this request in the batch results", 0)
@@ -110,6 +116,7 @@ def _client(ep:Endpoint):
         raise EndpointError(f"no API key in ${ep.api_key_env}: set it to submit batches to {ep.base_url}")
     return ep.client()
 
+# %% ../nbs/05b_batch.ipynb #46e03288
 def submit_batch(path, endpoint:Endpoint, window:str="24h", description:str="") -> str:
     "Upload a batch file and start the batch; return its id."
     client = _client(endpoint)
@@ -118,6 +125,7 @@ def submit_batch(path, endpoint:Endpoint, window:str="24h", description:str="") 
                               metadata={"description": description or f"synthnb {Path(path).name}"})
     return b.id
 
+# %% ../nbs/05b_batch.ipynb #c2ded092
 def batch_status(batch_id:str, endpoint:Endpoint) -> dict:
     "Where a batch is: its status and request counts."
     b = _client(endpoint).batches.retrieve(batch_id)
@@ -125,8 +133,10 @@ def batch_status(batch_id:str, endpoint:Endpoint) -> dict:
     return {"id": b.id, "status": b.status, "total": getattr(counts, "total", None), "completed": getattr(counts, "completed", None),
             "failed": getattr(counts, "failed", None), "output_file_id": b.output_file_id, "error_file_id": b.error_file_id}
 
+# %% ../nbs/05b_batch.ipynb #de62eb5d
 DONE = ("completed", "failed", "expired", "cancelled")
 
+# %% ../nbs/05b_batch.ipynb #20d66898
 def download_batch(batch_id:str, endpoint:Endpoint, folder, wait:bool=True, every:float=30, timeout:float=86400) -> list:
     "Wait for a batch to end (if `wait`) and save its output and error files in `folder`; return their paths."
     t0, client = time.time(), _client(endpoint)

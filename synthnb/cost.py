@@ -21,6 +21,7 @@ PRICES = {
 }
 BATCH_DISCOUNT = 0.5
 
+# %% ../nbs/04b_cost.ipynb #8e022391
 def price_for(ep:Endpoint|str, prices:dict|None=None) -> tuple|None:
     "(prompt, answer) dollars per million tokens for an endpoint or model name; (0, 0) on this machine; None if unknown."
     if isinstance(ep, Endpoint) and ep.local: return (0.0, 0.0)
@@ -28,6 +29,7 @@ def price_for(ep:Endpoint|str, prices:dict|None=None) -> tuple|None:
     best = max((m for m in table if model == m or model.startswith(m + "-")), key=len, default=None)
     return table[best] if best else None
 
+# %% ../nbs/04b_cost.ipynb #6f6e00a1
 def cost_of(prompt_tokens:int, completion_tokens:int, price:tuple|None) -> float|None:
     "Dollars for these tokens at `price` (None when the price is unknown)."
     if price is None: return None
@@ -40,6 +42,7 @@ def money(x:float|None) -> str:
     if x == 0: return "$0"
     return f"${x:.4f}" if x < 1 else f"${x:,.2f}"
 
+# %% ../nbs/04b_cost.ipynb #40c05c02
 @dataclass
 class Usage:
     "Tokens and dollars so far."

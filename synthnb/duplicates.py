@@ -13,13 +13,14 @@ from scipy.sparse.csgraph import connected_components
 from .text import Tokens, tokenize, take_rows, rows_slice, ngram_codes, fingerprints, mix64, counts, sorted_unique
 
 # %% auto #0
-__all__ = ['PRIME', 'EMPTY', 'shingles', 'minhash', 'signatures', 'similarity', 'candidate_pairs', 'ShingleSets', 'similar_pairs',
+__all__ = ['PRIME', 'EMPTY', 'shingles', 'signatures', 'minhash', 'similarity', 'candidate_pairs', 'ShingleSets', 'similar_pairs',
            'Duplicates', 'find_duplicates', 'example_copies']
 
 # %% ../nbs/08a_duplicates.ipynb #ac26c1a5
 PRIME = np.uint64(4294967291)  # the largest prime below 2³²: products of two 32-bit values fit in uint64
 EMPTY = np.uint32(0xFFFFFFFF)
 
+# %% ../nbs/08a_duplicates.ipynb #29b5535a
 def _shingles(tk:Tokens, n:int) -> tuple:
     codes, rows = ngram_codes(tk, n)
     short = np.flatnonzero((tk.lengths > 0) & (tk.lengths < n))
@@ -33,11 +34,7 @@ def shingles(tk:Tokens, n:int=3, chunk_rows:int=100_000) -> tuple:
     parts = [_shingles(rows_slice(tk, a, a + chunk_rows), n) for a in range(0, max(tk.n_rows, 1), chunk_rows)]
     return np.concatenate([c for c, _ in parts]), np.concatenate([r + a for (_, r), a in zip(parts, range(0, max(tk.n_rows, 1), chunk_rows))])
 
-def minhash(tk:Tokens, num_perm:int=64, n:int=3, seed:int=1) -> np.ndarray:
-    "MinHash signature (uint32 × `num_perm`) of each row's word n-grams; an empty row's is all `EMPTY`."
-    codes, rows = shingles(tk, n)
-    return signatures(codes, rows, tk.n_rows, num_perm, seed)
-
+# %% ../nbs/08a_duplicates.ipynb #6d782a67
 def signatures(codes:np.ndarray, rows:np.ndarray, n_rows:int, num_perm:int=64, seed:int=1, chunk:int=100_000) -> np.ndarray:
     "MinHash signatures of `n_rows` rows from their shingle `codes` (with the `rows` they belong to, in order)."
     rng = np.random.default_rng(seed)
@@ -51,6 +48,13 @@ def signatures(codes:np.ndarray, rows:np.ndarray, n_rows:int, num_perm:int=64, s
         sig[r] = np.minimum(sig[r], np.minimum.reduceat(h, starts, axis=1).T)  # a row may straddle two chunks
     return sig
 
+# %% ../nbs/08a_duplicates.ipynb #e998fcc5
+def minhash(tk:Tokens, num_perm:int=64, n:int=3, seed:int=1) -> np.ndarray:
+    "MinHash signature (uint32 × `num_perm`) of each row's word n-grams; an empty row's is all `EMPTY`."
+    codes, rows = shingles(tk, n)
+    return signatures(codes, rows, tk.n_rows, num_perm, seed)
+
+# %% ../nbs/08a_duplicates.ipynb #41066a50
 def similarity(sig:np.ndarray, i, j) -> np.ndarray:
     "Estimated Jaccard similarity of rows `i` and `j` (arrays of row numbers)."
     return (sig[i] == sig[j]).mean(axis=-1)
@@ -77,6 +81,7 @@ def candidate_pairs(sig:np.ndarray, bands:int=16) -> np.ndarray:
     code = sorted_unique(p[:, 0].astype(np.int64) * len(sig) + p[:, 1])
     return np.stack([code // len(sig), code % len(sig)], 1)
 
+# %% ../nbs/08a_duplicates.ipynb #4f84d64a
 class ShingleSets:
     "The shingle set of each row, made when first asked for: for exact Jaccard similarity of a few pairs."
     def __init__(self, codes:np.ndarray, rows:np.ndarray, n_rows:int):
@@ -88,6 +93,7 @@ class ShingleSets:
         a, b = self[i], self[j]
         return len(a & b) / len(a | b) if a or b else 0.0
 
+# %% ../nbs/08a_duplicates.ipynb #60ac1ab6
 def similar_pairs(sig:np.ndarray, sets:ShingleSets, threshold:float=0.7, bands:int=16, chunk:int=100_000) -> tuple:
     "Candidate pairs whose Jaccard similarity is at least `threshold`, and that similarity."
     p = candidate_pairs(sig, bands)
@@ -116,6 +122,14 @@ class Duplicates:
         out = g.groupby(["cluster", "representative"]).size().rename("size").reset_index()
         return out.sort_values(["size", "representative"], ascending=[False, True], ignore_index=True)
 
+# %% ../nbs/08a_duplicates.ipynb #6c78b4ee
+def _renumber(cluster:np.ndarray) -> np.ndarray:
+    "Cluster numbers 0, 1, 2… in order of each cluster's first row."
+    out = np.full(len(cluster), -1); m = cluster >= 0
+    if m.any(): _, first_idx, inv = np.unique(cluster[m], return_index=True, return_inverse=True); out[m] = np.argsort(np.argsort(first_idx))[inv]
+    return out
+
+# %% ../nbs/08a_duplicates.ipynb #b01935aa
 def find_duplicates(tk:Tokens, threshold:float=0.7, num_perm:int=64, bands:int=16) -> Duplicates:
     "Exact duplicates and near-duplicate clusters (word 3-gram Jaccard ≥ `threshold`, estimated) of the rows of `tk`."
     n, fp = tk.n_rows, fingerprints(tk)
@@ -139,12 +153,6 @@ def find_duplicates(tk:Tokens, threshold:float=0.7, num_perm:int=64, bands:int=1
     original = np.where(exact_of[rows] >= 0, exact_of[rows], rows)  # exact copies have their original's signature
     sim[rows] = [sets.jaccard(a, b) for a, b in zip(np.searchsorted(reps, original).tolist(), np.searchsorted(reps, representative[rows]).tolist())]
     return Duplicates(exact_of, _renumber(cluster), representative, sim)
-
-def _renumber(cluster:np.ndarray) -> np.ndarray:
-    "Cluster numbers 0, 1, 2… in order of each cluster's first row."
-    out = np.full(len(cluster), -1); m = cluster >= 0
-    if m.any(): _, first_idx, inv = np.unique(cluster[m], return_index=True, return_inverse=True); out[m] = np.argsort(np.argsort(first_idx))[inv]
-    return out
 
 # %% ../nbs/08a_duplicates.ipynb #9fd37214
 def example_copies(rows:Tokens, examples:Tokens) -> tuple:

@@ -23,6 +23,7 @@ __all__ = ['KNOWN_SERVERS', 'DROPPED', 'EndpointError', 'Endpoint', 'endpoint_fo
 class EndpointError(SynthnbError, RuntimeError):
     "An endpoint that cannot be used; the message says what to do."
 
+# %% ../nbs/01_endpoints.ipynb #c48015ff
 @dataclass
 class Endpoint:
     "Where to ask: an OpenAI-compatible server and a model."
@@ -77,11 +78,13 @@ class Endpoint:
 KNOWN_SERVERS = {"openai": "https://api.openai.com/v1", "vllm": "http://127.0.0.1:8000/v1", "ollama": "http://127.0.0.1:11434/v1",
                  "llama.cpp": "http://127.0.0.1:8080/v1", "lmstudio": "http://127.0.0.1:1234/v1"}
 
+# %% ../nbs/01_endpoints.ipynb #29488b8f
 def endpoint_for(server:str, model:str, **kw) -> Endpoint:
     "An `Endpoint` for a known server kind (see `KNOWN_SERVERS`) at its usual address."
     if server not in KNOWN_SERVERS: raise EndpointError(f"unknown server {server!r}; known: {', '.join(KNOWN_SERVERS)}, or give base_url")
     return Endpoint(KNOWN_SERVERS[server], model, **kw)
 
+# %% ../nbs/01_endpoints.ipynb #6d5df38d
 def endpoint_from_env(env=None) -> Endpoint|None:
     "The endpoint named by SYNTHNB_BASE_URL, SYNTHNB_MODEL and SYNTHNB_API_KEY_ENV, if set."
     env = os.environ if env is None else env
@@ -99,13 +102,16 @@ class Reply:
     usage: dict = field(default_factory=dict)  # prompt_tokens, completion_tokens
     seconds: float = 0.0     # how long the server took
 
+# %% ../nbs/01_endpoints.ipynb #59083d0a
 class Retryable(Exception):
     "A failure that may pass if the request is sent again later."
     def __init__(self, msg:str, retry_after:float|None=None): super().__init__(msg); self.retry_after = retry_after
 
+# %% ../nbs/01_endpoints.ipynb #c1ef361b
 class Unreachable(EndpointError):
     "Nothing listens at the base URL (connection refused)."
 
+# %% ../nbs/01_endpoints.ipynb #b8d877cc
 class SchemaRefused(Exception):
     "The server refused `json_schema` output; ask again in plain text."
 
@@ -125,19 +131,23 @@ def retry_after(headers) -> float|None:
 # %% ../nbs/01_endpoints.ipynb #24edc4cb
 def schema_format(schema): return {"type": "json_schema", "json_schema": {"name": "records", "schema": schema, "strict": True}}
 
+# %% ../nbs/01_endpoints.ipynb #b9ca683a
 def _refuses_schema(e:openai.APIStatusError) -> bool:
     "Did the server reject the request because of `response_format`?"
     msg = str(e).lower()
     return e.status_code in (400, 404, 415, 422, 500, 501) and any(w in msg for w in ("response_format", "json_schema", "schema", "grammar"))
 
+# %% ../nbs/01_endpoints.ipynb #d4ee78fa
 def _causes(e) -> list:
     "The names of an exception's chain of causes, outermost first."
     names = []
     while e is not None and len(names) < 10: names.append(type(e).__name__); e = e.__cause__ or e.__context__
     return names
 
+# %% ../nbs/01_endpoints.ipynb #aea19e77
 DROPPED = {"ServerDisconnectedError", "RemoteProtocolError", "ClientOSError", "ClientPayloadError", "ReadError", "ConnectionResetError"}
 
+# %% ../nbs/01_endpoints.ipynb #b6ae6100
 def _sorted_error(e:Exception, ep:Endpoint) -> Exception:
     "The error the engine should see for an `openai` failure: fatal, retryable, or this request's alone."
     causes = _causes(e)
@@ -166,10 +176,12 @@ def _reply(r, mode, t0) -> Reply:
     c = r.choices[0]
     return Reply(c.message.content or "", mode, c.finish_reason or "", getattr(r, "model", "") or "", _usage(r), round(time.monotonic() - t0, 3))
 
+# %% ../nbs/01_endpoints.ipynb #9b350c9d
 def request_mode(ep:Endpoint, schema:dict|None) -> str:
     "The output mode the next request to `ep` will try."
     return "json_schema" if schema is not None and ep.structured != "off" and not ep._schema_refused else "text"
 
+# %% ../nbs/01_endpoints.ipynb #40f8c0d8
 async def acomplete(ep:Endpoint,              # where to ask
                     messages:list,            # chat messages
                     schema:dict|None=None,    # JSON schema of the answer, for structured output
@@ -210,6 +222,7 @@ def run_sync(coro):
     if "error" in box: raise box["error"]
     return box["value"]
 
+# %% ../nbs/01_endpoints.ipynb #658227dd
 async def complete_with_retries(ep, messages, schema, temperature, seed, max_tokens, tries=3):
     for attempt in range(tries):
         try: return await acomplete(ep, messages, schema, temperature, seed, max_tokens)
@@ -219,6 +232,7 @@ async def complete_with_retries(ep, messages, schema, temperature, seed, max_tok
             await asyncio.sleep(min(30, e.retry_after or 2**attempt))
     return await acomplete(ep, messages, None, temperature, seed, max_tokens)
 
+# %% ../nbs/01_endpoints.ipynb #dabdae45
 def complete(ep:Endpoint, messages:list, schema:dict|None=None, temperature:float=0.8, seed:int|None=None, max_tokens:int=2048) -> Reply:
     "Send one chat request to `ep` and return its `Reply` (synchronous; falls back to text, retries a little)."
     return run_sync(complete_with_retries(ep, messages, schema, temperature, seed, max_tokens))

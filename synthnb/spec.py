@@ -24,6 +24,7 @@ class SpecError(SynthnbError, ValueError):
 FIELD_TYPES = ("string", "integer", "number", "boolean")
 JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
+# %% ../nbs/00_spec.ipynb #1d251231
 @dataclass
 class Field:
     "One field of the records to generate."
@@ -63,6 +64,7 @@ def fields_from_examples(examples:list) -> list:
 FORMATS = {"json": "JSON array of objects", "jsonl": "JSON lines", "csv": "CSV with a header", "text": "plain text blocks"}
 RECORD_SEPARATOR = "---"
 
+# %% ../nbs/00_spec.ipynb #1ca5edf1
 def _keys(fields): return ", ".join(f'"{f.name}"' for f in fields)
 
 def format_instructions(fmt:str, fields:list, n:int, structured:bool=False) -> str:
@@ -92,6 +94,7 @@ def render_records(records:list, fmt:str, fields:list) -> str:
 DEFAULT_SYSTEM_PROMPT = ("You write realistic, varied training data for fine-tuning a language model. "
                          "You follow the requested output format exactly and never invent facts that the fact sheet does not give.")
 
+# %% ../nbs/00_spec.ipynb #f261793d
 @dataclass
 class PromptSpec:
     "What to ask an LLM for: instruction, few-shot examples, output fields and format, constraints and a fact sheet."
@@ -127,6 +130,7 @@ def _example_problems(examples, fields):
             out.append(f"example {i} disagrees with the fields ({', '.join(names)}): it {what}")
     return out
 
+# %% ../nbs/00_spec.ipynb #9e5e37b2
 def _text_list_problems(name, xs):
     if not isinstance(xs, list) or not all(isinstance(x, str) and x.strip() for x in xs):
         return [f"{name} must be a list of non-empty texts"]
@@ -152,6 +156,7 @@ def problems(self:PromptSpec) -> list:
     if not isinstance(self.facts, dict): out.append("facts must be a mapping of name: fact")
     return out
 
+# %% ../nbs/00_spec.ipynb #e23101cb
 @patch
 def validate(self:PromptSpec):
     "Raise `SpecError` naming every problem, or return the spec."
@@ -176,6 +181,7 @@ def user_prompt(self:PromptSpec, n:int|None=None, topic:str|None=None, structure
     parts.append(format_instructions(self.format, fields, n, structured))
     return "\n\n".join(parts)
 
+# %% ../nbs/00_spec.ipynb #66e039a2
 @patch
 def messages(self:PromptSpec, n:int|None=None, topic:str|None=None, structured:bool=False) -> list:
     "The chat messages of one request, ready for any OpenAI-compatible server."
@@ -201,6 +207,7 @@ def json_schema(self:PromptSpec, n:int|None=None) -> dict:
 # %% ../nbs/00_spec.ipynb #2d91ae12
 SPEC_KEYS = [f.name for f in dc_fields(PromptSpec)]
 
+# %% ../nbs/00_spec.ipynb #7780ceef
 @patch
 def to_dict(self:PromptSpec) -> dict:
     "The spec as plain data, fields spelled out."
@@ -208,6 +215,7 @@ def to_dict(self:PromptSpec) -> dict:
     d["fields"] = [{k: v for k, v in asdict(f).items() if v not in (None, "")} for f in self.fields]
     return d
 
+# %% ../nbs/00_spec.ipynb #ebf5bb23
 @patch(cls_method=True)
 def from_dict(cls:PromptSpec, d:dict) -> PromptSpec:
     "A spec from plain data, refusing unknown keys."
@@ -217,6 +225,7 @@ def from_dict(cls:PromptSpec, d:dict) -> PromptSpec:
     try: return cls(**d)
     except TypeError as e: raise SpecError(f"a field is malformed: {e}") from None
 
+# %% ../nbs/00_spec.ipynb #ec8598af
 @patch(as_prop=True)
 def hash(self:PromptSpec) -> str:
     "A short hash of everything that shapes the prompt."
@@ -231,6 +240,7 @@ def _read_text(src) -> tuple:
         return p.read_text(encoding="utf-8"), str(p)
     return src, "the spec text"
 
+# %% ../nbs/00_spec.ipynb #be66cd22
 @patch(cls_method=True)
 def from_yaml(cls:PromptSpec, src) -> PromptSpec:
     "Load a spec from a YAML file or YAML text."
@@ -241,6 +251,7 @@ def from_yaml(cls:PromptSpec, src) -> PromptSpec:
         raise SpecError(f"{where} is not valid YAML{f' (line {mark.line+1})' if mark else ''}: {getattr(e, 'problem', e)}") from None
     return cls.from_dict(d or {})
 
+# %% ../nbs/00_spec.ipynb #176733c0
 @patch
 def to_yaml(self:PromptSpec, path=None) -> str:
     "The spec as YAML text, also written to `path` if given."
@@ -248,6 +259,7 @@ def to_yaml(self:PromptSpec, path=None) -> str:
     if path: Path(path).write_text(text, encoding="utf-8")
     return text
 
+# %% ../nbs/00_spec.ipynb #79443a04
 @patch(cls_method=True)
 def from_json(cls:PromptSpec, src) -> PromptSpec:
     "Load a spec from a JSON file or JSON text."
@@ -255,6 +267,7 @@ def from_json(cls:PromptSpec, src) -> PromptSpec:
     try: return cls.from_dict(json.loads(text))
     except json.JSONDecodeError as e: raise SpecError(f"{where} is not valid JSON (line {e.lineno}): {e.msg}") from None
 
+# %% ../nbs/00_spec.ipynb #ce9fa1c5
 @patch
 def to_json(self:PromptSpec, path=None) -> str:
     "The spec as JSON text, also written to `path` if given."
@@ -262,6 +275,7 @@ def to_json(self:PromptSpec, path=None) -> str:
     if path: Path(path).write_text(text, encoding="utf-8")
     return text
 
+# %% ../nbs/00_spec.ipynb #68488693
 @patch(cls_method=True)
 def load(cls:PromptSpec, path) -> PromptSpec:
     "Load a spec file, YAML or JSON by its suffix."
@@ -270,6 +284,7 @@ def load(cls:PromptSpec, path) -> PromptSpec:
 # %% ../nbs/00_spec.ipynb #437172c4
 SPECS_DIR = Path(__file__).parent/"specs" if "__file__" in globals() else Path("../synthnb/specs")
 
+# %% ../nbs/00_spec.ipynb #f4a6ce1f
 @patch(cls_method=True)
 def example(cls:PromptSpec, name:str="bakery") -> PromptSpec:
     "A ready-made spec shipped with synthnb."

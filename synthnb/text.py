@@ -13,12 +13,13 @@ from scipy import sparse
 
 # %% auto #0
 __all__ = ['WORD', 'FLAG_COLUMNS', 'words', 'Tokens', 'tokenize', 'positions', 'join_tokens', 'mix64', 'ngram_codes',
-           'fingerprints', 'counts', 'sorted_unique', 'distinct_n', 'rows_slice', 'take_rows', 'compression_ratio',
+           'fingerprints', 'counts', 'sorted_unique', 'rows_slice', 'distinct_n', 'take_rows', 'compression_ratio',
            'tfidf', 'mean_pairwise_distance', 'self_bleu', 'flag_frame', 'concat_flags']
 
 # %% ../nbs/08_text.ipynb #32e48148
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
+# %% ../nbs/08_text.ipynb #8ce344dd
 def words(text) -> list:
     "The lower-cased words of `text` (nothing for a value that isn't a string)."
     return WORD.findall(text.lower()) if isinstance(text, str) else []
@@ -42,6 +43,7 @@ class Tokens:
         return list(inv[self.ids[self.indptr[i]:self.indptr[i+1]]])
     def __repr__(self): return f"Tokens({self.n_rows:,} rows, {len(self.ids):,} words, vocabulary {len(self.vocab):,})"
 
+# %% ../nbs/08_text.ipynb #c3171104
 def tokenize(texts, vocab:dict|None=None) -> Tokens:
     "Cut each of `texts` into words and give every new word the next id of `vocab`."
     vocab = {} if vocab is None else vocab
@@ -60,6 +62,7 @@ def positions(tk:Tokens) -> np.ndarray:
     "Each word's position within its own row."
     return np.arange(len(tk.ids), dtype=np.int64) - np.repeat(tk.indptr[:-1], tk.lengths)
 
+# %% ../nbs/08_text.ipynb #8ece5ca8
 def join_tokens(*tks:Tokens) -> Tokens:
     "One `Tokens` whose row `i` is row `i` of each of `tks`, in order."
     lens = sum(t.lengths for t in tks)
@@ -81,6 +84,7 @@ def mix64(x) -> np.ndarray:
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         return x ^ (x >> np.uint64(31))
 
+# %% ../nbs/08_text.ipynb #fcc02866
 def ngram_codes(tk:Tokens, n:int) -> tuple:
     "Codes of every n-gram that lies inside one row, and the row of each."
     if len(tk.ids) < n: return np.empty(0, np.uint64), np.empty(0, np.int64)
@@ -90,6 +94,7 @@ def ngram_codes(tk:Tokens, n:int) -> tuple:
         for k in range(1, n): code = mix64(code + tk.ids[start + k].astype(np.uint64))
     return code, np.searchsorted(tk.indptr, start, side="right") - 1
 
+# %% ../nbs/08_text.ipynb #1cd2f1c0
 def fingerprints(tk:Tokens) -> np.ndarray:
     "A 64-bit fingerprint of each row's word sequence (0 for a row with no words)."
     with np.errstate(over="ignore"):
@@ -113,6 +118,13 @@ def sorted_unique(x:np.ndarray) -> np.ndarray:
     x = np.sort(x)
     return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
 
+# %% ../nbs/08_text.ipynb #3e6587c0
+def rows_slice(tk:Tokens, a:int, b:int) -> Tokens:
+    "Rows `a` to `b` of `tk` (a view, no copy of the ids)."
+    b = min(b, tk.n_rows); s, e = tk.indptr[a], tk.indptr[b]
+    return Tokens(tk.ids[s:e], tk.indptr[a:b+1] - s, tk.vocab)
+
+# %% ../nbs/08_text.ipynb #fa93b118
 def distinct_n(tk:Tokens, n:int, chunk_rows:int=200_000) -> float:
     "Distinct n-grams ÷ n-grams of `tk` (nan when there are none)."
     seen, total = [], 0
@@ -121,17 +133,14 @@ def distinct_n(tk:Tokens, n:int, chunk_rows:int=200_000) -> float:
         seen.append(sorted_unique(codes)); total += len(codes)
     return len(sorted_unique(np.concatenate(seen))) / total if total else float("nan")
 
-def rows_slice(tk:Tokens, a:int, b:int) -> Tokens:
-    "Rows `a` to `b` of `tk` (a view, no copy of the ids)."
-    b = min(b, tk.n_rows); s, e = tk.indptr[a], tk.indptr[b]
-    return Tokens(tk.ids[s:e], tk.indptr[a:b+1] - s, tk.vocab)
-
+# %% ../nbs/08_text.ipynb #8846b59a
 def take_rows(tk:Tokens, rows:np.ndarray) -> Tokens:
     "The given rows of `tk`, in that order (a copy)."
     lens = tk.lengths[rows]; indptr = np.zeros(len(rows) + 1, np.int64); np.cumsum(lens, out=indptr[1:])
     src = np.repeat(tk.indptr[rows], lens) + (np.arange(indptr[-1]) - np.repeat(indptr[:-1], lens))
     return Tokens(tk.ids[src], indptr, tk.vocab)
 
+# %% ../nbs/08_text.ipynb #155d97cc
 def compression_ratio(texts) -> float:
     "Size of the texts joined by newlines ÷ its zlib-compressed size."
     data = "\n".join(t for t in texts if isinstance(t, str)).encode("utf-8")
@@ -145,6 +154,7 @@ def tfidf(tk:Tokens) -> sparse.csr_matrix:
     if c.shape[0] == 0: return sparse.csr_matrix(c.shape, dtype=np.float64)   # no rows (e.g. every record failed)
     return TfidfTransformer(sublinear_tf=True).fit_transform(c).tocsr()
 
+# %% ../nbs/08_text.ipynb #eaa0fdfd
 def mean_pairwise_distance(vectors:sparse.csr_matrix) -> float:
     "Mean cosine distance between all pairs of the non-empty unit rows of `vectors`."
     keep = np.diff(vectors.indptr) > 0; m = int(keep.sum())
@@ -158,6 +168,18 @@ def _ngram_counts(ws:list, n:int) -> dict:
     for i in range(len(ws) - n + 1): g = tuple(ws[i:i+n]); out[g] = out.get(g, 0) + 1
     return out
 
+# %% ../nbs/08_text.ipynb #5c1f561d
+def _bleu(ws:list, best:list, ref_lens:np.ndarray) -> float:
+    logp = 0.0
+    for n in range(1, 5):
+        grams = _ngram_counts(ws, n); total = max(sum(grams.values()), 1)
+        hit = sum(min(c, best[n-1].get(g, 0)) for g, c in grams.items())
+        logp += np.log(max(hit, 0.1) / total) / 4  # epsilon smoothing for n-grams that never match
+    j = np.searchsorted(ref_lens, len(ws)); near = ref_lens[max(j-1, 0):j+1]
+    r = near[np.argmin(np.abs(near - len(ws)))]
+    return float(np.exp(logp) * (1.0 if len(ws) >= r else np.exp(1 - r / len(ws))))
+
+# %% ../nbs/08_text.ipynb #9023b0ea
 def self_bleu(tk:Tokens, sample:int=200, references:int=1000, seed:int=0) -> float:
     "Mean BLEU-4 of `sample` rows against `references` other rows (epsilon smoothing, closest-length brevity penalty)."
     rows = np.flatnonzero(tk.lengths > 0)
@@ -173,19 +195,10 @@ def self_bleu(tk:Tokens, sample:int=200, references:int=1000, seed:int=0) -> flo
     ref_lens = np.sort([len(w) for w in ref_words])
     return float(np.mean([_bleu(tk.ids[tk.indptr[i]:tk.indptr[i+1]].tolist(), best, ref_lens) for i in hyps]))
 
-def _bleu(ws:list, best:list, ref_lens:np.ndarray) -> float:
-    logp = 0.0
-    for n in range(1, 5):
-        grams = _ngram_counts(ws, n); total = max(sum(grams.values()), 1)
-        hit = sum(min(c, best[n-1].get(g, 0)) for g, c in grams.items())
-        logp += np.log(max(hit, 0.1) / total) / 4  # epsilon smoothing for n-grams that never match
-    j = np.searchsorted(ref_lens, len(ws)); near = ref_lens[max(j-1, 0):j+1]
-    r = near[np.argmin(np.abs(near - len(ws)))]
-    return float(np.exp(logp) * (1.0 if len(ws) >= r else np.exp(1 - r / len(ws))))
-
 # %% ../nbs/08_text.ipynb #26ec750b
 FLAG_COLUMNS = ["row", "kind", "field", "text", "fact", "reason", "source"]
 
+# %% ../nbs/08_text.ipynb #82327990
 def flag_frame(rows=(), kind:str="", reason=(), field="", text="", fact="", source:str="rule") -> pd.DataFrame:
     "Findings as a flags DataFrame: one line per row in `rows`; the other arguments are one value or one per row."
     rows = list(rows); n = len(rows)
@@ -194,6 +207,7 @@ def flag_frame(rows=(), kind:str="", reason=(), field="", text="", fact="", sour
                          "reason": col(reason), "source": [source]*n}, columns=FLAG_COLUMNS
                        ).astype({c: object for c in FLAG_COLUMNS[1:]} | ({} if n else {"row": "int64"}))  # empty or not, the same types
 
+# %% ../nbs/08_text.ipynb #7f5b4b3f
 def concat_flags(parts) -> pd.DataFrame:
     "One flags DataFrame from several (empty ones left out, so row labels keep their type)."
     parts = [p for p in parts if len(p)]
