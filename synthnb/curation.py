@@ -17,9 +17,11 @@ __all__ = ['DECISIONS', 'CurationError', 'Change', 'Curation', 'TableView', 'fil
 # %% ../nbs/09_curation.ipynb #1e37f0a3
 DECISIONS = ("pending", "accepted", "rejected")
 
+# %% ../nbs/09_curation.ipynb #6a266d86
 class CurationError(SynthnbError, ValueError):
     "A curation step that cannot be done; the message says why."
 
+# %% ../nbs/09_curation.ipynb #d5d173f4
 @dataclass
 class Change:
     "One entry of the audit log: what was done to which rows, and the values before and after."
@@ -77,6 +79,7 @@ def _labels(self, rows) -> list:
         raise CurationError(f"no row {', '.join(map(str, bad[:5]))} (rows are 0 to {len(self.df) - 1})")
     return rows
 
+# %% ../nbs/09_curation.ipynb #3cce3014
 @patch
 def _record(self:Curation, action, rows, column, after) -> Change:
     rows = _labels(self, rows)
@@ -86,16 +89,19 @@ def _record(self:Curation, action, rows, column, after) -> Change:
     self.log.append(ch)
     return ch
 
+# %% ../nbs/09_curation.ipynb #47669cf8
 @patch
 def accept(self:Curation, rows) -> Change:
     "Mark `rows` (a label or a list) accepted."
     return self._record("accept", rows, "decision", "accepted")
 
+# %% ../nbs/09_curation.ipynb #48bb0323
 @patch
 def reject(self:Curation, rows) -> Change:
     "Mark `rows` rejected: they stay in the table but leave the curated data."
     return self._record("reject", rows, "decision", "rejected")
 
+# %% ../nbs/09_curation.ipynb #bedfa877
 @patch
 def reset(self:Curation, rows) -> Change:
     "Mark `rows` pending again."
@@ -126,6 +132,7 @@ def undo(self:Curation) -> Change|None:
     if ch.action == "edit": self.df.at[ch.rows[0], "edited"] = ch.edited_before
     return ch
 
+# %% ../nbs/09_curation.ipynb #dbcdc344
 @patch
 def log_frame(self:Curation) -> pd.DataFrame:
     "The audit log as a table, newest first."
@@ -165,11 +172,13 @@ def _flag_mask(t:pd.DataFrame, flag:str) -> np.ndarray:
     if flag == "not flagged": return (flags == "").to_numpy()
     return flags.str.contains(rf"\b{flag}\b", regex=True).to_numpy()
 
+# %% ../nbs/09_curation.ipynb #7efb71ef
 def _decision_mask(t:pd.DataFrame, decision:str) -> np.ndarray:
     if decision == "edited": return (t["edited"] != "").to_numpy()
     if decision == "failed": return (t["status"] != "ok").to_numpy()
     return (t["decision"] == decision).to_numpy()
 
+# %% ../nbs/09_curation.ipynb #ae7cbd64
 def _search_mask(t:pd.DataFrame, words:str, fields:list) -> np.ndarray:
     mask = np.ones(len(t), bool)
     cols = [c for c in fields if c in t] or [c for c in t.columns if t[c].dtype == object]
@@ -189,12 +198,14 @@ def filter_mask(t:pd.DataFrame, view:TableView, fields:list=()) -> np.ndarray:
     if view.search.strip(): mask &= _search_mask(t, view.search, list(fields))
     return mask
 
+# %% ../nbs/09_curation.ipynb #87bad5e2
 def _sort_key(t:pd.DataFrame, sort:str) -> np.ndarray:
     if sort.endswith(" length") and sort[:-7] in t: return t[sort[:-7]].fillna("").astype(str).str.len().to_numpy()
     if sort == "flags" and "flags" in t: return t["flags"].fillna("").astype(str).str.count(",").to_numpy() + (t["flags"].fillna("") != "").to_numpy()
     if sort in t: return t[sort].fillna("").astype(str).to_numpy() if t[sort].dtype == object else t[sort].to_numpy()
     return t.index.to_numpy()
 
+# %% ../nbs/09_curation.ipynb #e6412c22
 def view_rows(t:pd.DataFrame, view:TableView, fields:list=()) -> np.ndarray:
     "The labels of the rows the view shows, in order (all pages)."
     labels = t.index.to_numpy()[filter_mask(t, view, fields)]
@@ -202,6 +213,7 @@ def view_rows(t:pd.DataFrame, view:TableView, fields:list=()) -> np.ndarray:
     key = pd.Series(_sort_key(t.loc[labels], view.sort), index=labels)
     return key.sort_values(ascending=not view.descending, kind="stable").index.to_numpy()  # ties keep row order both ways
 
+# %% ../nbs/09_curation.ipynb #d490affd
 def page_of(labels:np.ndarray, view:TableView) -> tuple:
     "The labels on the view's page, the page number (clamped) and the number of pages."
     pages = max(1, -(-len(labels) // view.page_size))

@@ -18,26 +18,44 @@ from .generate import default_endpoint
 # %% auto #0
 __all__ = ['DAY_NAMES', 'DAY_RE', 'TIME_RE', 'PRICE_RE', 'EMAIL_RE', 'URL_RE', 'PHONE_RE', 'QUANTITY_RE', 'GENERIC_WORDS',
            'STOP_WORDS', 'LINK_WORDS', 'OPEN_WORDS', 'ANSWER_NAMES', 'JUDGE_VERDICTS', 'JUDGE_SCHEMA', 'days_in',
-           'minutes', 'cents', 'quantity', 'phone_digits', 'web_address', 'show_time', 'show_price', 'show_days',
-           'singular', 'product_name', 'FactSheet', 'Finding', 'check_answer', 'answer_fields', 'fact_checks',
+           'minutes', 'cents', 'singular', 'quantity', 'phone_digits', 'web_address', 'show_time', 'show_price',
+           'show_days', 'product_name', 'FactSheet', 'Finding', 'check_answer', 'answer_fields', 'fact_checks',
            'judge_messages', 'read_verdict', 'judge_facts']
 
 # %% ../nbs/08b_facts.ipynb #317620dd
 DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+# %% ../nbs/08b_facts.ipynb #dd45ba44
 _DAY_ABBR = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
+
+# %% ../nbs/08b_facts.ipynb #c4201721
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b\.?"
 DAY_RE = re.compile(rf"\b(?:(?P<a>{_DAY})\s*(?:-|–|to|through|thru|until)\s*(?P<b>{_DAY})|(?P<one>{_DAY})|(?P<weekend>weekends?)|(?P<weekdays>weekdays)|(?P<every>every\s?day|daily(?!\s+specials?)|seven days a week|7 days a week))", re.I)
+
+# %% ../nbs/08b_facts.ipynb #579337c9
 TIME_RE = re.compile(r"\b(?:(?P<h>[01]?\d)(?::(?P<m>[0-5]\d))?\s*(?P<ap>[ap])\.?\s?m\b\.?|(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)\b|(?P<word>noon|midnight))", re.I)
+
+# %% ../nbs/08b_facts.ipynb #797554f6
 PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d+(?:[.,]\d{1,2})?)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|euros?|pounds?|usd|eur|gbp)\b", re.I)
+
+# %% ../nbs/08b_facts.ipynb #057b3b29
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+
+# %% ../nbs/08b_facts.ipynb #3664696e
 URL_RE = re.compile(r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co|uk|us|ca|de|fr|biz|info|shop|store|example|app|dev)\b(?:/[^\s,;)]*)?", re.I)
+
+# %% ../nbs/08b_facts.ipynb #2504f026
 PHONE_RE = re.compile(r"(?<![\w$€£.])\+?\(?\d[\d\s().-]{5,}\d\b(?!\s?(?:[ap]\.?m\b|%|hours?|days?))", re.I)
+
+# %% ../nbs/08b_facts.ipynb #6586b92b
 QUANTITY_RE = re.compile(r"\b(?P<v>\d+(?:\.\d+)?)[\s-]?(?P<unit>hours?|days?|weeks?|minutes?|mins?|months?|years?|percent|%)", re.I)
 
+# %% ../nbs/08b_facts.ipynb #272a9753
 def _day_number(s:str) -> int:
     s = s.lower().rstrip(".")
     return DAY_NAMES.index(s.rstrip("s")) if s.rstrip("s") in DAY_NAMES else _DAY_ABBR[s]
 
+# %% ../nbs/08b_facts.ipynb #9b439e1c
 def days_in(m:re.Match) -> set:
     "The days (0 = Monday) a `DAY_RE` match names; a range wraps around the week."
     if m["every"]: return set(range(7))
@@ -47,6 +65,7 @@ def days_in(m:re.Match) -> set:
     a, b = _day_number(m["a"]), _day_number(m["b"])
     return {(a + i) % 7 for i in range((b - a) % 7 + 1)}
 
+# %% ../nbs/08b_facts.ipynb #a8396248
 def minutes(m:re.Match) -> int:
     "Minutes after midnight of a `TIME_RE` match."
     if m["word"]: return 720 if m["word"].lower() == "noon" else 0
@@ -54,35 +73,12 @@ def minutes(m:re.Match) -> int:
     h = int(m["h"]) % 12 + (12 if m["ap"].lower() == "p" else 0)
     return h * 60 + int(m["m"] or 0)
 
+# %% ../nbs/08b_facts.ipynb #bf3a178f
 def cents(m:re.Match) -> int:
     "The amount of a `PRICE_RE` match, in cents."
     return round(float((m["v"] or m["v2"]).replace(",", ".")) * 100)
 
-_HOURS = {"minute": 1/60, "min": 1/60, "hour": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
-
-def quantity(m:re.Match) -> tuple:
-    "A `QUANTITY_RE` match as (value, kind): durations in hours (kind 'time'), else the value and its unit."
-    unit = singular(m["unit"].lower().replace("%", "percent"))
-    return (float(m["v"]) * _HOURS[unit], "time") if unit in _HOURS else (float(m["v"]), unit)
-
-def phone_digits(s:str) -> str: return re.sub(r"\D", "", s)
-def web_address(s:str) -> str: return re.sub(r"^(https?://)?(www\.)?", "", s.lower()).rstrip("/.")
-def show_time(t:int) -> str: h, m = divmod(t, 60); return f"{(h % 12) or 12}{':%02d' % m if m else ''}{'am' if h < 12 else 'pm'}"
-def show_price(c:int) -> str: return f"${c // 100}" + (f".{c % 100:02d}" if c % 100 else "")
-def show_days(ds) -> str: return ", ".join(DAY_NAMES[d].title() for d in sorted(ds))
-
-# %% ../nbs/08b_facts.ipynb #b70e408e
-GENERIC_WORDS = set("""a an the our your their my its this that these those some any all every each one two three few many
-more most much other fresh freshly delicious tasty famous special specials daily homemade home made house classic
-traditional best favourite favorite popular new warm hot cold big small large little whole half extra great lovely
-regular plain simple same usual signature artisan artisanal baked fine good nice amazing wonderful perfect today's
-tomorrow's weekly weekend custom of for and or with""".split())
-STOP_WORDS = GENERIC_WORDS | set("""is are was were be been to in on at by from we you i it they he she us them do does did
-not no yes can could will would should may might have has had please just also so if but as about than then there here
-what when where which who how why""".split())
-LINK_WORDS = (STOP_WORDS - GENERIC_WORDS) | set("a an the our your and or of for with some any".split())
-OPEN_WORDS = {"custom", "assorted", "various", "any"}  # a product made to order: any flavour or style is on the sheet
-
+# %% ../nbs/08b_facts.ipynb #fa2a030a
 def singular(w:str) -> str:
     "A crude singular: loaves → loaf, berries → berry, rolls → roll (short words and -ss words unchanged)."
     w = w.lower()
@@ -92,13 +88,59 @@ def singular(w:str) -> str:
     if w.endswith(("ches", "shes", "xes")): return w[:-2]
     return w[:-1] if w.endswith("s") else w
 
+# %% ../nbs/08b_facts.ipynb #659fe97b
+_HOURS = {"minute": 1/60, "min": 1/60, "hour": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
+
+def quantity(m:re.Match) -> tuple:
+    "A `QUANTITY_RE` match as (value, kind): durations in hours (kind 'time'), else the value and its unit."
+    unit = singular(m["unit"].lower().replace("%", "percent"))
+    return (float(m["v"]) * _HOURS[unit], "time") if unit in _HOURS else (float(m["v"]), unit)
+
+# %% ../nbs/08b_facts.ipynb #7105fc2b
+def phone_digits(s:str) -> str: return re.sub(r"\D", "", s)
+
+# %% ../nbs/08b_facts.ipynb #32937f70
+def web_address(s:str) -> str: return re.sub(r"^(https?://)?(www\.)?", "", s.lower()).rstrip("/.")
+
+# %% ../nbs/08b_facts.ipynb #bf584440
+def show_time(t:int) -> str: h, m = divmod(t, 60); return f"{(h % 12) or 12}{':%02d' % m if m else ''}{'am' if h < 12 else 'pm'}"
+
+# %% ../nbs/08b_facts.ipynb #94e25f03
+def show_price(c:int) -> str: return f"${c // 100}" + (f".{c % 100:02d}" if c % 100 else "")
+
+# %% ../nbs/08b_facts.ipynb #67f024f7
+def show_days(ds) -> str: return ", ".join(DAY_NAMES[d].title() for d in sorted(ds))
+
+# %% ../nbs/08b_facts.ipynb #b70e408e
+GENERIC_WORDS = set("""a an the our your their my its this that these those some any all every each one two three few many
+more most much other fresh freshly delicious tasty famous special specials daily homemade home made house classic
+traditional best favourite favorite popular new warm hot cold big small large little whole half extra great lovely
+regular plain simple same usual signature artisan artisanal baked fine good nice amazing wonderful perfect today's
+tomorrow's weekly weekend custom of for and or with""".split())
+
+# %% ../nbs/08b_facts.ipynb #f2f96e6f
+STOP_WORDS = GENERIC_WORDS | set("""is are was were be been to in on at by from we you i it they he she us them do does did
+not no yes can could will would should may might have has had please just also so if but as about than then there here
+what when where which who how why""".split())
+
+# %% ../nbs/08b_facts.ipynb #f2332461
+LINK_WORDS = (STOP_WORDS - GENERIC_WORDS) | set("a an the our your and or of for with some any".split())
+
+# %% ../nbs/08b_facts.ipynb #92bd022d
+OPEN_WORDS = {"custom", "assorted", "various", "any"}  # a product made to order: any flavour or style is on the sheet
+
+# %% ../nbs/08b_facts.ipynb #7517168c
 def _phrase_words(text:str) -> list: return [singular(w) for w in re.findall(r"[a-z][a-z'-]*", text.lower())]
 
+# %% ../nbs/08b_facts.ipynb #fdad632a
 def product_name(clause:str) -> tuple:
     "The product a fact-sheet clause names, as singular words, once values, days and linking words are removed."
     for rx in (PRICE_RE, TIME_RE, DAY_RE, QUANTITY_RE): clause = rx.sub(" ", clause)
     ws = [w for w in _phrase_words(re.split(r"\b(?:on|at|from|for|every|each|until|per|is|are|costs?)\b", clause)[0]) if w not in LINK_WORDS]
     return tuple(ws[-3:])
+
+# %% ../nbs/08b_facts.ipynb #09a0f8b5
+def _content(text:str) -> set: return {w for w in _phrase_words(text) if w not in STOP_WORDS and len(w) > 2}
 
 # %% ../nbs/08b_facts.ipynb #ee34b2d5
 @dataclass
@@ -152,8 +194,6 @@ class FactSheet:
             if prices: self.prices[p] = (prices[0], fact)
             if days: self.product_days[p] = (days, fact)
 
-def _content(text:str) -> set: return {w for w in _phrase_words(text) if w not in STOP_WORDS and len(w) > 2}
-
 # %% ../nbs/08b_facts.ipynb #87efc6df
 @dataclass
 class Finding:
@@ -163,8 +203,10 @@ class Finding:
     fact: str    # the fact it contradicts ('' when the sheet says nothing of the kind)
     reason: str  # one readable line
 
+# %% ../nbs/08b_facts.ipynb #208f8517
 def _sentences(text:str) -> list: return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
 
+# %% ../nbs/08b_facts.ipynb #0700d7da
 def _head_pattern(sheet:FactSheet) -> re.Pattern:
     "A pattern for the sheet's product heads, singular or plural."
     if getattr(sheet, "_head_re", None) is None:
@@ -172,8 +214,10 @@ def _head_pattern(sheet:FactSheet) -> re.Pattern:
         sheet._head_re = re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b", re.I) if forms else None
     return sheet._head_re
 
+# %% ../nbs/08b_facts.ipynb #0c6c2a0c
 _TWO_WORDS_BEFORE = re.compile(r"(?:([A-Za-z][A-Za-z'-]*) )?([A-Za-z][A-Za-z'-]*) $")
 
+# %% ../nbs/08b_facts.ipynb #06f4f2d8
 def _modifier(w:str) -> bool:
     "Could `w` be part of a product's name? (not a linking word, a day, or a verb form like 'baked', 'rising', 'freshly')"
     lw = w.lower()
@@ -182,6 +226,7 @@ def _modifier(w:str) -> bool:
 
 _TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round"}
 
+# %% ../nbs/08b_facts.ipynb #bd313c17
 def _mentions(sheet:FactSheet, sentence:str) -> list:
     "Products the sentence names: (start, end, words as written, singular words)."
     rx, out = _head_pattern(sheet), []
@@ -197,6 +242,7 @@ def _mentions(sheet:FactSheet, sentence:str) -> list:
         out.append((start, m.end(), sentence[start:m.end()], tuple(singular(w) for w in mods + [m[0]])))
     return out
 
+# %% ../nbs/08b_facts.ipynb #90ed30cd
 def _product(sheet:FactSheet, words:tuple):
     "The sheet's product that `words` (modifiers + head) names, None for an unknown one, '' when only generic words."
     mods = [w for w in words[:-1] if w not in GENERIC_WORDS]
@@ -205,9 +251,11 @@ def _product(sheet:FactSheet, words:tuple):
     if any(OPEN_WORDS & set(p) for p in same_head): return next(p for p in same_head if OPEN_WORDS & set(p))
     return next((p for p in same_head if set(mods) <= set(p)), next((p for p in same_head if set(mods) & set(p)), None))
 
+# %% ../nbs/08b_facts.ipynb #0a8793b9
 def _nearest(mentions:list, pos:int):
     return min(mentions, key=lambda m: min(abs(m[0] - pos), abs(m[1] - pos)), default=None)
 
+# %% ../nbs/08b_facts.ipynb #63e29568
 def _paired(sheet:FactSheet, mentions:list, pos:int) -> tuple:
     "The product mention nearest to `pos`, and the sheet's product it names ('' or None when none is known)."
     near = _nearest(mentions, pos)
@@ -225,6 +273,7 @@ def _check_products(sheet, sent, mentions, out):
             out.append(Finding("unknown_item", named.strip(), "", f"calls '{named.strip()}' a special; the fact sheet's products: "
                                + ", ".join(" ".join(p) for p in sorted(sheet.products))))
 
+# %% ../nbs/08b_facts.ipynb #3eab23e8
 def _check_prices(sheet, sent, mentions, out):
     for m in PRICE_RE.finditer(sent):
         c, (near, p) = cents(m), _paired(sheet, mentions, m.start())
@@ -235,21 +284,19 @@ def _check_prices(sheet, sent, mentions, out):
             facts = sorted({f for _, f in sheet.prices.values()})
             out.append(Finding("wrong_price", m[0], "; ".join(facts), f"says {show_price(c)}, a price the fact sheet doesn't give"))
 
+# %% ../nbs/08b_facts.ipynb #1129dc76
 def _clauses(sent:str, commas:bool=True) -> list:
     "Parts of a sentence that make one claim each: split at ';', words like 'but' or 'since', and (`commas`) commas and 'and'."
     rx = r"[,;]|\b(?:but|except|while|since|because|and)\b" if commas else r";|\b(?:but|except|while|since|because|unless)\b"
     return [c for c in re.split(rx, sent) if c.strip()]
 
+# %% ../nbs/08b_facts.ipynb #712cdc1a
 _OPEN_WORDS = re.compile(r"\bopen(?:s|ing)?\b(?!\s+(?:an?|the|your)\b)|\bclos(?:e|es|ing)\s+at\b", re.I)
+
+# %% ../nbs/08b_facts.ipynb #92ae1f25
 _CLOSED_WORDS = re.compile(r"\bclosed\b|\b(?:not|n't|never)\s+open\b", re.I)
 
-def _check_days(sheet, sent, mentions, out):
-    for clause in _clauses(sent):  # a product's day: the product named nearest in the same short clause
-        start = sent.find(clause)
-        _check_product_days(sheet, clause, [(s - start, e - start, w, p) for s, e, w, p in mentions if start <= s < start + len(clause)], out)
-    if sheet.day_fact:
-        for clause in _clauses(sent, commas=False): _check_opening_days(sheet, clause, out)
-
+# %% ../nbs/08b_facts.ipynb #92e3836c
 def _check_product_days(sheet, clause, mentions, out):
     for m in DAY_RE.finditer(clause):
         days, (near, p) = days_in(m), _paired(sheet, mentions, m.start())
@@ -257,6 +304,7 @@ def _check_product_days(sheet, clause, mentions, out):
             want, fact = sheet.product_days[p]
             if not days <= want: out.append(Finding("wrong_day", m[0], fact, f"says {near[2]} on {show_days(days)}; the fact sheet says {show_days(want)}"))
 
+# %% ../nbs/08b_facts.ipynb #072d252d
 def _check_opening_days(sheet, clause, out):
     "Days said to be open or closed: the 'open'/'closed' nearest to the day decides which."
     words = [(k.start(), "open") for k in _OPEN_WORDS.finditer(clause)] + [(k.start(), "closed") for k in _CLOSED_WORDS.finditer(clause)]
@@ -269,6 +317,15 @@ def _check_opening_days(sheet, clause, out):
         elif said == "closed" and days & sheet.open_days and not days & sheet.closed_days:
             out.append(Finding("wrong_day", m[0], sheet.day_fact, f"says closed on {show_days(days)}; {sheet.day_fact}"))
 
+# %% ../nbs/08b_facts.ipynb #02d425f9
+def _check_days(sheet, sent, mentions, out):
+    for clause in _clauses(sent):  # a product's day: the product named nearest in the same short clause
+        start = sent.find(clause)
+        _check_product_days(sheet, clause, [(s - start, e - start, w, p) for s, e, w, p in mentions if start <= s < start + len(clause)], out)
+    if sheet.day_fact:
+        for clause in _clauses(sent, commas=False): _check_opening_days(sheet, clause, out)
+
+# %% ../nbs/08b_facts.ipynb #8c829112
 def _check_times(sheet, sent, out):
     facts = "; ".join(sorted(set(sheet.times.values())))
     for m in TIME_RE.finditer(sent):
@@ -280,6 +337,7 @@ def _check_times(sheet, sent, out):
         elif role[1] and t not in role[1]:
             out.append(Finding("wrong_time", m[0], facts, f"gives {show_time(t)} as a {role[0]} time; the fact sheet says {facts}"))
 
+# %% ../nbs/08b_facts.ipynb #2f230617
 def _check_contacts(sheet, sent, out):
     for m in EMAIL_RE.finditer(sent):
         if m[0].lower() not in sheet.emails:
@@ -293,6 +351,7 @@ def _check_contacts(sheet, sent, out):
         if len(d) >= 7 and not any(d.endswith(p) or p.endswith(d) for p in sheet.phones):
             out.append(Finding("wrong_phone", m[0].strip(), "; ".join(sorted(set(sheet.phones.values()))), f"gives the phone number {m[0].strip()}, which is not on the fact sheet"))
 
+# %% ../nbs/08b_facts.ipynb #b07bac38
 def _check_quantities(sheet, sent, out):
     for m in QUANTITY_RE.finditer(sent):
         (v, unit), words = quantity(m), _content(sent)
@@ -305,6 +364,7 @@ _DIGIT = re.compile(r"\d")
 _CONTACT_HINT = re.compile(r"@|www\.|https?:|\.[a-z]{2,}\b", re.I)
 _DAY_HINT = re.compile(r"day|mon|tue|wed|thu|fri|sat|sun|week", re.I)
 
+# %% ../nbs/08b_facts.ipynb #a91827d7
 def check_answer(sheet:FactSheet, text:str) -> list:
     "The `Finding`s of one answer against the fact sheet."
     out = []
@@ -323,12 +383,14 @@ def check_answer(sheet:FactSheet, text:str) -> list:
 # %% ../nbs/08b_facts.ipynb #9c690b89
 ANSWER_NAMES = ("response", "answer", "output", "completion", "assistant", "reply", "solution")
 
+# %% ../nbs/08b_facts.ipynb #ba23945a
 def answer_fields(spec:PromptSpec) -> list:
     "The fields that hold the answer: named like one, else the text fields after the first."
     text = [f.name for f in spec.fields if f.type == "string"]
     named = [n for n in text if n.lower() in ANSWER_NAMES]
     return named or text[1:] or text
 
+# %% ../nbs/08b_facts.ipynb #fcf93cee
 def fact_checks(df:pd.DataFrame,             # rows (good ones are checked)
                 spec:PromptSpec,             # its fact sheet is the truth
                 fields:list|None=None,       # answer fields to check; `answer_fields(spec)` when None
@@ -345,10 +407,13 @@ def fact_checks(df:pd.DataFrame,             # rows (good ones are checked)
 
 # %% ../nbs/08b_facts.ipynb #68b3a5c0
 JUDGE_VERDICTS = ("ok", "contradicts", "unsupported")
+
+# %% ../nbs/08b_facts.ipynb #2ee67769
 JUDGE_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["verdict", "claim", "reason"],
                 "properties": {"verdict": {"type": "string", "enum": list(JUDGE_VERDICTS)},
                                "claim": {"type": "string"}, "reason": {"type": "string"}}}
 
+# %% ../nbs/08b_facts.ipynb #431f48f3
 def judge_messages(spec:PromptSpec, row:dict) -> list:
     "Chat messages asking a model whether one row agrees with the fact sheet."
     sheet = "\n".join(f"- {k}: {v}" for k, v in spec.facts.items())
@@ -360,6 +425,7 @@ def judge_messages(spec:PromptSpec, row:dict) -> list:
     return [{"role": "system", "content": "You check training data for a chatbot against its fact sheet. You reply with one JSON object only."},
             {"role": "user", "content": f"Fact sheet:\n{sheet}\n\nRecord:\n{record}\n\n{ask}"}]
 
+# %% ../nbs/08b_facts.ipynb #62a5d861
 def read_verdict(text:str) -> dict:
     "The verdict, claim and reason in a judge's answer; verdict 'unread' when there is none."
     for raw in json_objects(text or "")[0]:

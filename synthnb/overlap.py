@@ -20,8 +20,11 @@ __all__ = ['TEXT_FIELDS', 'CHAT_FIELDS', 'first_user_turn', 'read_examples', 'te
 
 # %% ../nbs/06a_overlap.ipynb #d66b52a1
 TEXT_FIELDS = ("question", "query", "prompt", "instruction", "input", "text", "user")
+
+# %% ../nbs/06a_overlap.ipynb #3137b327
 CHAT_FIELDS = ("messages", "conversations")
 
+# %% ../nbs/06a_overlap.ipynb #b631a8a0
 def _content(c):
     "A message's text: a string, or the text parts of a list of parts."
     if isinstance(c, (list, tuple, np.ndarray)): return " ".join(p.get("text", "") for p in c if isinstance(p, dict)) or None
@@ -47,6 +50,7 @@ def _json_error(path:Path):
         except json.JSONDecodeError as e: return n + e.lineno - 1, e.msg
     return None
 
+# %% ../nbs/06a_overlap.ipynb #d7531839
 def _read_file(path:Path) -> pd.DataFrame:
     "The rows of a .jsonl, .json, .csv or .parquet file."
     if path.is_file() and path.stat().st_size == 0: raise DataError(f"{path} is empty: it has no examples")
@@ -64,10 +68,12 @@ def _find_column(df:pd.DataFrame, name:str):
     "The column called `name`, ignoring case, or None."
     return next((c for c in df.columns if c == name), None) or next((c for c in df.columns if str(c).lower() == name.lower()), None)
 
+# %% ../nbs/06a_overlap.ipynb #74bd6e46
 def _columns(df:pd.DataFrame) -> str:
     names = [str(c) for c in df.columns]
     return ", ".join(names[:20]) + (f", … ({len(names)} in all)" if len(names) > 20 else "")
 
+# %% ../nbs/06a_overlap.ipynb #76b60b7c
 def _question_column(df:pd.DataFrame, field, name:str):
     "The column that holds the questions: `field`, or the first of `TEXT_FIELDS` and `CHAT_FIELDS` there is."
     if field is not None:
@@ -77,11 +83,13 @@ def _question_column(df:pd.DataFrame, field, name:str):
         if (c := _find_column(df, f)) is not None: return c
     raise DataError(f"{name} has no question column (columns: {_columns(df)}): pass field= the column with the questions")
 
+# %% ../nbs/06a_overlap.ipynb #4a33e251
 def _as_text(v):
     "`v` as a question: a non-blank string (numbers written out), else None."
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and v == v: v = str(v)
     return v if isinstance(v, str) and v.strip() else None
 
+# %% ../nbs/06a_overlap.ipynb #ea3a08bc
 def _is_chat(df:pd.DataFrame, col) -> bool:
     first = df[col].dropna().head(1).tolist()
     return str(col).lower() in CHAT_FIELDS or bool(first) and isinstance(first[0], (list, tuple, np.ndarray))
@@ -96,6 +104,7 @@ def _frame(source) -> tuple:
         return (pd.DataFrame(items) if items and all(isinstance(x, dict) for x in items) else pd.DataFrame({"question": items})), "the list"
     raise DataError(f"cannot read examples from a {type(source).__name__}: pass a file path, a DataFrame or a list of questions")
 
+# %% ../nbs/06a_overlap.ipynb #980d4eab
 def read_examples(source,               # a .jsonl, .json, .csv or .parquet path, a DataFrame, or a list of questions
                   field:str|None=None): # the column with the questions; guessed when None
     "The examples of `source` as a DataFrame whose `question` column holds their questions."
@@ -134,6 +143,7 @@ def shingle_matrix(texts, ngram:int=1) -> sparse.csr_matrix:
     m.sum_duplicates(); m.data[:] = 1
     return m
 
+# %% ../nbs/06a_overlap.ipynb #74f8ebb5
 def _prefixes(m:sparse.csr_matrix, threshold:float) -> sparse.csr_matrix:
     "Each row's rarest shingles: as many as a pair at `threshold` must share one of."
     size = np.diff(m.indptr)
@@ -152,6 +162,7 @@ def _candidates(pre:sparse.csr_matrix, n_left:int, chunk:int):
         c = (pre[a:min(a + chunk, n_left)] @ right).tocoo()
         yield c.row.astype(np.int64) + a, c.col.astype(np.int64) + n_left
 
+# %% ../nbs/06a_overlap.ipynb #a18c2014
 def _jaccard(m:sparse.csr_matrix, i:np.ndarray, j:np.ndarray, chunk:int=200_000) -> np.ndarray:
     "Exact Jaccard similarity of rows `i` and `j` of the 0/1 matrix `m`."
     size = np.diff(m.indptr)
@@ -159,6 +170,7 @@ def _jaccard(m:sparse.csr_matrix, i:np.ndarray, j:np.ndarray, chunk:int=200_000)
                                             for s in range(0, len(i), chunk)])
     return inter / (size[i] + size[j] - inter)
 
+# %% ../nbs/06a_overlap.ipynb #b86e5382
 def cross_pairs(left,                 # texts
                 right,                # other texts
                 threshold:float=0.8,  # the least similarity of a pair
@@ -183,6 +195,7 @@ def _texts(df:pd.DataFrame, field:str, name:str) -> pd.Series:
     if field not in df.columns: raise DataError(f"{name} has no column {field!r} (columns: {_columns(df)}): pass field= the column with the questions")
     return df[field]
 
+# %% ../nbs/06a_overlap.ipynb #b1505f13
 def split_leaks(train:pd.DataFrame,       # the train rows
                 validation:pd.DataFrame,  # the validation rows
                 field:str="question",     # the column compared
@@ -195,6 +208,7 @@ def split_leaks(train:pd.DataFrame,       # the train rows
     out.attrs.update(field=field, threshold=threshold)
     return out
 
+# %% ../nbs/06a_overlap.ipynb #a62a4efa
 def move_leaks(train:pd.DataFrame, validation:pd.DataFrame, leaks:pd.DataFrame) -> tuple:
     "(train, validation) with the validation rows of `leaks`, and their near-duplicates in validation, moved to train."
     field, threshold = leaks.attrs.get("field", "question"), leaks.attrs.get("threshold", 0.8)

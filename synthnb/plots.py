@@ -18,8 +18,11 @@ __all__ = ['LAYOUT', 'GROUP_COLOURS', 'length_histograms', 'topic_coverage_chart
 
 # %% ../nbs/08d_plots.ipynb #eb44b502
 LAYOUT = dict(template="plotly_white", margin=dict(l=40, r=20, t=50, b=40), height=360)
+
+# %% ../nbs/08d_plots.ipynb #e4139320
 GROUP_COLOURS = {"duplicates": "#636efa", "lengths": "#00cc96", "schema": "#ab63fa", "topics": "#ffa15a", "facts": "#ef553b", "judge": "#7f7f7f"}
 
+# %% ../nbs/08d_plots.ipynb #324078db
 def length_histograms(report:QualityReport, unit:str="words") -> go.Figure:
     "A histogram of the words in each text field (one panel a field)."
     cols = [c for c in report.rows if c.startswith("words_")]
@@ -28,6 +31,7 @@ def length_histograms(report:QualityReport, unit:str="words") -> go.Figure:
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
     return fig.update_layout(**LAYOUT).update_xaxes(matches=None)
 
+# %% ../nbs/08d_plots.ipynb #eac0cf25
 def topic_coverage_chart(report:QualityReport) -> go.Figure:
     "Rows requested and obtained for each topic (and on no topic)."
     c = report.topic_coverage
@@ -45,6 +49,7 @@ def duplicate_clusters(report:QualityReport, top:int=20) -> go.Figure:
     title = "Duplicate clusters (rows that repeat the first)" if len(c) else "Duplicate clusters: none"
     return fig.update_layout(title=title, xaxis_title="rows in the cluster", **LAYOUT)
 
+# %% ../nbs/08d_plots.ipynb #dbe7bfe4
 def flags_chart(report:QualityReport) -> go.Figure:
     "Rows flagged for each kind of problem, coloured by group."
     fc = report.flag_counts()
@@ -76,6 +81,7 @@ def compare_table(reports:dict, field:str|None=None) -> pd.DataFrame:
                      "topics with no rows": len(r.missing_topics), **{f"{m} ({f})": r.diversity.loc[m, f] for m in DIVERSITY}}
     return pd.DataFrame(out)
 
+# %% ../nbs/08d_plots.ipynb #b52803a4
 def diversity_chart(reports:dict, field:str|None=None) -> go.Figure:
     "The diversity measures of several reports (name -> report), one panel per measure."
     rows = [{"run": n, "measure": m, "value": r.diversity.loc[m, field or r.diversity.columns[-1]]} for n, r in reports.items() for m in DIVERSITY]

@@ -29,8 +29,11 @@ __all__ = ['QUESTION_WORDS', 'SMALL_WORDS', 'THRESHOLDS', 'NOT_COVERED', 'terms'
 
 # %% ../nbs/10_real.ipynb #120826d1
 QUESTION_WORDS = frozenset("does did doing vs versus way ways mean means need want know like make use using get getting good best better possible thing things really".split())
+
+# %% ../nbs/10_real.ipynb #90aa9f3e
 SMALL_WORDS = ENGLISH_STOP_WORDS | QUESTION_WORDS
 
+# %% ../nbs/10_real.ipynb #441f1e87
 @lru_cache(maxsize=500_000)
 def _stem(word:str) -> str:
     "The quality report's crude stem (singular, 6 letters), after cutting -ing and -ed: taxed, taxes → tax."
@@ -39,6 +42,7 @@ def _stem(word:str) -> str:
     elif len(s) > 4 and s.endswith("ed"): s = s[:-2]
     return stem(s)
 
+# %% ../nbs/10_real.ipynb #8f2166d6
 def terms(text) -> list:
     "The words of `text` that carry meaning, as crude stems, and each pair of neighbouring stems."
     t = [_stem(w) for w in words(text.replace("'", " ") if isinstance(text, str) else "") if len(w) > 1 and w not in SMALL_WORDS]
@@ -60,6 +64,7 @@ class Ruler:
         v = np.asarray(self.embed(texts), dtype=np.float32).reshape(len(texts), -1)
         return normalize(v)
 
+# %% ../nbs/10_real.ipynb #046da182
 def ruler(real_texts, embed:Callable|None=None) -> Ruler:
     "The ruler for `real_texts`: TF-IDF terms learnt on them, or `embed` (texts → array of vectors)."
     if embed is not None: return Ruler(embed=embed)
@@ -90,6 +95,7 @@ def nearest(real_vectors, synthetic_vectors, chunk:int=2000) -> tuple:
 # %% ../nbs/10_real.ipynb #6418b7c8
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
+# %% ../nbs/10_real.ipynb #74afea76
 def coverage_at(similarity, thresholds=THRESHOLDS) -> pd.Series:
     "The share of real questions whose nearest synthetic question is at least as similar as each threshold."
     s = np.asarray(similarity)
@@ -100,12 +106,14 @@ def word_counts(texts) -> np.ndarray:
     "The number of words of each text."
     return np.fromiter((len(words(t)) for t in texts), np.int64)
 
+# %% ../nbs/10_real.ipynb #f0760979
 def length_gap(real_words:np.ndarray, synthetic_words:np.ndarray) -> pd.DataFrame:
     "Word counts of real and synthetic texts side by side: median, mean, 10th and 90th percentiles."
     def stats(w): return {"texts": len(w), "median": np.median(w) if len(w) else np.nan, "mean": w.mean() if len(w) else np.nan,
                           "p10": np.quantile(w, .1) if len(w) else np.nan, "p90": np.quantile(w, .9) if len(w) else np.nan}
     return pd.DataFrame({"real": stats(real_words), "synthetic": stats(synthetic_words)}).T
 
+# %% ../nbs/10_real.ipynb #3cf6b908
 def ks_statistic(a:np.ndarray, b:np.ndarray) -> float:
     "The largest gap between the cumulative distributions of `a` and `b` (0 to 1)."
     if not len(a) or not len(b): return float("nan")
@@ -120,12 +128,14 @@ def spellings(texts, limit:int=20_000) -> dict:
     for w, _ in c.most_common(): out.setdefault(_stem(w), w)
     return out
 
+# %% ../nbs/10_real.ipynb #816c532e
 def _shares(texts, vocab:dict) -> np.ndarray:
     rows = [sorted({vocab[s] for s in terms(t) if s in vocab}) for t in texts]
     m = sparse.csr_matrix((np.ones(sum(map(len, rows))), np.concatenate([r for r in rows if r] or [np.zeros(0, int)]).astype(int),
                            np.cumsum([0] + [len(r) for r in rows])), shape=(len(rows), len(vocab)))
     return np.asarray(m.sum(axis=0)).ravel() / max(len(rows), 1)
 
+# %% ../nbs/10_real.ipynb #078e33f1
 def vocabulary_gap(real_texts, synthetic_texts, min_real:int=2) -> pd.DataFrame:
     "Each word stem in at least `min_real` real texts: the share of real and synthetic texts with it, and the gap."
     real_texts, synthetic_texts = list(real_texts), list(synthetic_texts)
@@ -136,6 +146,7 @@ def vocabulary_gap(real_texts, synthetic_texts, min_real:int=2) -> pd.DataFrame:
     out = pd.DataFrame({"word": [names.get(s, s) for s in vocab], "real": real, "synthetic": synth})
     return out.assign(gap=out["real"] - out["synthetic"]).sort_values(["gap", "word"], ascending=[False, True], ignore_index=True)
 
+# %% ../nbs/10_real.ipynb #bb1ed967
 def vocabulary_seen(real_texts, synthetic_texts) -> float:
     "The share of the real texts' term occurrences (single stems) that occur somewhere in the synthetic texts."
     seen = {s for t in synthetic_texts for s in terms(t) if " " not in s}
@@ -145,6 +156,7 @@ def vocabulary_seen(real_texts, synthetic_texts) -> float:
 # %% ../nbs/10_real.ipynb #29746658
 NOT_COVERED = "(not covered)"
 
+# %% ../nbs/10_real.ipynb #e5e5b2d2
 def topic_gap(synthetic_topics:pd.Series, nearest_topics:pd.Series) -> pd.DataFrame:
     "Share of synthetic rows on each topic against the share of real questions whose covered nearest row is on it."
     syn = synthetic_topics.fillna(NO_TOPIC).value_counts(normalize=True)
@@ -160,6 +172,7 @@ def centroid_similarity(real_vectors, synthetic_vectors) -> float:
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     return float(a @ b / (na * nb)) if na and nb else 0.0
 
+# %% ../nbs/10_real.ipynb #d4fe4ed2
 def separability(real_vectors, synthetic_vectors, sample:int=2000, seed:int=0) -> float:
     "Cross-validated ROC AUC of a logistic regression telling real from synthetic (0.5: indistinguishable); NaN below 5 of each."
     from sklearn.linear_model import LogisticRegression
@@ -186,6 +199,7 @@ def _name(weights:np.ndarray, names:np.ndarray, spelled:dict, top:int=3) -> tupl
     spell = lambda t: " ".join(spelled.get(s, s) for s in t.split())
     return ", ".join(spell(t) for t in chosen), [spell(t) for t in chosen]
 
+# %% ../nbs/10_real.ipynb #52439529
 def suggest_topics(texts:list, vectors:sparse.csr_matrix, vocabulary:np.ndarray, clusters:int|None=None, examples:int=3,
                    min_size:int=2, seed:int=0) -> pd.DataFrame:
     "Clusters of uncovered real questions as topics: name, number of questions, terms, the questions nearest the centre."
@@ -218,11 +232,13 @@ def _synthetic(synthetic, field:str) -> pd.DataFrame:
     if "status" in synthetic: synthetic = synthetic[synthetic["status"] == "ok"]
     return synthetic[synthetic[field].map(lambda t: isinstance(t, str) and bool(t.strip())).astype(bool)]
 
+# %% ../nbs/10_real.ipynb #5a2b5316
 def _real(real, field:str|None) -> pd.DataFrame:
     df = read_examples(real, field)
     if not len(df): raise DataError("no real questions to compare with: the real examples are empty")
     return df
 
+# %% ../nbs/10_real.ipynb #ea8266f2
 def map_points(real_vectors, synthetic_vectors, sample:int=3000, seed:int=0) -> tuple:
     "2-D coordinates of (a sample of) both sets, from an SVD fitted on the real vectors; the positions sampled."
     from sklearn.decomposition import TruncatedSVD

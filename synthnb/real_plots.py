@@ -50,6 +50,7 @@ def length_chart(c:Coverage) -> go.Figure:
     return fig.update_layout(title=f"Length in words: median {s['real']:g} real, {s['synthetic']:g} synthetic",
                              yaxis_title="% of the set", **LAYOUT)
 
+# %% ../nbs/10a_real_plots.ipynb #c66b8d96
 def vocabulary_chart(c:Coverage, top:int=15) -> go.Figure:
     "The words most under-represented in the synthetic questions: share of real and synthetic questions with each."
     v = c.vocabulary.head(top).iloc[::-1]
@@ -58,6 +59,7 @@ def vocabulary_chart(c:Coverage, top:int=15) -> go.Figure:
     return fig.update_layout(barmode="group", title=f"Words real people use more ({c.vocabulary_seen:.0%} of real word uses occur in the synthetic set)",
                              xaxis_tickformat=".0%", xaxis_title="share of questions with the word", **{**LAYOUT, "height": max(360, 24 * len(v) + 100)})
 
+# %% ../nbs/10a_real_plots.ipynb #dacf7b0c
 def topic_chart(c:Coverage) -> go.Figure:
     "For each topic, the share of synthetic rows against the share of real questions it serves (and those none serves)."
     t = c.topics
@@ -77,6 +79,7 @@ def map_chart(c:Coverage) -> go.Figure:
                      category_orders={"kind": ["synthetic", "real, covered", "real, not covered"]}, opacity=0.75)
     return fig.update_layout(title="Map of real and synthetic questions", xaxis_visible=False, yaxis_visible=False, **LAYOUT)
 
+# %% ../nbs/10a_real_plots.ipynb #81193e35
 def suggestions_chart(c:Coverage) -> go.Figure:
     "The suggested topics (clusters of uncovered real questions) by size; hover for example questions."
     s = c.suggestions.iloc[::-1]
@@ -91,6 +94,7 @@ def coverage_figures(c:Coverage) -> dict:
     return {"coverage": coverage_curve(c), "similarity": similarity_histogram(c), "suggestions": suggestions_chart(c),
             "map": map_chart(c), "topics": topic_chart(c), "lengths": length_chart(c), "vocabulary": vocabulary_chart(c)}
 
+# %% ../nbs/10a_real_plots.ipynb #7e07a5a5
 def eval_html(c:Coverage, title:str="synthnb: real against synthetic", limit:int=500) -> str:
     "The coverage as one offline HTML page: summary, charts, the uncovered real questions and their nearest synthetic ones."
     charts = [f.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False}) for i, f in enumerate(coverage_figures(c).values())]
@@ -100,6 +104,7 @@ def eval_html(c:Coverage, title:str="synthnb: real against synthetic", limit:int
                       c._repr_html_(), "<h2>Charts</h2>", *charts,
                       f"<h2>Real questions not covered ({(~c.nearest['covered']).sum():,}; the first {limit} shown)</h2>", gaps, "</body></html>"])
 
+# %% ../nbs/10a_real_plots.ipynb #189e4a85
 def save_eval(c:Coverage, path, title:str="synthnb: real against synthetic") -> Path:
     "Write the coverage page to `path` (HTML, offline)."
     page = eval_html(c, title)

@@ -24,6 +24,7 @@ CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;
 table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
 h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:2px solid #eee}.findings td{max-width:420px}"""
 
+# %% ../nbs/08e_report.ipynb #60cb08ab
 def _findings_table(report:QualityReport, limit:int=2000) -> str:
     f = report.flags.head(limit)[["row", "kind", "field", "text", "reason", "source"]]
     more = f"<p>… and {len(report.flags) - limit:,} more (all are in <code>report.flags</code>)</p>" if len(report.flags) > limit else ""
@@ -39,6 +40,7 @@ def report_html(report:QualityReport, title:str|None=None) -> str:
                       f"<h1>{html.escape(title)}</h1><p>Made {when} by synthnb {__version__}.</p>", report._repr_html_(),
                       "<h2>Charts</h2>", *charts, "<h2>Findings</h2>", _findings_table(report), "</body></html>"])
 
+# %% ../nbs/08e_report.ipynb #e95326b8
 def save_report(report:QualityReport, path, title:str|None=None) -> Path:
     "Write the report as an offline HTML file at `path`."
     page = report_html(report, title).encode("utf-8")

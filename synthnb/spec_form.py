@@ -14,16 +14,18 @@ from .endpoints import Endpoint, EndpointError
 
 # %% auto #0
 __all__ = ['EMBEDDED', 'OTHER', 'text_lines', 'facts_to_text', 'facts_from_text', 'fields_to_text', 'fields_from_text',
-           'example_value', 'text_area', 'ExamplesGrid', 'endpoint_from_form', 'key_status', 'SpecForm', 'prompt_html',
-           'problems_html']
+           'example_value', 'text_area', 'ExamplesGrid', 'endpoint_from_form', 'key_status', 'prompt_html',
+           'problems_html', 'SpecForm']
 
 # %% ../nbs/09a_spec_form.ipynb #f71fb202
 def text_lines(text:str) -> list:
     "The non-empty lines of `text`, stripped."
     return [l.strip() for l in (text or "").splitlines() if l.strip()]
 
+# %% ../nbs/09a_spec_form.ipynb #c9c6ef12
 def facts_to_text(facts:dict) -> str: return "\n".join(f"{k}: {v}" for k, v in facts.items())
 
+# %% ../nbs/09a_spec_form.ipynb #122987c7
 def facts_from_text(text:str) -> dict:
     "The fact sheet from `name: fact` lines."
     out = {}
@@ -38,6 +40,7 @@ def facts_from_text(text:str) -> dict:
 def fields_to_text(fields:list) -> str:
     return "\n".join(" | ".join([f.name, f.type, str(f.max_length or ""), f.description]).rstrip(" |") for f in fields)
 
+# %% ../nbs/09a_spec_form.ipynb #492aead0
 def _field_from_line(i, line) -> Field:
     name, typ, limit, desc = ([p.strip() for p in line.split("|", 3)] + ["", "", ""])[:4]
     if typ and typ not in FIELD_TYPES: raise SpecError(f"field line {i}: type {typ!r} is not one of {', '.join(FIELD_TYPES)}")
@@ -65,6 +68,7 @@ _KIND = {"integer": "a whole number", "number": "a number", "boolean": "true or 
 def text_area(cls:str, rows:int=2, placeholder:str="", **kw) -> W.Textarea:
     return W.Textarea(rows=rows, placeholder=placeholder, layout=W.Layout(width="100%"), **kw).add_class(cls)
 
+# %% ../nbs/09a_spec_form.ipynb #edab020c
 class ExamplesGrid(W.VBox):
     "The few-shot examples as an editable grid."
     def __init__(self, fields:list, examples:list=()):
@@ -76,6 +80,21 @@ class ExamplesGrid(W.VBox):
         self._callbacks = []
         for e in examples: self.add(e, render=False)
         self._render()
+
+# %% ../nbs/09a_spec_form.ipynb #a0d97b74
+@patch
+def _render(self:ExamplesGrid):
+    head = W.HBox([W.HTML(f"<b>{html.escape(f.name)}</b>", layout=W.Layout(width="100%")) for f in self.fields] + [W.HTML(layout=W.Layout(width="40px"))])
+    self.children = [head, *self.rows, self.add_button]
+
+# %% ../nbs/09a_spec_form.ipynb #c206badb
+@patch
+def _changed(self:ExamplesGrid, *_):
+    for cb in self._callbacks: cb()
+
+# %% ../nbs/09a_spec_form.ipynb #60c1295a
+@patch
+def on_change(self:ExamplesGrid, cb): self._callbacks.append(cb)
 
 # %% ../nbs/09a_spec_form.ipynb #1b284e73
 @patch
@@ -91,22 +110,11 @@ def add(self:ExamplesGrid, values:dict|None=None, render:bool=True):
     if render: self._render(); self._changed()
     return row
 
+# %% ../nbs/09a_spec_form.ipynb #c1b419b6
 @patch
 def remove(self:ExamplesGrid, row):
     "Remove an example row."
     self.rows.remove(row); self._render(); self._changed()
-
-@patch
-def _render(self:ExamplesGrid):
-    head = W.HBox([W.HTML(f"<b>{html.escape(f.name)}</b>", layout=W.Layout(width="100%")) for f in self.fields] + [W.HTML(layout=W.Layout(width="40px"))])
-    self.children = [head, *self.rows, self.add_button]
-
-@patch
-def _changed(self:ExamplesGrid, *_):
-    for cb in self._callbacks: cb()
-
-@patch
-def on_change(self:ExamplesGrid, cb): self._callbacks.append(cb)
 
 # %% ../nbs/09a_spec_form.ipynb #b3321e5c
 @patch
@@ -118,6 +126,7 @@ def set_fields(self:ExamplesGrid, fields:list):
     for values in old: self.add(values, render=False)
     self._render()
 
+# %% ../nbs/09a_spec_form.ipynb #1a39d317
 @patch(as_prop=True)
 def examples(self:ExamplesGrid) -> list:
     "The examples as records, each value read as its field's type."
@@ -126,6 +135,7 @@ def examples(self:ExamplesGrid) -> list:
 # %% ../nbs/09a_spec_form.ipynb #6c3ded1b
 EMBEDDED, OTHER = "embedded model", "other server"
 
+# %% ../nbs/09a_spec_form.ipynb #2a102b01
 def endpoint_from_form(kind:str, base_url:str, model:str, key_env:str) -> Endpoint|None:
     "The endpoint the form describes (None: the embedded model)."
     if kind == EMBEDDED: return None
@@ -134,10 +144,23 @@ def endpoint_from_form(kind:str, base_url:str, model:str, key_env:str) -> Endpoi
     if not model.strip(): raise EndpointError("give the model name the server knows, e.g. gpt-4o-mini or Qwen/Qwen2.5-7B-Instruct")
     return Endpoint(base_url.strip(), model.strip(), api_key_env=key_env.strip() or "OPENAI_API_KEY")
 
+# %% ../nbs/09a_spec_form.ipynb #72c2f884
 def key_status(key_env:str) -> str:
     "Whether the key's variable is set, never the key."
     name = key_env.strip() or "OPENAI_API_KEY"
     return f"${name} is set" if os.environ.get(name) else f"${name} is not set (a local server needs no key)"
+
+# %% ../nbs/09a_spec_form.ipynb #2b4d36fa
+def prompt_html(spec:PromptSpec) -> str:
+    "The messages of the spec's first request, as the model reads them."
+    msgs = spec.messages(topic=spec.topics[0] if spec.topics else None)
+    pre = "white-space:pre-wrap;font-size:12px;margin:2px 0 10px;padding:6px;background:var(--jp-layout-color2,#f4f4f4)"
+    return "".join(f"<div><small>{m['role']}</small><pre style='{pre}'>{html.escape(m['content'])}</pre></div>" for m in msgs)
+
+# %% ../nbs/09a_spec_form.ipynb #3a6d40dc
+def problems_html(problems:list) -> str:
+    if not problems: return "<span class='synthnb-ok'>✓ the spec is ready</span>"
+    return "<div class='synthnb-error' style='color:#b00'>" + "".join(f"<div>✗ {html.escape(p)}</div>" for p in problems) + "</div>"
 
 # %% ../nbs/09a_spec_form.ipynb #9ee892bf
 def _int(cls, description, value, **kw):
@@ -184,6 +207,7 @@ def _endpoint_widgets(self:SpecForm):
         self.key_note.value = f"<small>{html.escape(key_status(self.key_env.value))}</small>"
     self.endpoint.observe(show, names="value"); self.key_env.observe(show, names="value"); show()
 
+# %% ../nbs/09a_spec_form.ipynb #68a56908
 @patch
 def _layout(self:SpecForm):
     h = lambda t: W.HTML(f"<b>{t}</b>")
@@ -212,6 +236,7 @@ def load(self:SpecForm, spec:PromptSpec):
     finally: self._loading = False
     self._changed()
 
+# %% ../nbs/09a_spec_form.ipynb #5a16af49
 @patch
 def read(self:SpecForm) -> tuple:
     "The spec the form describes and its problems: (spec or None, [problem, ...])."
@@ -224,17 +249,7 @@ def read(self:SpecForm) -> tuple:
     except SpecError as e: return None, [str(e)]
     return spec, spec.problems()
 
-# %% ../nbs/09a_spec_form.ipynb #2b4d36fa
-def prompt_html(spec:PromptSpec) -> str:
-    "The messages of the spec's first request, as the model reads them."
-    msgs = spec.messages(topic=spec.topics[0] if spec.topics else None)
-    pre = "white-space:pre-wrap;font-size:12px;margin:2px 0 10px;padding:6px;background:var(--jp-layout-color2,#f4f4f4)"
-    return "".join(f"<div><small>{m['role']}</small><pre style='{pre}'>{html.escape(m['content'])}</pre></div>" for m in msgs)
-
-def problems_html(problems:list) -> str:
-    if not problems: return "<span class='synthnb-ok'>✓ the spec is ready</span>"
-    return "<div class='synthnb-error' style='color:#b00'>" + "".join(f"<div>✗ {html.escape(p)}</div>" for p in problems) + "</div>"
-
+# %% ../nbs/09a_spec_form.ipynb #5855a609
 @patch
 def _changed(self:SpecForm, *_):
     if getattr(self, "_loading", False): return
@@ -242,6 +257,7 @@ def _changed(self:SpecForm, *_):
     self.problems_box.value = problems_html(problems)
     if spec is not None: self.prompt.value = prompt_html(spec)
 
+# %% ../nbs/09a_spec_form.ipynb #ba4d91ec
 @patch(as_prop=True)
 def spec(self:SpecForm) -> PromptSpec:
     "The spec in the form; `SpecError` naming every problem when it isn't usable."
@@ -249,6 +265,7 @@ def spec(self:SpecForm) -> PromptSpec:
     if problems: raise SpecError("; ".join(problems))
     return spec
 
+# %% ../nbs/09a_spec_form.ipynb #86857b33
 @patch(as_prop=True)
 def endpoint_value(self:SpecForm) -> Endpoint|None:
     "The endpoint in the form (None: the embedded model)."
