@@ -25,6 +25,9 @@ def test_what_changes_by_nature_is_masked_and_nothing_else():
     b = "sent 3 requests in 0.9 s, 7.0 ok records/s · /tmp/tmpzz99/x.jsonl at 127.0.0.1:5000 on 2026-12-02 08:01:02"
     assert outputs.masked(a) == outputs.masked(b)
     assert outputs.masked("6 requested = 5 ok + 1 failed") != outputs.masked("6 requested = 6 ok + 0 failed")
+    assert outputs.masked("Recording(/work/main/nbs/replay.jsonl)") == outputs.masked("Recording(/tmp/clone/nbs/replay.jsonl)")
+    assert outputs.masked("/tmp/a/x.jsonl") != outputs.masked("/tmp/a/y.jsonl")
+    assert outputs.masked("http://127.0.0.1:9/v1") == "http://127.0.0.1:<port>/v1"
 
 def test_a_changed_or_missing_output_differs_in_the_signature(tmp_path):
     nb = {"cells": [{"cell_type": "code", "id": "a1", "source": ["1+1"], "metadata": {}, "execution_count": None,

@@ -58,14 +58,14 @@ def strip_nb(path:Path) -> bool:
     if new != raw: path.write_text(new)
     return new != raw
 
-MASKS = [(r"/tmp/[^\s'\"<>)\],]*", "<tmp>"), (r"/work/[^\s'\"<>)\],]*", "<path>"), (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
+MASKS = [(r"(?<![\w:/.~])(/[^\s'\"<>)\],:/]+)+/?", lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1]), (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
          (r"\b0x[0-9a-f]{6,}\b", "<addr>"), (r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?", "<date>"),
          (r"\b\d+(\.\d+)? ?(s|ms|secs?|seconds|minutes?|min)\b", "<time>"), (r"\b\d+(\.\d+)? ?(ok )?(records|rec|requests|rows|tokens)/s\b", "<rate>"),
          (r"llama-server-\d+", "llama-server-<pid>"), (r"\b\d{2}:\d{2}:\d{2}(\.\d+)?\b", "<clock>"),
          (r"\b(seconds|secs|elapsed|took)=[\d.]+", r"\1=<time>"), (r"pid[=: ]+\d+", "pid <pid>")]
 
 def masked(s:str) -> str:
-    for pat, rep in MASKS: s = re.sub(pat, rep, s)
+    for pat, rep in MASKS: s = re.sub(pat, rep, s)   # an absolute path keeps its last part only: clones and temp folders differ
     return s
 
 def _output_text(o:dict) -> str:
