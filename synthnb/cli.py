@@ -172,7 +172,7 @@ def wait_run(run:Run, quiet:bool=False, every:float=5, tty:bool|None=None) -> pd
         while not run.done:
             time.sleep(0.2)
             if time.monotonic() - last >= every: print(progress_line(run, time.monotonic() - t0), file=sys.stderr, flush=True); last = time.monotonic()
-    except KeyboardInterrupt: run.stop(); print("stopping: keeping the rows that arrived", file=sys.stderr)
+    except KeyboardInterrupt: run.stop(); print("stopping: keeping the rows that arrived", flush=True)  # as Run.wait says it
     return run.wait(progress=False)
 
 # %% ../nbs/11_cli.ipynb #af86c3c1
