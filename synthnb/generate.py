@@ -12,14 +12,14 @@ import pandas as pd
 from tqdm.auto import tqdm
 from .spec import PromptSpec, SpecError
 from .endpoints import (Endpoint, EndpointError, Reply, Retryable, SchemaRefused, Unreachable, acomplete,
-                               request_mode, endpoint_from_env, run_sync)
+                               request_mode, endpoint_from_env)
 from .files import first_line
 from .parse import parse_records
 from .cache import RequestCache, request_key
 from .limits import RateLimiter, backoff
 from .cost import Usage, price_for, money
 from .local import embedded
-from .replay import Recording, NotRecorded, active_recording, record_answer, replay_answer, replay_endpoint, replayed
+from .replay import NotRecorded, active_recording, record_answer, replay_answer, replay_endpoint, replayed
 from fastcore.basics import patch_to
 
 # %% auto #0
