@@ -118,7 +118,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("-o", "--output", required=True, help="the .html file")
     ev.add_argument("--field", default="question", help="the synthetic rows' question column (default: question)")
     ev.add_argument("--real-field", help="the real examples' question column (default: guessed)")
-    ev.add_argument("--threshold", type=float, default=0.4, help="similarity from which a real question is covered (default 0.4)")
+    ev.add_argument("--threshold", type=float, default=None, help="similarity from which a real question is covered (default 0.38 by meaning, 0.4 by words)")
+    ev.add_argument("--by", choices=["meaning", "words"], default="meaning", help="compare by meaning (sentence embeddings, the default) or by words (TF-IDF)")
     v = sub.add_parser("serve", help="serve the embedded model (OpenAI API) until stopped")
     v.add_argument("--port", type=int, default=8080); v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--threads", type=int); v.add_argument("--ctx", type=int, default=4096); v.add_argument("--parallel", type=int, help="requests answered at once (default 2, $SYNTHNB_SLOTS)")
@@ -272,7 +273,7 @@ def cmd_eval(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".html", ".htm"): raise ExportError(f"{out}: the evaluation is HTML; name it .html")
     check_writable(out)
-    try: c = coverage(args.data, args.real, field=args.field, real_field=args.real_field, threshold=args.threshold)
+    try: c = coverage(args.data, args.real, field=args.field, real_field=args.real_field, threshold=args.threshold, by=args.by)
     except DataError as e:   # the library's advice (field=, real_field=) as the command line's options
         m = str(e)
         m = m.replace("pass field=", "pass --field") if m.startswith("the synthetic rows") else m.replace("pass field=", "pass --real-field")

@@ -21,11 +21,13 @@ from .quality import stem, NO_TOPIC
 from .facts import singular
 from .files import DataError, read_rows
 from .overlap import read_examples
+from .embeddings import embed as embed_texts
 
 # %% auto #0
-__all__ = ['QUESTION_WORDS', 'SMALL_WORDS', 'THRESHOLDS', 'NOT_COVERED', 'terms', 'Ruler', 'ruler', 'nearest', 'coverage_at',
-           'word_counts', 'length_gap', 'ks_statistic', 'spellings', 'vocabulary_gap', 'vocabulary_seen', 'topic_gap',
-           'centroid_similarity', 'separability', 'suggest_topics', 'map_points', 'Coverage', 'coverage']
+__all__ = ['QUESTION_WORDS', 'SMALL_WORDS', 'THRESHOLDS', 'NOT_COVERED', 'MEANING_THRESHOLD', 'GENERIC_QUESTIONS', 'terms',
+           'Ruler', 'ruler', 'nearest', 'coverage_at', 'word_counts', 'length_gap', 'ks_statistic', 'spellings',
+           'vocabulary_gap', 'vocabulary_seen', 'topic_gap', 'centroid_similarity', 'separability', 'suggest_topics',
+           'centred', 'meaning_vectors', 'map_points', 'Coverage', 'coverage']
 
 # %% ../nbs/10_real.ipynb #120826d1
 QUESTION_WORDS = frozenset("does did doing vs versus way ways mean means need want know like make use using get getting good best better possible thing things really".split())
@@ -201,27 +203,92 @@ def _name(weights:np.ndarray, names:np.ndarray, spelled:dict, top:int=3) -> tupl
 
 # %% ../nbs/10_real.ipynb #52439529
 def suggest_topics(texts:list, vectors:sparse.csr_matrix, vocabulary:np.ndarray, clusters:int|None=None, examples:int=3,
-                   min_size:int=2, seed:int=0) -> pd.DataFrame:
-    "Clusters of uncovered real questions as topics: name, number of questions, terms, the questions nearest the centre."
+                   min_size:int=2, seed:int=0, meaning:np.ndarray|None=None) -> pd.DataFrame:
+    "Clusters of uncovered real questions as topics (clustered by `meaning` vectors when given, else by terms), each named by its terms: name, number of questions, terms, the questions nearest the centre."
     from sklearn.cluster import KMeans
     n = len(texts)
     cols = ["topic", "questions", "terms", "examples", "rows"]
     if n < min_size: return pd.DataFrame(columns=cols)
     k = clusters or int(np.clip(round(np.sqrt(n / 3)), 1, 12))
     k = min(k, n)
-    labels = KMeans(k, n_init=3, random_state=seed).fit_predict(vectors) if k > 1 else np.zeros(n, int)
+    space = vectors if meaning is None else meaning
+    labels = KMeans(k, n_init=3, random_state=seed).fit_predict(space) if k > 1 else np.zeros(n, int)
     has = (vectors > 0).astype(np.float32)
     spelled, overall = spellings(texts), np.asarray(has.mean(axis=0)).ravel()
     out = []
     for c in range(k):
         rows = np.flatnonzero(labels == c)
         if len(rows) < min_size: continue
-        centre = np.asarray(vectors[rows].mean(axis=0)).ravel()
+        centre = np.asarray(space[rows].mean(axis=0)).ravel()
         name, named = _name(np.asarray(has[rows].mean(axis=0)).ravel() - overall, vocabulary, spelled)
         if not name: continue
-        closest = rows[np.argsort(-(vectors[rows] @ centre))][:examples]
+        closest = rows[np.argsort(-np.asarray(space[rows] @ centre).ravel())][:examples]
         out.append({"topic": name, "questions": len(rows), "terms": named, "examples": [texts[i] for i in closest], "rows": rows.tolist()})
     return pd.DataFrame(out, columns=cols).sort_values("questions", ascending=False, ignore_index=True)
+
+# %% ../nbs/10_real.ipynb #1200c0e8
+MEANING_THRESHOLD = 0.38  # centred cosine from which a real question counts as covered (calibrated on tests/data/dev)
+
+# %% ../nbs/10_real.ipynb #e6e7e686
+def centred(vectors:np.ndarray, mean:np.ndarray|None=None) -> np.ndarray:
+    "Unit vectors less their mean direction (`mean`, else their own mean), scaled to length 1 again."
+    v = np.asarray(vectors, np.float32)
+    if not len(v): return v
+    v = v - (v.mean(0) if mean is None else mean)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+# %% ../nbs/10_real.ipynb #b2d4f6a8
+GENERIC_QUESTIONS = [  # questions on no subject in particular: their mean is the direction all questions share
+    'What time do you open tomorrow?',
+    'How much does it cost?',
+    'Can I change my booking?',
+    'Do you have anything for kids?',
+    'Is there a discount for students?',
+    'How long does shipping take?',
+    'Where are you located?',
+    'Can I pay by card?',
+    'What should I do if it stops working?',
+    'How do I reset my password?',
+    'Is it safe to take this with food?',
+    'Which one would you recommend for a beginner?',
+    'Can I get a refund?',
+    'Do I need an appointment?',
+    'How often should I water it?',
+    "What's the difference between these two plans?",
+    'Why is my bill higher this month?',
+    'Can you help me fix this error?',
+    'Is this covered by the warranty?',
+    'How do I cancel my subscription?',
+    'What documents do I need to bring?',
+    'Are pets allowed?',
+    'How many people can it fit?',
+    'What is the best way to learn this?',
+    'Can I bring my own food?',
+    'Do you deliver to my area?',
+    'How do I know if it is the right size?',
+    'What happens if I miss a payment?',
+    'Is there parking nearby?',
+    'Can I talk to a real person?',
+    'How do I clean it?',
+    'What are the side effects?',
+    'When will my order arrive?',
+    'Do you offer gift cards?',
+    'How do I apply?',
+    'Is it open on public holidays?',
+    'What ingredients are in it?',
+    'How do I make it last longer?',
+    'Can I do this myself or should I hire someone?',
+    'What is your return policy?',
+]
+
+# %% ../nbs/10_real.ipynb #147f15d7
+def meaning_vectors(real_texts:list, synthetic_texts:list, model=None, min_side:int=20) -> tuple:
+    "Centred unit vectors of the real and synthetic texts: each side less its own mean (both less the mean of `GENERIC_QUESTIONS` when a side has under `min_side` texts)."
+    rv, sv = embed_texts(real_texts, model), embed_texts(synthetic_texts, model)
+    if min(len(rv), len(sv)) < min_side:
+        generic = embed_texts(GENERIC_QUESTIONS, model).mean(0)
+        return centred(rv, generic), centred(sv, generic)
+    return centred(rv), centred(sv)
 
 # %% ../nbs/10_real.ipynb #07de6aa9
 def _synthetic(synthetic, field:str) -> pd.DataFrame:
@@ -266,6 +333,7 @@ class Coverage:
     n_synthetic: int = 0
     vocabulary_seen: float = float("nan")
     real_left_out: int = 0       # real rows with no text, left out (read_examples' count)
+    by: str = "words"            # how similarity was measured: 'meaning' (centred cosine of embeddings), 'words' (TF-IDF) or 'embed' (your function)
 
     @property
     def covered(self) -> float: return float(self.nearest["covered"].mean()) if len(self.nearest) else 0.0
@@ -293,7 +361,7 @@ class Coverage:
                 "suggested topics": len(self.suggestions)}
 
     def __repr__(self):
-        return f"Coverage: {self.covered:.1%} of {len(self.nearest):,} real questions have a synthetic neighbour at similarity ≥ {self.threshold:g} ({self.n_synthetic:,} synthetic rows)"
+        return f"Coverage: {self.covered:.1%} of {len(self.nearest):,} real questions have a synthetic neighbour at similarity ≥ {self.threshold:g} by {self.by} ({self.n_synthetic:,} synthetic rows)"
 
     def _repr_html_(self):
         s = pd.Series(self.summary(), name="").to_frame().to_html(header=False, border=0)
@@ -303,15 +371,27 @@ class Coverage:
                 f"<p><b>Suggested topics</b> (clusters of uncovered real questions)</p>{sug}")
 
 # %% ../nbs/10_real.ipynb #27d53b23
-def coverage(synthetic, real, field:str="question", real_field:str|None=None, threshold:float=0.4, thresholds=THRESHOLDS,
-             embed:Callable|None=None, clusters:int|None=None, seed:int=0) -> Coverage:
+def coverage(synthetic,                   # the synthetic rows: a DataFrame from `generate`, a file, or a list of questions
+             real,                        # the real questions: a CSV/JSONL/Parquet file, a DataFrame or a list
+             field:str="question",        # the synthetic rows' question column
+             real_field:str|None=None,    # the real rows' question column (found when None)
+             threshold:float|None=None,   # similarity from which a real question is covered (default: MEANING_THRESHOLD by meaning, 0.4 by words)
+             thresholds=THRESHOLDS,       # where to report the coverage curve
+             by:str="meaning",            # "meaning": centred cosine of sentence embeddings; "words": TF-IDF (lexical)
+             embeddings=None,             # the embedding model by meaning: None for the embedded all-MiniLM-L6-v2, or an `Endpoint`
+             embed:Callable|None=None,    # your own texts → vectors function instead (overrides `by`)
+             clusters:int|None=None,      # how many suggested topics (a default from the number of gaps when None)
+             seed:int=0) -> Coverage:
     "How well the good `synthetic` rows cover the `real` questions (each a DataFrame, a file or a list of questions)."
+    if by not in ("meaning", "words"): raise DataError(f"by is {by!r}; it must be 'meaning' (sentence embeddings) or 'words' (TF-IDF)")
+    by = "embed" if embed is not None else by
+    threshold = (MEANING_THRESHOLD if by == "meaning" else 0.4) if threshold is None else threshold
     if not 0 < threshold <= 1: raise DataError(f"threshold is {threshold}; it must be a similarity above 0 and at most 1, e.g. 0.4")
     syn, real_df = _synthetic(synthetic, field), _real(real, real_field)
     real_texts, syn_texts = real_df["question"].tolist(), syn[field].tolist()
     words_ruler = ruler(real_texts)
-    r = words_ruler if embed is None else ruler(real_texts, embed)
-    rv, sv = r.vectors(real_texts), r.vectors(syn_texts)
+    if by == "meaning": rv, sv = meaning_vectors(real_texts, syn_texts, embeddings)
+    else: r = words_ruler if embed is None else ruler(real_texts, embed); rv, sv = r.vectors(real_texts), r.vectors(syn_texts)
     at, sim = nearest(rv, sv)
     sim = sim.astype(np.float64).round(4)   # the table shows 4 places; covered and the coverage agree with what it shows
     hit = at >= 0
@@ -324,17 +404,18 @@ def coverage(synthetic, real, field:str="question", real_field:str|None=None, th
     near_topic = pd.Series(np.where(near["covered"] & hit, topic_of, NOT_COVERED), dtype=object)
     rw, sw = word_counts(real_texts), word_counts(syn_texts)
     gaps = np.flatnonzero(~near["covered"].to_numpy())
-    wv = rv if embed is None else words_ruler.vectors(real_texts)   # the clusters are named by words either way
-    sug = suggest_topics([real_texts[i] for i in gaps], wv[gaps], words_ruler.vectorizer.get_feature_names_out(), clusters, seed=seed)
+    wv = rv if by == "words" else words_ruler.vectors(real_texts)   # the clusters are named by words either way
+    sug = suggest_topics([real_texts[i] for i in gaps], wv[gaps], words_ruler.vectorizer.get_feature_names_out(), clusters, seed=seed,
+                         meaning=None if by == "words" else rv[gaps])
     if len(sug): sug["rows"] = sug["rows"].map(lambda rows: gaps[rows].tolist())
     xr, xs, ri, si = map_points(rv, sv, seed=seed)
     points = pd.concat([pd.DataFrame({"x": xr[:, 0], "y": xr[:, 1], "source": "real", "text": [real_texts[i] for i in ri],
                                       "covered": near["covered"].to_numpy()[ri]}),
                         pd.DataFrame({"x": xs[:, 0], "y": xs[:, 1], "source": "synthetic", "text": [syn_texts[i] for i in si], "covered": True})],
                        ignore_index=True)
-    return Coverage(nearest=near, threshold=threshold, at=coverage_at(sim, thresholds),
+    return Coverage(nearest=near, threshold=threshold, at=coverage_at(sim, sorted(set(thresholds) | {threshold})),
                     lengths=pd.DataFrame({"source": ["real"] * len(rw) + ["synthetic"] * len(sw), "words": np.r_[rw, sw]}),
                     vocabulary=vocabulary_gap(real_texts, syn_texts), topics=topic_gap(topics, near_topic),
                     embeddings={"centroid similarity": centroid_similarity(rv, sv), "separability": separability(rv, sv, seed=seed)},
                     suggestions=sug, points=points, n_synthetic=len(syn), vocabulary_seen=vocabulary_seen(real_texts, syn_texts),
-                    real_left_out=int(real_df.attrs.get("dropped", 0)))
+                    real_left_out=int(real_df.attrs.get("dropped", 0)), by=by)

@@ -48,7 +48,7 @@ def hashed_embedding(texts, dims=64) -> np.ndarray:
 @pytest.fixture(scope="module")
 def planted():
     "The coverage of REAL by SYNTHETIC: computed once, read by several tests."
-    return coverage(SYNTHETIC, REAL)
+    return coverage(SYNTHETIC, REAL, by="words")
 
 # nothing is lost ------------------------------------------------------------------------------------------------------
 
@@ -144,9 +144,12 @@ def test_a_question_finds_itself_at_similarity_one():
     assert np.allclose(sim, 1, atol=1e-5)
     # "How often can you…" and "How do I…" share every term ("often" is a stop word): either is the nearest
     assert all(at[i] == i or terms(REAL[at[i]]) == terms(q) for i, q in enumerate(REAL)) and (at == np.arange(len(REAL))).sum() >= len(REAL) - 2
-    c = coverage(REAL, REAL)
+    c = coverage(REAL, REAL, by="words")
     assert c.covered == 1 and (c.nearest["similarity"] == 1).all() and c.nearest["synthetic row"].tolist() == at.tolist()
     assert len(c.suggestions) == 0 and c.suggested_topics == []
+    m = coverage(REAL, REAL)   # by meaning: every question is its own nearest, at centred cosine 1
+    assert m.by == "meaning" and m.covered == 1 and np.allclose(m.nearest["similarity"], 1, atol=1e-3)
+    assert m.nearest["synthetic row"].tolist() == list(range(len(REAL)))
 
 def test_synthetic_row_is_the_index_label_of_the_frame():
     rng = np.random.default_rng(4)
@@ -155,7 +158,7 @@ def test_synthetic_row_is_the_index_label_of_the_frame():
     # failed rows interleaved, and their texts are the real ones: they would win every comparison
     rows = pd.DataFrame({"question": [t for pair in zip(good, real) for t in pair], "status": ["ok", "failed"] * 25},
                         index=rng.permutation(np.arange(1000, 1050)))
-    c = coverage(rows, real)
+    c = coverage(rows, real, by="words")
     ok = rows[rows["status"] == "ok"]
     r = ruler(real)
     full = cosine_similarity(r.vectors(real), r.vectors(ok["question"]))
@@ -169,8 +172,10 @@ def test_synthetic_row_is_the_index_label_of_the_frame():
 def test_synthetic_row_can_be_a_string_label():
     rows = pd.DataFrame({"question": ["bond fund risk", MORTGAGE[0], "mortgage refinance"], "status": ["ok", "failed", "ok"]},
                         index=["a", "b", "c"])
-    c = coverage(rows, [MORTGAGE[0], STOCK[0], "What is a bond fund?"])
+    c = coverage(rows, [MORTGAGE[0], STOCK[0], "What is a bond fund?"], by="words")
     assert c.nearest["synthetic row"].tolist() == ["c", -1, "a"]
+    m = coverage(rows, [MORTGAGE[0], STOCK[0], "What is a bond fund?"])   # by meaning every question has a nearest row
+    assert m.nearest["synthetic row"].tolist()[::2] == ["c", "a"] and set(m.nearest["synthetic row"]) <= {"a", "c"}
 
 def test_terms_meet_across_spellings_and_skip_small_words():
     assert terms("Taxes on loans") == terms("taxed loan") and terms("refinancing") == terms("Refinance")
@@ -183,8 +188,8 @@ def test_terms_meet_across_spellings_and_skip_small_words():
 @given(real=st.lists(texts, min_size=2, max_size=12), synthetic=st.lists(texts, max_size=10), more=st.lists(texts, min_size=1, max_size=6),
        threshold=st.sampled_from(THRESHOLDS))
 def test_more_synthetic_rows_never_lower_a_similarity(real, synthetic, more, threshold):
-    before = coverage(synthetic + ["credit"], real, threshold=threshold)
-    after = coverage(synthetic + ["credit"] + more, real, threshold=threshold)
+    before = coverage(synthetic + ["credit"], real, threshold=threshold, by="words")
+    after = coverage(synthetic + ["credit"] + more, real, threshold=threshold, by="words")
     assert (after.nearest["similarity"].to_numpy() >= before.nearest["similarity"].to_numpy() - 1e-6).all()
     assert after.covered >= before.covered and (after.at >= before.at - 1e-12).all()
     for c in (before, after):
@@ -220,7 +225,7 @@ def test_topic_gap_shares_sum_to_one(supply, demand):
 
 @pytest.mark.parametrize("threshold", [0.2, 0.4, 0.7])
 def test_covered_is_the_share_at_the_chosen_threshold(planted, threshold):
-    c = coverage(SYNTHETIC, REAL, threshold=threshold)
+    c = coverage(SYNTHETIC, REAL, threshold=threshold, by="words")
     assert c.covered == pytest.approx(c.at.loc[threshold]) == pytest.approx(planted.at.loc[threshold])
     assert c.summary()[f"covered at {threshold:g}"] == round(c.covered, 3)
     assert (c.nearest["similarity"].to_numpy() == planted.nearest["similarity"].to_numpy()).all()
@@ -354,7 +359,7 @@ def runs(tmp_path_factory):
     pd.DataFrame({"id": [1, 2], "body": REAL[:2]}).to_csv(d/"nocolumn.csv", index=False)
     procs = {"default": synthnb("eval", "rows.jsonl", "--real", "real.jsonl", "-o", d/"out"/"eval.html", cwd=d),
              "options": synthnb("eval", "rows.csv", "--real", "real.parquet", "--field", "prompt", "--real-field", "body",
-                                "--threshold", "0.9", "-o", "strict.HTML", cwd=d)}
+                                "--threshold", "0.9", "--by", "words", "-o", "strict.HTML", cwd=d)}
     procs.update({name: synthnb("eval", "rows.jsonl", *args, cwd=d) for name, (args, _) in ERRORS.items()})
     done = {}
     for name, p in procs.items():
@@ -367,7 +372,7 @@ def test_eval_writes_the_page_and_prints_coverage_and_topics(runs):
     r = done["default"]
     assert r.returncode == 0 and r.stderr == "", r.stderr
     lines = r.stdout.splitlines()
-    assert re.fullmatch(rf"Coverage: \d+\.\d% of {len(REAL)} real questions have a synthetic neighbour at similarity ≥ 0.4 \(5 synthetic rows\)", lines[0])
+    assert re.fullmatch(rf"Coverage: \d+\.\d% of {len(REAL)} real questions have a synthetic neighbour at similarity ≥ 0.38 by meaning \(5 synthetic rows\)", lines[0])
     topics = [l for l in lines if l.startswith("  suggested topic: ")]
     assert topics and any("mortgage" in l and "refinanc" in l for l in topics) and any("stock option" in l for l in topics), lines
     assert all(re.search(r"\(\d+ real questions\)$", l) for l in topics)
@@ -382,7 +387,7 @@ def test_eval_options_pick_columns_and_threshold(runs):
     d, done = runs
     r = done["options"]
     assert r.returncode == 0, r.stderr
-    assert f"of {len(REAL)} real questions have a synthetic neighbour at similarity ≥ 0.9 (5 synthetic rows)" in r.stdout
+    assert f"of {len(REAL)} real questions have a synthetic neighbour at similarity ≥ 0.9 by words (5 synthetic rows)" in r.stdout
     assert (d/"strict.HTML").exists() and "similarity ≥ 0.9" in (d/"strict.HTML").read_text(encoding="utf-8")
 
 @pytest.mark.parametrize("name", list(ERRORS))
@@ -399,3 +404,22 @@ def test_eval_errors_are_one_line(runs, name):
 def test_eval_errors_name_the_option_to_pass(runs, name, option):
     _, done = runs
     assert option in done[name].stderr and "field=" not in done[name].stderr, done[name].stderr
+
+
+def test_by_meaning_a_paraphrase_covers_what_words_miss():
+    real = ["can i write off my laptop as a work expense", "how do i lower the interest rate on my credit card",
+            "what happens if i miss a car payment", "is it worth paying off my mortgage early"]
+    synthetic = ["Is a computer I use for my job tax deductible?", "Can I negotiate a lower APR with my card issuer?",
+                 "What are the consequences of a late auto loan instalment?", "Should I repay my home loan ahead of schedule?"]
+    words, meaning = coverage(synthetic, real, by="words"), coverage(synthetic, real)
+    assert meaning.by == "meaning" and words.by == "words"
+    assert meaning.nearest["synthetic row"].tolist() == [0, 1, 2, 3]          # each real question finds its paraphrase
+    assert meaning.covered > words.covered
+    assert "by meaning" in repr(meaning) and "by words" in repr(words)
+
+def test_by_meaning_an_added_copy_of_a_real_question_covers_it():
+    real = ["how do i get a mortgage with bad credit", "what is an index fund", "can i deduct my home office"]
+    before = coverage(["What is a bond?"] * 25, real)
+    after = coverage(["What is a bond?"] * 25 + ["what is an index fund"], real)
+    assert not before.nearest["covered"][1] and after.nearest["covered"][1]
+    assert after.nearest.loc[1, "similarity"] == pytest.approx(1, abs=0.05)
