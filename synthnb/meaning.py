@@ -23,25 +23,27 @@ SAME_ANSWER = 0.95     # answer cosine from which two answers to different quest
 # %% ../nbs/06c_meaning.ipynb #7bc1179b
 def similar_row_pairs(vectors:np.ndarray,    # unit rows
                       threshold:float,       # least cosine of a pair
-                      chunk:int=2048,        # rows compared at once (memory: chunk × rows floats)
+                      block:int=50_000_000,  # cosines computed at once (200 MB of float32)
                      ) -> tuple:
     "Every pair (i < j) of rows whose cosine is at least `threshold`, and the cosines, computed block by block."
-    pairs, sims = [], []
-    v = np.asarray(vectors, np.float32)
-    for a in range(0, len(v), chunk):
-        s = v[a:a + chunk] @ v[a:].T
-        i, j = np.nonzero(np.triu(s, 1) >= threshold)   # j > i within this block's rows and after
+    v = np.asarray(vectors, np.float32); n = len(v)
+    chunk, pairs, sims = max(16, min(4096, block // max(n, 1))), [], []
+    for a in range(0, n, chunk):
+        b = min(a + chunk, n)
+        s = v[a:b] @ v[a:].T                                  # rows a..b against rows a..n
+        s[:, :b - a][np.tril_indices(b - a)] = -np.inf        # each pair once, no row with itself
+        i, j = np.nonzero(s >= threshold)
         pairs.append(np.c_[i + a, j + a]); sims.append(s[i, j])
     if not pairs: return np.zeros((0, 2), np.int64), np.zeros(0, np.float32)
     return np.concatenate(pairs).astype(np.int64), np.concatenate(sims)
 
-# %% ../nbs/06c_meaning.ipynb #9414a5a0
+# %% ../nbs/06c_meaning.ipynb #a126313d
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
                                                   "sixteen seventeen eighteen nineteen twenty".split())} | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "noon": "12", "half": "30"}
 _DAYS = {"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday"}
 _NEGATION = re.compile(r"\b(?:no|not|never|closed|cannot|can't|don't|doesn't|won't|isn't|aren't|unfortunately|sorry)\b|n't\b", re.I)
 
-# %% ../nbs/06c_meaning.ipynb #f7951eaa
+# %% ../nbs/06c_meaning.ipynb #921a5706
 def specifics(text) -> dict:
     "The specifics a text states, by kind: numbers, days, contacts, and whether it says no."
     t = text.lower() if isinstance(text, str) else ""
@@ -51,12 +53,12 @@ def specifics(text) -> dict:
     contacts = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:www\.)?[a-z0-9-]+\.(?:com|org|net|io|co|uk|example|shop)\b", t))
     return {"numbers": nums, "days": days, "contacts": contacts, "says no": {bool(_NEGATION.search(t))}}
 
-# %% ../nbs/06c_meaning.ipynb #d227c233
+# %% ../nbs/06c_meaning.ipynb #ff916f8c
 def specifics_agree(a:dict, b:dict) -> bool:
     "Do two texts' `specifics` agree on every kind both of them state?"
     return all(a[k] == b[k] for k in a if a[k] and b[k])
 
-# %% ../nbs/06c_meaning.ipynb #f540cc84
+# %% ../nbs/06c_meaning.ipynb #3058ca92
 def meaning_duplicates(question:np.ndarray,              # unit vectors of each row's question (or first field)
                        answer:np.ndarray|None=None,      # unit vectors of each row's answer (the rest), if any
                        near_question:float=NEAR_QUESTION, near_answer:float=NEAR_ANSWER, same_answer:float=SAME_ANSWER,
@@ -81,7 +83,7 @@ def meaning_duplicates(question:np.ndarray,              # unit vectors of each 
     df = pd.DataFrame(out, columns=cols).astype({"row": "int64", "of": "int64", "kind": object, "question_similarity": float, "answer_similarity": float})
     return df.sort_values(["row", "kind", "question_similarity"], ascending=[True, True, False]).drop_duplicates(["row", "kind"]).reset_index(drop=True)
 
-# %% ../nbs/06c_meaning.ipynb #b7e8c0cf
+# %% ../nbs/06c_meaning.ipynb #a04475ca
 def example_paraphrases(question:np.ndarray, answer:np.ndarray|None, example_question:np.ndarray, example_answer:np.ndarray|None,
                         near_question:float=NEAR_QUESTION, near_answer:float=NEAR_ANSWER,
                         texts:list|None=None, example_texts:list|None=None) -> pd.DataFrame:
@@ -99,26 +101,26 @@ def example_paraphrases(question:np.ndarray, answer:np.ndarray|None, example_que
     return pd.DataFrame({"row": rows, "example": best[rows], "question_similarity": sq[rows, best[rows]],
                          "answer_similarity": sa[rows, best[rows]]}, columns=cols)
 
-# %% ../nbs/06c_meaning.ipynb #1cad366d
+# %% ../nbs/06c_meaning.ipynb #e1162eda
 def row_vectors(question:np.ndarray, answer:np.ndarray|None=None) -> np.ndarray:
     "One unit vector a row: the normalised mean of its question's and answer's vectors."
     v = question if answer is None else question + answer
     return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
-# %% ../nbs/06c_meaning.ipynb #814df2c5
+# %% ../nbs/06c_meaning.ipynb #a2cb3273
 def topic_similarity(rows:np.ndarray, topics:np.ndarray) -> np.ndarray:
     "Cosine of each row (rows) with each topic (columns)."
     return rows @ topics.T if len(topics) else np.zeros((len(rows), 0), np.float32)
 
-# %% ../nbs/06c_meaning.ipynb #62e4324d
+# %% ../nbs/06c_meaning.ipynb #46e31282
 AVOID_SIMILARITY = 0.45  # cosine of a question or sentence with an avoided topic from which the row is flagged
 
-# %% ../nbs/06c_meaning.ipynb #0a4615a7
+# %% ../nbs/06c_meaning.ipynb #a424442a
 def split_sentences(text) -> list:
     "The sentences of a text (at . ! ? and line breaks), blanks left out."
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()] if isinstance(text, str) else []
 
-# %% ../nbs/06c_meaning.ipynb #5df18e20
+# %% ../nbs/06c_meaning.ipynb #35f6878f
 def avoided_topic_hits(texts:list,            # one text a row (its question, or question and answer)
                        avoid:list,            # topics to avoid, as the spec says them
                        threshold:float=AVOID_SIMILARITY,
@@ -133,7 +135,7 @@ def avoided_topic_hits(texts:list,            # one text a row (its question, or
     df = pd.DataFrame(hits, columns=cols).astype({"row": "int64", "similarity": float})
     return df.sort_values("similarity", ascending=False).drop_duplicates(["row", "topic"]).sort_values("row", kind="stable").reset_index(drop=True)
 
-# %% ../nbs/06c_meaning.ipynb #48a53b62
+# %% ../nbs/06c_meaning.ipynb #7b39b0f9
 def map_coordinates(vectors:np.ndarray, seed:int=0) -> np.ndarray:
     "2-D coordinates of unit vectors: their first two principal components."
     if len(vectors) < 3: return np.zeros((len(vectors), 2))
@@ -141,7 +143,7 @@ def map_coordinates(vectors:np.ndarray, seed:int=0) -> np.ndarray:
     _, _, vt = np.linalg.svd(x[np.random.default_rng(seed).permutation(len(x))[:5000]], full_matrices=False)
     return x @ vt[:2].T
 
-# %% ../nbs/06c_meaning.ipynb #0bad7867
+# %% ../nbs/06c_meaning.ipynb #a85030b8
 def meaning_spread(vectors:np.ndarray) -> float:
     "1 − the mean cosine of all pairs of rows: 0 when every row means the same, higher for varied rows."
     return 1 - mean_pairwise_similarity(vectors)
