@@ -173,12 +173,13 @@ def _fused(w:dict) -> dict:
     return out
 
 # %% ../nbs/05c_embeddings.ipynb #36dd502d
-def _attention(m:MiniLM, x:np.ndarray, p:str, mask_bias:np.ndarray, B:int, L:int) -> np.ndarray:
+def _attention(m:MiniLM, x:np.ndarray, p:str, mask_bias:np.ndarray|None, B:int, L:int) -> np.ndarray:
     "Self-attention of `x` (B·L token rows × D): every token looks at the tokens of its own text, padding masked out."
     D = x.shape[1]; h = m.heads; d = D // h
     qkv = (x @ m.weights[p + "qkv.w"] + m.weights[p + "qkv.b"]).reshape(B, L, 3, h, d).transpose(2, 0, 3, 1, 4)
-    s = (qkv[0] @ qkv[1].transpose(0, 1, 3, 2)) * np.float32(1 / np.sqrt(d)) + mask_bias
-    s = np.exp(s - s.max(-1, keepdims=True)); s /= s.sum(-1, keepdims=True)
+    s = qkv[0] @ qkv[1].transpose(0, 1, 3, 2); s *= np.float32(1 / np.sqrt(d))   # softmax in place: s is B·12·L² floats
+    if mask_bias is not None: s += mask_bias
+    s -= s.max(-1, keepdims=True); np.exp(s, out=s); s /= s.sum(-1, keepdims=True)
     return (s @ qkv[2]).transpose(0, 2, 1, 3).reshape(B * L, D) @ m.weights[p + "attn.w"] + m.weights[p + "attn.b"]
 
 # %% ../nbs/05c_embeddings.ipynb #d436cc66
@@ -189,7 +190,7 @@ def encode_batch(m:MiniLM, ids:list) -> np.ndarray:
     for i, t in enumerate(ids): tok[i, :len(t)] = t; mask[i, :len(t)] = 1
     x = W["embeddings.word_embeddings.weight"][tok] + W["embeddings.position_embeddings.weight"][:L] + W["embeddings.token_type_embeddings.weight"][0]
     x = layer_norm(x.reshape(B * L, -1), W["embeddings.LayerNorm.weight"], W["embeddings.LayerNorm.bias"])
-    bias = ((1 - mask) * np.float32(-1e9))[:, None, None, :]
+    bias = ((1 - mask) * np.float32(-1e9))[:, None, None, :] if (mask == 0).any() else None   # no padding, no mask
     for i in range(sum(k.endswith("qkv.w") for k in W)):
         p = f"encoder.layer.{i}."
         x = layer_norm(x + _attention(m, x, p, bias, B, L), W[p + "ln1.w"], W[p + "ln1.b"])
@@ -322,6 +323,7 @@ def nearest_rows(queries:np.ndarray, rows:np.ndarray, chunk:int=4096, exclude_se
         s = np.asarray(queries[a:a + chunk], np.float32) @ np.asarray(rows, np.float32).T if len(rows) else np.zeros((min(chunk, len(queries) - a), 0), np.float32)
         if exclude_self: s[np.arange(len(s)), np.arange(a, a + len(s))] = -np.inf
         if s.shape[1]: best[a:a + chunk], score[a:a + chunk] = s.argmax(1), s.max(1)
+        del s   # before the next chunk's product: one chunk in memory, not two
     return best, score
 
 # %% ../nbs/05c_embeddings.ipynb #eaf42a61
