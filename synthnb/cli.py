@@ -108,6 +108,7 @@ def parser() -> argparse.ArgumentParser:
     show = s.add_parser("show", help="print the rendered prompt"); show.add_argument("spec")
     show.add_argument("-n", type=int); show.add_argument("--topic")
     r = sub.add_parser("report", help="quality report of a rows file as offline HTML")
+    r.add_argument("--by", choices=["meaning", "words"], default="meaning", help="checks by meaning (sentence embeddings, the default) and by words, or by words alone")
     r.add_argument("data", help="rows: .jsonl, .csv or .parquet (its .failures.jsonl beside it is read too)")
     r.add_argument("--spec", required=True, help="the spec the rows were made with"); r.add_argument("-o", "--output", required=True, help="the .html file")
     r.add_argument("--judge", type=int, default=0, help="also ask the model about N answers (default 0: rules only)")
@@ -264,7 +265,7 @@ def cmd_report(args) -> int:
     if missing and "status" in df and (df["status"] == "ok").any():
         raise SpecError(f"{args.data} has no {', '.join(missing)} column: is {args.spec} the spec these rows were made with?")
     judge = (_endpoint(args) or "embedded") if args.judge else None
-    r = quality(df, spec, judge=judge, judge_rows=args.judge)
+    r = quality(df, spec, by=args.by, judge=judge, judge_rows=args.judge)
     print(repr(r)); print(f"wrote {save_report(r, out)}")
     return 0
 
