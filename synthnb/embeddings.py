@@ -20,8 +20,8 @@ from .endpoints import Endpoint, EndpointError
 # %% auto #0
 __all__ = ['EMBEDDING_MODEL', 'EMBEDDING_LICENSE', 'EMBEDDING_REVISION', 'EMBEDDING_PACKAGE', 'EMBEDDING_FILES', 'ERF_NUMERATOR',
            'ERF_DENOMINATOR', 'EmbeddingError', 'embedding_files', 'checked_bytes', 'read_safetensors', 'basic_words',
-           'WordPiece', 'layer_norm', 'fast_erf', 'gelu', 'MiniLM', 'encode_batch', 'EmbeddingsEndpoint',
-           'EmbeddingCache', 'text_key', 'embedding_model', 'embed', 'similarity', 'nearest_rows',
+           'WordPiece', 'layer_norm', 'fast_erf', 'gelu', 'MiniLM', 'encode_batch', 'length_batches',
+           'EmbeddingsEndpoint', 'EmbeddingCache', 'text_key', 'embedding_model', 'embed', 'similarity', 'nearest_rows',
            'mean_pairwise_similarity']
 
 # %% ../nbs/05c_embeddings.ipynb #9e918853
@@ -198,20 +198,28 @@ def encode_batch(m:MiniLM, ids:list) -> np.ndarray:
     v = (x.reshape(B, L, -1) * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
     return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
-# %% ../nbs/05c_embeddings.ipynb #910f9c4e
-def _encode(self:MiniLM, texts:list, batch_size:int=32, progress=None) -> np.ndarray:
+# %% ../nbs/05c_embeddings.ipynb #ef6cd051
+def length_batches(lengths:list, max_tokens:int=512, max_texts:int=64) -> list:
+    "Positions of texts grouped by similar length, each group at most `max_tokens` once padded (small arrays stay in the CPU's cache)."
+    batches, cur = [], []
+    for i in np.argsort(lengths, kind="stable").tolist():
+        if cur and ((len(cur) + 1) * lengths[i] > max_tokens or len(cur) == max_texts): batches.append(cur); cur = []
+        cur.append(i)
+    return batches + [cur] if cur else batches
+
+# %% ../nbs/05c_embeddings.ipynb #751cc9d1
+def _encode(self:MiniLM, texts:list, max_tokens:int=512, progress=None) -> np.ndarray:
     "Unit vectors of `texts`, computed in batches of similar length (so little is padding)."
     ids = [self.tokenizer(t) for t in texts]
-    order, out = np.argsort([len(t) for t in ids], kind="stable"), np.empty((len(texts), self.dimensions), np.float32)
-    for a in range(0, len(texts), batch_size):
-        rows = order[a:a + batch_size]
+    out = np.empty((len(texts), self.dimensions), np.float32)
+    for rows in length_batches([len(t) for t in ids], max_tokens):
         out[rows] = encode_batch(self, [ids[i] for i in rows])
         if progress is not None: progress.update(len(rows))
     return out
 
 MiniLM.encode = _encode
 
-# %% ../nbs/05c_embeddings.ipynb #c8d6e33e
+# %% ../nbs/05c_embeddings.ipynb #402adc80
 @dataclass
 class EmbeddingsEndpoint:
     "Vectors from an OpenAI-compatible `/embeddings` API, through the openai client."
@@ -237,7 +245,7 @@ class EmbeddingsEndpoint:
             if progress is not None: progress.update(len(batch))
         return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
-# %% ../nbs/05c_embeddings.ipynb #060ddab0
+# %% ../nbs/05c_embeddings.ipynb #acc9131c
 class EmbeddingCache:
     "Vectors by model identity and text, in SQLite, as float16."
     def __init__(self, path=None):
@@ -267,10 +275,10 @@ class EmbeddingCache:
 
     def __repr__(self): return f"EmbeddingCache({self.path}, {len(self)} vectors)"
 
-# %% ../nbs/05c_embeddings.ipynb #76b572a3
+# %% ../nbs/05c_embeddings.ipynb #f3e117e8
 def text_key(text:str) -> bytes: return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
 
-# %% ../nbs/05c_embeddings.ipynb #c61511f8
+# %% ../nbs/05c_embeddings.ipynb #73836023
 _models, _caches = {}, {}
 
 def embedding_model(model=None):
@@ -282,13 +290,13 @@ def embedding_model(model=None):
     if hasattr(model, "encode") and hasattr(model, "identity"): return model
     raise EmbeddingError(f"cannot embed with {model!r}: pass None (the embedded {EMBEDDING_MODEL}) or an Endpoint with an embeddings API")
 
-# %% ../nbs/05c_embeddings.ipynb #e1f76a33
+# %% ../nbs/05c_embeddings.ipynb #9a4a2fe2
 def _cache() -> EmbeddingCache:
     path = cache_dir()/"embeddings.sqlite"
     if path not in _caches: _caches[path] = EmbeddingCache(path)
     return _caches[path]
 
-# %% ../nbs/05c_embeddings.ipynb #0bb577a5
+# %% ../nbs/05c_embeddings.ipynb #63f23312
 def embed(texts,                  # strings (anything else counts as empty text)
           model=None,             # None: the embedded all-MiniLM-L6-v2; or an `Endpoint` with an embeddings API
           progress:bool|None=None,# a progress bar; None: only when more than 2,000 texts must be computed
@@ -310,12 +318,12 @@ def embed(texts,                  # strings (anything else counts as empty text)
     if not texts: return np.zeros((0, getattr(m, "dimensions", 0)), np.float32)
     return np.stack([have[k] for k in keys]).astype(np.float32)
 
-# %% ../nbs/05c_embeddings.ipynb #393e8c08
+# %% ../nbs/05c_embeddings.ipynb #40256d0e
 def similarity(a:np.ndarray, b:np.ndarray) -> np.ndarray:
     "Cosine similarities of each row of `a` with each row of `b` (unit rows)."
     return np.asarray(a, np.float32) @ np.asarray(b, np.float32).T
 
-# %% ../nbs/05c_embeddings.ipynb #81216552
+# %% ../nbs/05c_embeddings.ipynb #48a163a6
 def nearest_rows(queries:np.ndarray, rows:np.ndarray, chunk:int=4096, exclude_self:bool=False) -> tuple:
     "For each query vector, the row most similar to it and that similarity (in chunks, so memory stays small)."
     best, score = np.full(len(queries), -1, np.int64), np.full(len(queries), -np.inf, np.float32)
@@ -326,7 +334,7 @@ def nearest_rows(queries:np.ndarray, rows:np.ndarray, chunk:int=4096, exclude_se
         del s   # before the next chunk's product: one chunk in memory, not two
     return best, score
 
-# %% ../nbs/05c_embeddings.ipynb #eaf42a61
+# %% ../nbs/05c_embeddings.ipynb #1a34925e
 def mean_pairwise_similarity(vectors:np.ndarray) -> float:
     "Mean cosine similarity of all pairs of distinct rows (from the sum of the vectors: no n² matrix)."
     n = len(vectors)
