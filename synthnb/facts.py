@@ -10,7 +10,7 @@ import asyncio, json, re
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
-from .spec import PromptSpec
+from .spec import PromptSpec, fact_text
 from .text import flag_frame, FLAG_COLUMNS
 from .parse import json_objects
 from .endpoints import complete_with_retries, run_sync
@@ -22,10 +22,9 @@ __all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TI
            'CARD_WORDS', 'COMMON_NOUNS', 'ANSWER_NAMES', 'JUDGE_VERDICTS', 'JUDGE_SCHEMA', 'number_value', 'Normalised',
            'normalise', 'days_in', 'day_set', 'minutes', 'Clock', 'clocks', 'cents', 'phone_digits', 'web_address',
            'singular', 'Amount', 'amounts', 'root', 'same_word', 'word_spans', 'content_words', 'shares_word',
-           'fact_leaves', 'fact_text', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item',
-           'ClosedList', 'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'Finding',
-           'Claim', 'claims', 'negated', 'check_answer', 'answer_fields', 'fact_checks', 'judge_messages',
-           'read_verdict', 'judge_facts']
+           'fact_leaves', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item', 'ClosedList',
+           'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'Finding', 'Claim', 'claims',
+           'negated', 'check_answer', 'answer_fields', 'fact_checks', 'judge_messages', 'read_verdict', 'judge_facts']
 
 # %% ../nbs/07_facts.ipynb #4b04b546
 FACT_KINDS = ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number",
@@ -261,14 +260,15 @@ GENERIC_WORDS = set("""a an the our your their my its this that these those some
 more most much other fresh freshly delicious tasty famous special specials daily homemade home made house classic
 traditional best favourite favorite popular new warm hot cold big small large little whole half extra great lovely
 regular plain simple same usual signature artisan artisanal baked fine good nice amazing wonderful perfect today's
-tomorrow's weekly weekend custom of for and or with standard basic full quick short long first next last usual normal
+tomorrow's weekly weekend custom of for and or with standard basic full quick short usual normal
 free price prices cost costs fee fees rate rates option options service services""".split())
 
 # %% ../nbs/07_facts.ipynb #f2f96e6f
 STOP_WORDS = GENERIC_WORDS | set("""is are was were be been to in on at by from we you i it they he she us them do does did
 not no yes can could will would should may might have has had please just also so if but as about than then there here
 what when where which who how why get got make sure let know like need want come see that's it's we're you're we'll
-you'll we've isn't aren't don't doesn't can't won't very too really only just still am pm""".split())
+you'll we've isn't aren't don't doesn't can't won't very too really only just still am pm take took give go keep put say tell
+find bring use""".split())
 
 # %% ../nbs/07_facts.ipynb #f2332461
 LINK_WORDS = (STOP_WORDS - GENERIC_WORDS) | set("a an the our your and or of for with some any".split())
@@ -283,7 +283,7 @@ def root(w:str) -> str:
     "A word without one common ending: parking → park, sedation → sedat, payment → pay."
     for s in _SUFFIXES:
         if w.endswith(s) and len(w) - len(s) >= 3: return w[:-len(s)]
-    return w
+    return w[:-1] if w.endswith("e") and len(w) > 4 else w
 
 # %% ../nbs/07_facts.ipynb #bace405b
 def same_word(a:str, b:str) -> bool:
@@ -318,13 +318,6 @@ def fact_leaves(facts:dict) -> list:
         elif v is not None: out.append((path, str(v)))
     for k, v in (facts or {}).items(): walk((str(k),), v)
     return out
-
-# %% ../nbs/07_facts.ipynb #d58860af
-def fact_text(v) -> str:
-    "A fact's value as one line: nested mappings as 'key: value; …', lists joined with commas."
-    if isinstance(v, dict): return "; ".join(f"{k}: {fact_text(x)}" for k, x in v.items())
-    if isinstance(v, (list, tuple)): return ", ".join(fact_text(x) for x in v)
-    return "" if v is None else str(v)
 
 # %% ../nbs/07_facts.ipynb #daa210ac
 def split_clauses(text:str) -> list:
@@ -537,8 +530,9 @@ def _read_prices(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
     return bool(found)
 
 # %% ../nbs/07_facts.ipynb #b48ab2c2
-def _read_amounts(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
-    n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", PRICE_RE.sub(" ", clause)))); got = amounts(n.text)
+def _read_amounts(sheet:FactSheet, path:tuple, fact:str, clause:str, durations_only:bool=False) -> bool:
+    "Read durations, ages and counts; beside a price ('$280 for 5 sessions') a count is part of the price, not a limit."
+    n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", PRICE_RE.sub(" ", clause)))); got = [a for a in amounts(n.text) if not durations_only or a.unit == "time"]
     context = content_words(" ".join(path) + " " + n.text) - {"hour", "minute", "day", "week", "month", "year"}
     for a in got:
         sheet.amounts.append((a, context, fact))
@@ -598,7 +592,7 @@ def _read_fact(sheet:FactSheet, name:str, value):
         for i, c in enumerate(clauses):
             rest = "; ".join(clauses[:i] + clauses[i + 1:])
             said = [_read_prices(sheet, path, fact, c), _read_negations(sheet, fact, c, rest)]
-            said.append(_read_amounts(sheet, path, fact, c) if not said[0] or re.search(r"\d+\s+[a-z]", PRICE_RE.sub("", c)) else False)
+            said.append(_read_amounts(sheet, path, fact, c, durations_only=said[0]))
             said.append(hours and (day_set(c) is not None or bool(clocks(normalise(c).text)) or bool(_CLOSED_RE.search(c)) or bool(day_set(" ".join(path[1:])))))
             if not hours: said.append(_read_days(sheet, path, fact, c))
             said.append(bool(EMAIL_RE.search(c) or URL_RE.search(c) or PHONE_RE.search(c)))
@@ -791,7 +785,11 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     for m in PRICE_RE.finditer(claim.text):
         c = cents(m)
         if unknown: continue  # a price of an item the sheet doesn't have: `_check_items` says so
-        best = next((b for ctx in (claim.text, claim.sentence, claim.question) if (b := _best(priced, content_words(ctx), lambda i: i.words))), [])
+        best = _best(priced, content_words(claim.text), lambda i: i.words)
+        if not best:  # said of nothing in its clause: the item named in its sentence or in the question
+            around = _best(priced, content_words(claim.sentence), lambda i: i.words) + _best(priced, content_words(claim.question), lambda i: i.words)
+            if around and any(_price_ok(i, c) for i in around): continue
+            best = around
         if best and not any(_price_ok(i, c) for i in best):
             i = best[0]
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), i.fact,
@@ -816,6 +814,7 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
     text = PRICE_RE.sub(lambda m: " " * len(m[0]), text)
     words = content_words(claim.text)
     for a in amounts(text):
+        if re.search(r"\b(?:every|each|per)\s*$", text[max(0, a.start - 7):a.start], re.I): continue  # 'every six hours': how often, not how long
         same = [x for x in sheet.amounts if _same_unit(a.unit, x[0].unit)]
         best = _best(same, words - {"hour", "minute", "day", "week", "month", "year"}, lambda x: x[1])
         if a.unit not in ("time", "age", "percent") and not best: best = same  # 'up to 4 guests': the unit says what it is about
@@ -842,7 +841,7 @@ def _candidates(claim:Claim, lst:ClosedList) -> list:
     for m in _LIST_VERB.finditer(t): out.append(_phrase(m["np"]))
     spans = word_spans(t)
     for i, (w, s, e) in enumerate(spans):
-        if i and w in lst.words and spans[i - 1][0] not in STOP_WORDS and spans[i - 1][0] not in COMMON_NOUNS:
+        if i and w in lst.words and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s:
             out.append((spans[i - 1][0],))
         if i and t[s].isupper() and not DAY_RE.fullmatch(t[s:e]) and w not in lst.words and not re.search(r"[.!?]\s*$", t[:s]):
             out.append((w,))
@@ -955,6 +954,11 @@ def _check_contacts(sheet:FactSheet, claim:Claim, out:list):
         if len(d) >= 7 and not any(d.endswith(p) or p.endswith(d) for p in sheet.phones):
             out.append(Finding("wrong_phone", m[0].strip(), "; ".join(sorted(set(sheet.phones.values()))), f"gives the phone number {m[0].strip()}, which is not on the fact sheet"))
 
+# %% ../nbs/07_facts.ipynb #57ad93d1
+def _without_contacts(text:str) -> str:
+    "`text` with e-mail and web addresses blanked (same length), so their words are not read as items or values."
+    return URL_RE.sub(lambda m: " " * len(m[0]), EMAIL_RE.sub(lambda m: " " * len(m[0]), text))
+
 # %% ../nbs/07_facts.ipynb #a91827d7
 def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
     "The `Finding`s of one answer against the fact sheet (`question`, when given, says which day or item a short answer is about)."
@@ -962,6 +966,7 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
     if not isinstance(text, str) or not text.strip(): return out
     for claim in claims(text, question if isinstance(question, str) else "", sheet.vocabulary):
         _check_contacts(sheet, claim, out)
+        claim.text = _without_contacts(claim.text)
         if (sched := _schedule_for(sheet, claim)) is not None:
             _check_days_open(sheet, claim, sched, out); _check_times(sheet, claim, sched, out)
         _check_item_days(sheet, claim, out); _check_prices(sheet, claim, out); _check_amounts(sheet, claim, out)
