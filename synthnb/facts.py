@@ -137,6 +137,13 @@ def minutes(m:re.Match) -> int:
     h = int(m["h"]) % 12 + (12 if m["ap"].lower() == "p" else 0)
     return h * 60 + int(m["m"] or 0)
 
+# %% ../nbs/07_facts.ipynb #96891dc0
+def _readings(m:re.Match) -> frozenset:
+    "The minutes a `TIME_RE` match may mean: '5:30' with no am/pm is 5:30am or 5:30pm; '05:30' and '17:30' are one time."
+    t = minutes(m)
+    if m["h24"] is not None and not m["h24"].startswith("0") and 1 <= int(m["h24"]) <= 12: return frozenset({t % 720, t % 720 + 720})
+    return frozenset({t})
+
 # %% ../nbs/07_facts.ipynb #ac504b4c
 _BARE_HOUR = re.compile(r"(?<![\d:$€£.])\b(?P<h>1[0-2]|[1-9])\b(?![:.]?\d|\s*(?:%|[ap]\.?m|\w*[-\s]?(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|guests?|people|persons?|sessions?|visits?|classes|children|kids|members?|times?|percent|dollars?|euros?|pounds?)\b|[-–]?(?:visit|day|week|month|year|minute|hour)))", re.I)
 _BARE_CONTEXT = re.compile(r"(?:\b(?:at|until|till|til|from|to|by|after|before|open|opens|close|closes)\s*|[-–]\s*)$", re.I)
@@ -157,7 +164,7 @@ _OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bstarts?|\bstarting|\bbegin\w*|
 
 def clocks(text:str) -> list:
     "The times in `text` (already `normalise`d), ranges paired as open and close."
-    found = [(m.start(), m.end(), frozenset({minutes(m)})) for m in TIME_RE.finditer(text)]
+    found = [(m.start(), m.end(), _readings(m)) for m in TIME_RE.finditer(text)]
     for m in _BARE_HOUR.finditer(text):
         if any(s <= m.start() < e for s, e, _ in found): continue
         after_range = re.match(r"\s*(?:-|–|to|until|till)\s*\d", text[m.end():m.end() + 8])
@@ -367,14 +374,14 @@ def read_schedule(text:str) -> dict:
         days = g["days"] if g["days"] is not None else set(range(7))
         if not (g["ranges"] or g["closed"]): continue
         for d in days:
-            hours[d] = () if g["closed"] and not g["ranges"] else tuple((min(o), max(c)) if len(o) == 1 == len(c) else _pick(o, c) for o, c in g["ranges"])
+            hours[d] = () if g["closed"] and not g["ranges"] else tuple(_pick(o, c) for o, c in g["ranges"])
     return hours
 
 # %% ../nbs/07_facts.ipynb #382ac0de
 def _pick(o:frozenset, c:frozenset) -> tuple:
     "A bare-hour range ('9-5') as the reading where it opens before it closes."
     pairs = sorted((a, b) for a in o for b in c if a < b)
-    return min(pairs, key=lambda p: (p[1] - p[0] > 16 * 60, abs(p[1] - p[0] - 9 * 60))) if pairs else (min(o), max(c))
+    return min(pairs, key=lambda p: (not 300 <= p[0] < 780, abs(p[1] - p[0] - 9 * 60))) if pairs else (min(o), max(c))
 
 # %% ../nbs/07_facts.ipynb #fdad632a
 def product_name(clause:str) -> tuple:
@@ -400,7 +407,7 @@ _GROUP_NAMES = {"price", "prices", "menu", "pricing", "fees", "fee", "costs", "c
 
 def _item_words(path:tuple, name:str) -> list:
     "An item's names as words: its own, and with its group's name after it when that is a kind ('monthly' under 'memberships' → monthly membership)."
-    ws = tuple(w for w, _, _ in word_spans(name) if w not in LINK_WORDS)
+    ws = tuple(w for w, _, _ in word_spans(re.sub(r"\([^)]*\)", " ", name)) if w not in LINK_WORDS)
     group = path[-2] if len(path) >= 2 else ""
     g = tuple(w for w, _, _ in word_spans(group) if w not in LINK_WORDS) if group.lower() not in _GROUP_NAMES else ()
     return [ws] + ([ws + g[-1:]] if g and g[-1] not in ws else [])
