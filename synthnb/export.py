@@ -12,7 +12,7 @@ from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
 from .files import SynthnbError, write_atomic, failures_path
-from .local import MODEL_NAME, MODEL_LICENSE
+from .local import MODEL_NAME, MODEL_LICENSE, MODEL_SOURCE, MODEL_SHA256
 from .overlap import contamination, split_leaks, move_leaks
 from .quality import quality
 
@@ -436,9 +436,10 @@ def card_models(rows:pd.DataFrame, endpoint=None) -> dict:
 
 # %% ../nbs/08_export.ipynb #1d297b84
 def model_line(name:str, rows:int) -> str:
-    "A card's line for one model: its name, rows and licence."
-    if name == MODEL_NAME: return f"- `{name}` ({rows:,} rows): synthnb's embedded model, Qwen2.5-Coder-1.5B-Instruct quantised to Q4_K_M (GGUF). Licence: {MODEL_LICENSE}."
-    return f"- `{name}` ({rows:,} rows). Licence: check the provider's terms for using this model's outputs to train other models."
+    "A card's line for one model: its name, rows and licence, and for the embedded model where its bytes come from."
+    if name != MODEL_NAME: return f"- `{name}` ({rows:,} rows). Licence: check the provider's terms for using this model's outputs to train other models."
+    return (f"- `{name}` ({rows:,} rows): synthnb's embedded model, Qwen2.5-Coder-1.5B-Instruct quantised to Q4_K_M (GGUF). Licence: {MODEL_LICENSE}. "
+            f"Its bytes: `{name}.gguf` from [{MODEL_SOURCE}]({MODEL_SOURCE}), SHA-256 `{MODEL_SHA256}`.")
 
 # %% ../nbs/08_export.ipynb #aa0369dd
 def card_counts(rows:pd.DataFrame, result:ExportResult|None=None) -> list:

@@ -24,8 +24,8 @@ from fastcore.basics import patch_to
 
 # %% auto #0
 __all__ = ['PROVENANCE', 'STATUS', 'REQUEST_COLUMNS', 'Request', 'plan_requests', 'max_tokens_for', 'request_body', 'rows_for',
-           'Engine', 'default_endpoint', 'Answer', 'rows_frame', 'request_rows', 'Run', 'stream', 'generate',
-           'agenerate', 'Summary', 'summary', 'run_report', 'failures', 'records']
+           'Engine', 'default_endpoint', 'Answer', 'rows_frame', 'answered_by', 'request_rows', 'Run', 'stream',
+           'generate', 'agenerate', 'Summary', 'summary', 'run_report', 'failures', 'records']
 
 # %% ../nbs/05_generate.ipynb #27b65b26
 @dataclass
@@ -218,11 +218,16 @@ def rows_frame(rows:list, spec:PromptSpec) -> pd.DataFrame:
     for c in ("reason", "notes", "raw"): df[c] = df[c].astype("object").fillna("")
     return df
 
+# %% ../nbs/05_generate.ipynb #ff72e905
+def answered_by(reply:Reply|None, ep:Endpoint) -> str:
+    "The model that wrote `reply`: the one the answer names, else (no name, or llama.cpp's `-`) the one `ep` asked for."
+    return reply.model if reply and reply.model not in ("", "-") else ep.model
+
 # %% ../nbs/05_generate.ipynb #bd30cca6
 def request_rows(req:Request, spec:PromptSpec, ep:Endpoint, temperature:float, a:Answer, spec_hash:str|None=None) -> list:
     "The rows of one finished request, with their provenance."
     r = a.reply
-    meta = dict(request_id=req.request_id, topic=req.topic, model=(r.model if r and r.model else ep.model), temperature=temperature,
+    meta = dict(request_id=req.request_id, topic=req.topic, model=answered_by(r, ep), temperature=temperature,
                 seed=req.seed, spec_hash=spec_hash or spec.hash, mode=r.mode if r else "", cached=a.cached, replayed=a.replayed,
                 finish_reason=r.finish_reason if r else "",
                 prompt_tokens=r.usage.get("prompt_tokens", 0) if r else 0, completion_tokens=r.usage.get("completion_tokens", 0) if r else 0,

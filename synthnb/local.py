@@ -13,9 +13,9 @@ from .cache import cache_dir
 from .files import SynthnbError
 
 # %% auto #0
-__all__ = ['MODEL_NAME', 'MODEL_LICENSE', 'MODEL_SIZE', 'MODEL_SHA256', 'EMBEDDED_IDENTITY', 'MODEL_PARTS', 'ModelError',
-           'model_chunks', 'check_model', 'assemble_model', 'embedded_model_path', 'default_threads', 'default_slots',
-           'serve', 'LocalServer', 'embedded']
+__all__ = ['MODEL_NAME', 'MODEL_LICENSE', 'MODEL_SOURCE', 'MODEL_SIZE', 'MODEL_SHA256', 'EMBEDDED_IDENTITY', 'MODEL_PARTS',
+           'ModelError', 'model_chunks', 'check_model', 'assemble_model', 'embedded_model_path', 'default_threads',
+           'default_slots', 'serve', 'LocalServer', 'embedded']
 
 # %% ../nbs/02_local.ipynb #c6d3e736
 class ModelError(SynthnbError, RuntimeError):
@@ -24,6 +24,7 @@ class ModelError(SynthnbError, RuntimeError):
 # %% ../nbs/02_local.ipynb #2c645c24
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_LICENSE = "Apache-2.0"
+MODEL_SOURCE = "https://huggingface.co/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF"  # where the GGUF file comes from, as Qwen published it
 MODEL_SIZE = 1_117_320_768
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 EMBEDDED_IDENTITY = f"embedded:{MODEL_SHA256}"  # what names the embedded model in the request cache and the recording

@@ -15,11 +15,16 @@ from .text import (Tokens, tokenize, join_tokens, take_rows, fingerprints, count
                           mean_pairwise_distance, flag_frame, concat_flags, FLAG_COLUMNS)
 from .duplicates import find_duplicates, example_copies, Duplicates
 from .facts import fact_checks, judge_facts, singular, LINK_WORDS
+from .embeddings import embed
+from .meaning import (meaning_duplicates, example_paraphrases, row_vectors, topic_similarity, avoided_topic_hits,
+                             map_coordinates, meaning_spread)
 
 # %% auto #0
-__all__ = ['DIVERSITY', 'NO_TOPIC', 'FLAG_GROUPS', 'FLAG_KINDS', 'text_fields', 'length_table', 'length_flags', 'schema_flags',
-           'duplicate_flags', 'copy_flags', 'diversity', 'stem', 'topic_scores', 'assign_topics', 'avoid_flags',
-           'topic_coverage_table', 'row_map_points', 'QualityReport', 'quality']
+__all__ = ['DIVERSITY', 'NO_TOPIC', 'MEANING_TOPIC_SCORE', 'FLAG_GROUPS', 'FLAG_KINDS', 'text_fields', 'length_table',
+           'length_flags', 'schema_flags', 'duplicate_flags', 'copy_flags', 'diversity', 'stem', 'topic_scores',
+           'assign_topics', 'avoid_flags', 'topic_coverage_table', 'row_map_points', 'field_vectors',
+           'question_and_answer', 'question_answer_texts', 'meaning_duplicate_flags', 'example_copy_flags',
+           'avoid_meaning_flags', 'assign_topics_by_meaning', 'QualityReport', 'quality']
 
 # %% ../nbs/07a_quality.ipynb #63bd024d
 def text_fields(spec:PromptSpec, df:pd.DataFrame) -> list:
@@ -104,15 +109,16 @@ def copy_flags(df:pd.DataFrame, spec:PromptSpec, record:Tokens, first:Tokens, th
     return flag_frame(df.index[rows], "copies_example", reasons)
 
 # %% ../nbs/07a_quality.ipynb #936e5116
-DIVERSITY = ["distinct_1", "distinct_2", "distinct_3", "compression_ratio", "self_bleu", "tfidf_distance"]
+DIVERSITY = ["distinct_1", "distinct_2", "distinct_3", "compression_ratio", "self_bleu", "tfidf_distance", "meaning_spread"]
 
-def diversity(df:pd.DataFrame, tokens:dict, sample:int=200) -> pd.DataFrame:
-    "Diversity measures (rows) of each text field (columns)."
+def diversity(df:pd.DataFrame, tokens:dict, sample:int=200, vectors:dict|None=None) -> pd.DataFrame:
+    "Diversity measures (rows) of each text field (columns); `meaning_spread` (1 − mean cosine of pairs) when the fields' `vectors` are given."
     out = {}
     for f, tk in tokens.items():
         out[f] = {"distinct_1": distinct_n(tk, 1), "distinct_2": distinct_n(tk, 2), "distinct_3": distinct_n(tk, 3),
                   "compression_ratio": compression_ratio(df[f]), "self_bleu": self_bleu(tk, sample=sample),
-                  "tfidf_distance": mean_pairwise_distance(tfidf(tk))}
+                  "tfidf_distance": mean_pairwise_distance(tfidf(tk)),
+                  "meaning_spread": meaning_spread(vectors[f]) if vectors and f in vectors else float("nan")}
     return pd.DataFrame(out, index=DIVERSITY).round(4)
 
 # %% ../nbs/07a_quality.ipynb #d4639707
@@ -198,25 +204,94 @@ def _joined(df:pd.DataFrame) -> pd.Series:
     return df.apply(lambda r: " | ".join("" if _missing(v) else str(v) for v in r), axis=1) if len(df.columns) else pd.Series("", index=df.index)
 
 # %% ../nbs/07a_quality.ipynb #9df8230a
-def row_map_points(df:pd.DataFrame, record:Tokens, topics:np.ndarray, flags:pd.Series, fields:list, n:int=2000, seed:int=0) -> pd.DataFrame:
-    "2-D coordinates (TF-IDF → SVD) of a sample of the rows, with topic, flags and text for hovering."
+def row_map_points(df:pd.DataFrame, record:Tokens, topics:np.ndarray, flags:pd.Series, fields:list, n:int=2000, seed:int=0,
+                   vectors:np.ndarray|None=None) -> pd.DataFrame:
+    "2-D coordinates of a sample of the rows (their meaning `vectors` → principal components, else TF-IDF → SVD), with topic, flags and text for hovering."
     from sklearn.decomposition import TruncatedSVD
     have = np.flatnonzero(record.lengths > 0)
     pick = np.sort(np.random.default_rng(seed).permutation(have)[:n])
     cols = ["row", "x", "y", "topic", "flags", "text"]
     if len(pick) < 3: return pd.DataFrame(columns=cols)
-    vec = tfidf(take_rows(record, pick))
-    xy = TruncatedSVD(2, random_state=seed).fit_transform(vec) if min(vec.shape) > 2 else np.zeros((len(pick), 2))
+    if vectors is not None: xy = map_coordinates(vectors[pick], seed)
+    else:
+        vec = tfidf(take_rows(record, pick))
+        xy = TruncatedSVD(2, random_state=seed).fit_transform(vec) if min(vec.shape) > 2 else np.zeros((len(pick), 2))
     text = _joined(df[fields].iloc[pick]).str.slice(0, 240)
     return pd.DataFrame({"row": df.index[pick], "x": xy[:, 0].round(4), "y": xy[:, 1].round(4), "topic": topics[pick],
                          "flags": flags.iloc[pick].to_numpy(), "text": text.to_numpy()}, columns=cols)
 
+# %% ../nbs/07a_quality.ipynb #795037ee
+def field_vectors(df:pd.DataFrame, fields:list, model=None) -> dict:
+    "Unit vectors of each text field's values (missing values as empty text), by field."
+    return {f: embed(["" if _missing(v) else str(v) for v in df[f]], model) for f in fields}
+
+# %% ../nbs/07a_quality.ipynb #040842e4
+def question_and_answer(vectors:dict) -> tuple:
+    "The question's vectors (the first field) and the answer's (the other fields' together; None when there is one field)."
+    vs = list(vectors.values())
+    if not vs: return np.zeros((0, 0), np.float32), None
+    return vs[0], (row_vectors(sum(vs[1:]) if len(vs) > 2 else vs[1]) if len(vs) > 1 else None)
+
+# %% ../nbs/07a_quality.ipynb #e87c451d
+def question_answer_texts(df:pd.DataFrame, fields:list) -> list:
+    "Each row's question (first field) and answer (the other fields joined), as texts."
+    q = df[fields[0]].map(lambda v: "" if _missing(v) else str(v)).tolist()
+    a = _joined(df[fields[1:]]).tolist() if len(fields) > 1 else [""] * len(df)
+    return list(zip(q, a))
+
+# %% ../nbs/07a_quality.ipynb #d4e8c658
+def meaning_duplicate_flags(df:pd.DataFrame, fields:list, question:np.ndarray, answer:np.ndarray|None, already:set=frozenset(),
+                            copies:dict|None=None) -> pd.DataFrame:
+    "Flags for rows that ask what an earlier row asks and answer alike, or give another question's answer; rows in `already` are left out, as are two copies of one example."
+    found, copies = meaning_duplicates(question, answer, texts=question_answer_texts(df, fields)), copies or {}
+    found = found[~found["row"].isin(list(already))]
+    same_copy = [copies.get(r) is not None and copies.get(r) == copies.get(o) for r, o in zip(found["row"], found["of"])]
+    found = found[~np.array(same_copy, bool)] if len(found) else found
+    label = lambda i: df.index[i]
+    near, same = found[found["kind"] == "near_duplicate"], found[found["kind"] == "same_answer"]
+    answer_part = lambda s: "" if pd.isna(s) else f", answer {s:.2f}"
+    return concat_flags([
+        flag_frame(df.index[near["row"].to_numpy()], "near_duplicate",
+                   [f"asks what row {label(o)} asks, in other words (question similarity {q:.2f}{answer_part(a)})" for o, q, a in near[["of", "question_similarity", "answer_similarity"]].itertuples(index=False)]),
+        flag_frame(df.index[same["row"].to_numpy()], "same_answer",
+                   [f"gives row {label(o)}'s answer to another question (answer similarity {a:.2f})" for o, a in same[["of", "answer_similarity"]].itertuples(index=False)])])
+
+# %% ../nbs/07a_quality.ipynb #bfff5f99
+def example_copy_flags(df:pd.DataFrame, spec:PromptSpec, fields:list, question:np.ndarray, answer:np.ndarray|None, model=None) -> tuple:
+    "Flags for rows that reword a few-shot example, and each such row's example (position → example number)."
+    if not spec.examples or not fields: return flag_frame(), {}
+    ex = pd.DataFrame(spec.examples).reindex(columns=fields)
+    eq, ea = question_and_answer(field_vectors(ex, fields, model))
+    found = example_paraphrases(question, answer, eq, ea, texts=question_answer_texts(df, fields), example_texts=question_answer_texts(ex, fields))
+    answer_part = lambda s: "" if answer is None else f", answer {s:.2f}"
+    reasons = [f"rewords example {e + 1} (question similarity {q:.2f}{answer_part(a)})" for e, q, a in found[["example", "question_similarity", "answer_similarity"]].itertuples(index=False)]
+    return flag_frame(df.index[found["row"].to_numpy()], "copies_example", reasons), dict(zip(found["row"], found["example"]))
+
+# %% ../nbs/07a_quality.ipynb #b982e744
+def avoid_meaning_flags(df:pd.DataFrame, fields:list, avoid:list) -> pd.DataFrame:
+    "Flags for rows with a sentence about a topic to avoid, whatever its words."
+    texts = _joined(df[fields]).str.replace(" | ", "\n", regex=False).tolist() if fields else []
+    hits = avoided_topic_hits(texts, list(avoid))
+    return flag_frame(df.index[hits["row"].to_numpy()], "avoided_topic",
+                      [f"is about '{t}' ({s:.2f}): \"{x[:80]}\"" for t, x, s in hits[["topic", "sentence", "similarity"]].itertuples(index=False)],
+                      text=hits["sentence"].tolist(), fact=[f"avoid: {t}" for t in hits["topic"]])
+
+# %% ../nbs/07a_quality.ipynb #086d1029
+MEANING_TOPIC_SCORE = 0.25  # cosine of a row with its best topic below which it is on no topic
+
+def assign_topics_by_meaning(rows:np.ndarray, topics:list, facts:dict, min_score:float=MEANING_TOPIC_SCORE, model=None) -> tuple:
+    "The topic each row (unit vector) is most about, by cosine with the topic's words and facts (`NO_TOPIC` below `min_score`), and that cosine."
+    if not topics or not len(rows): return np.full(len(rows), NO_TOPIC, object), np.zeros(len(rows))
+    s = topic_similarity(rows, embed([_topic_text(t, facts) for t in topics], model))
+    best = s.argmax(1); top = s[np.arange(len(best)), best]
+    return np.where(top >= min_score, np.array(topics, object)[best], NO_TOPIC), top.astype(float)
+
 # %% ../nbs/07a_quality.ipynb #d47523cf
-FLAG_GROUPS = {"duplicates": ["exact_duplicate", "near_duplicate", "copies_example"],
+FLAG_GROUPS = {"duplicates": ["exact_duplicate", "near_duplicate", "same_answer", "copies_example"],
                "lengths": ["too_short", "too_long"],
                "schema": ["missing_field", "empty_field", "wrong_type"],
                "topics": ["avoided_topic"],
-               "facts": ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number", "unknown_item"],
+               "facts": ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number", "unknown_item", "not_offered", "not_in_list"],
                "judge": ["judge"]}
 
 # %% ../nbs/07a_quality.ipynb #47545f0e
@@ -293,9 +368,11 @@ def _clusters(ok:pd.DataFrame, dups:Duplicates, fields:list) -> pd.DataFrame:
 # %% ../nbs/07a_quality.ipynb #fd6fd7c6
 def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any DataFrame with the spec's fields
             spec:PromptSpec,                # the spec: fields, examples, topics, avoid, fact sheet
-            near_threshold:float=0.7,       # estimated Jaccard (word 3-grams) from which rows are near-duplicates
+            by:str="meaning",               # "meaning": the word checks and the checks on embeddings; "words": the word checks alone (no model)
+            embeddings=None,                # the embedding model: None for the embedded all-MiniLM-L6-v2, or an `Endpoint` with an embeddings API
+            near_threshold:float=0.7,       # estimated Jaccard (word 3-grams) from which rows are near-duplicates by words
             copy_threshold:float=0.6,       # share of words in common from which a row copies an example
-            min_topic_score:float=0.12,     # below it a row is on no topic
+            min_topic_score:float|None=None,# below it a row is on no topic (default: 0.25 by meaning, 0.12 by words)
             judge=None,                     # an `Endpoint` (or "embedded") to ask about facts rules can't see; off when None
             judge_rows:int=20,              # how many rows the judge reads
             map_size:int=2000,              # rows in the 2-D map sample
@@ -303,26 +380,35 @@ def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any
            ) -> QualityReport:
     "Check the good rows of `df` against `spec`: flags per row and metrics for the data set."
     t0 = time.monotonic()
+    if by not in ("meaning", "words"): raise ValueError(f"by is {by!r}; it must be 'meaning' (embeddings) or 'words' (word counts only)")
     if "status" in df and not df.index.is_unique: raise ValueError("the rows' index has repeated labels; use df.reset_index(drop=True)")
     ok = df[df["status"] == "ok"] if "status" in df else df
     fields, vocab = text_fields(spec, ok), {}
     tokens = {f: tokenize(ok[f].tolist(), vocab) for f in fields}
     record = join_tokens(*tokens.values()) if tokens else tokenize([""] * len(ok), vocab)
     dups = find_duplicates(record, near_threshold)
-    found, score = assign_topics(record, list(spec.topics), spec.facts, min_topic_score)
     parts = [schema_flags(ok, spec), length_flags(ok, spec, tokens), duplicate_flags(ok, dups),
-             copy_flags(ok, spec, record, tokens[fields[0]] if fields else record, copy_threshold),
-             avoid_flags(ok, record, list(spec.avoid)), fact_checks(ok, spec)]
+             copy_flags(ok, spec, record, tokens[fields[0]] if fields else record, copy_threshold), avoid_flags(ok, record, list(spec.avoid))]
+    vectors, rowvec = {}, None
+    if by == "meaning" and fields and len(ok):
+        vectors = field_vectors(ok, fields, embeddings); vq, va = question_and_answer(vectors); rowvec = row_vectors(vq, va)
+        copies_found, copies = example_copy_flags(ok, spec, fields, vq, va, embeddings)
+        lexical = set(np.flatnonzero((dups.exact_of >= 0) | ((dups.cluster >= 0) & (dups.representative != np.arange(len(ok))))))
+        parts += [copies_found, meaning_duplicate_flags(ok, fields, vq, va, lexical, copies), avoid_meaning_flags(ok, fields, list(spec.avoid))]
+        found, score = assign_topics_by_meaning(rowvec, list(spec.topics), spec.facts, MEANING_TOPIC_SCORE if min_topic_score is None else min_topic_score, embeddings)
+    else: found, score = assign_topics(record, list(spec.topics), spec.facts, 0.12 if min_topic_score is None else min_topic_score)
+    parts.append(fact_checks(ok, spec))
     judged = None
     if judge is not None:
         judge_found, judged = judge_facts(ok, spec, judge, rows=judge_rows, seed=seed)
         parts.append(judge_found)
     flags = concat_flags(parts)
+    if len(flags): flags = flags.drop_duplicates(["row", "kind"]).reset_index(drop=True)  # a finding by words and by meaning is one flag
     rows = _row_columns(ok, flags, found, score, dups, tokens)
     counts_ = {"rows": len(df), "ok": len(ok), "failed": int((df["status"] == "failed").sum()) if "status" in df else 0, "flagged": int((rows["flags"] != "").sum())}
-    return QualityReport(spec.name, counts_, flags, rows, diversity(ok, tokens), length_table(ok, tokens),
+    return QualityReport(spec.name, counts_, flags, rows, diversity(ok, tokens, vectors=vectors), length_table(ok, tokens),
                          topic_coverage_table(ok, spec, found), _clusters(ok, dups, fields), _failure_table(df),
-                         row_map_points(ok, record, found, rows["flags"], fields, map_size, seed), round(time.monotonic() - t0, 3), judged)
+                         row_map_points(ok, record, found, rows["flags"], fields, map_size, seed, rowvec), round(time.monotonic() - t0, 3), judged)
 
 # %% ../nbs/07a_quality.ipynb #367532ef
 def _first_text(self, kinds) -> str:

@@ -68,3 +68,28 @@ def start_embedded_server(threads=1, timeout=180):
     if not box.get("line"): proc.kill(); raise RuntimeError("synthnb serve did not start")
     info = json.loads(box["line"])
     return proc, info["base_url"], info["model"]
+
+def toy_vector(text, dims=8):
+    "A deterministic, unnormalised vector for `text` (what a toy embeddings server answers)."
+    h = [b for b in text.encode()] or [0]
+    return [float((sum(h) * (k + 3) + len(text) * (k + 1)) % 17 + 1) for k in range(dims)]
+
+from contextlib import contextmanager
+
+@contextmanager
+def serve_embeddings(status=200, dims=8):
+    "An OpenAI-compatible embeddings server on 127.0.0.1: yields its base URL and what it saw (inputs, Authorization headers)."
+    seen = {"inputs": [], "auth": []}
+    def script(body, i):
+        if status != 200: return status, {"error": {"message": "no embeddings here", "type": "invalid_request_error"}}
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        seen["inputs"].append(inputs)
+        data = [{"object": "embedding", "index": j, "embedding": toy_vector(t, dims)} for j, t in reversed(list(enumerate(inputs)))]
+        return 200, {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)}}
+    with ScriptedServer(script) as s:
+        orig = s.script
+        def record(body, i):
+            seen["auth"].append({k.lower(): v for k, v in s.headers[-1].items()}.get("authorization"))
+            return orig(body, i)
+        s.script = record
+        yield s.base_url, seen

@@ -7,7 +7,9 @@ import numpy as np, pandas as pd, pytest
 from synthnb.spec import PromptSpec
 from synthnb.endpoints import Endpoint
 from synthnb.curation import Curation
-from synthnb.local import MODEL_NAME
+from synthnb.local import MODEL_NAME, MODEL_SOURCE, MODEL_SHA256
+from synthnb.generate import generate
+from servers import ScriptedServer, completion, records_answer
 from synthnb.export import (export, export_split, export_chat_jsonl, export_alpaca, export_sharegpt, export_hf, chat_problems,
                             dataset_card, push_to_hub, card_path, ExportError, ExportResult)
 
@@ -130,9 +132,20 @@ def test_card_tells_spec_model_counts_curation_quality_and_date():
     assert "good rows of 20 (2 failed)" in body and "| distinct_1 |" in body
     assert "```yaml\n" + SPEC.to_yaml().rstrip() + "\n```" in body and f"hash `{SPEC.hash}`" in body
 
+def test_rows_of_a_server_that_answers_model_dash_name_the_model_asked_for_and_the_card_its_licence_and_source():
+    # llama.cpp, the embedded model's server, answers "model": "-"
+    with ScriptedServer(lambda body, i: (200, completion(records_answer(body), model="-" if i % 2 else ""))) as srv:
+        df = generate(SPEC, 10, endpoint=Endpoint(srv.base_url, MODEL_NAME, timeout=5), cache=False, progress=False)
+    assert (df["model"] == MODEL_NAME).all()
+    card = dataset_card(df)
+    assert f"`{MODEL_NAME}` (10 rows): synthnb's embedded model, Qwen2.5-Coder-1.5B-Instruct" in card and "`-`" not in card
+    assert "Licence: Apache-2.0" in card and f"({MODEL_SOURCE})" in card and MODEL_SHA256 in card
+    assert "check the provider's terms" not in card
+
 def test_card_of_another_model_without_spec_fills_what_the_rows_say():
     card = dataset_card(generated(model="gpt-4o-mini"))
     assert "`gpt-4o-mini` (20 rows). Licence: check the provider's terms" in card
+    assert MODEL_SOURCE not in card and MODEL_SHA256 not in card
     assert "Not curated" in card and "Not measured" in card and f"`{SPEC.hash}` (20 rows)" in card and "license:" not in card
     no_model = dataset_card(generated().drop(columns="model"), endpoint=Endpoint("http://127.0.0.1:9/v1", "my-model"))
     assert "`my-model` (20 rows)" in no_model

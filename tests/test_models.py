@@ -4,6 +4,7 @@ import pytest
 from synthnb.spec import PromptSpec
 from synthnb.endpoints import Endpoint
 from synthnb.generate import generate, summary
+from synthnb.local import MODEL_NAME
 from servers import start_embedded_server
 
 SPEC = PromptSpec(**{**PromptSpec.example("bakery").to_dict(), "records_per_request": 2})
@@ -24,6 +25,7 @@ def test_generate_on_the_embedded_model(fresh_cache):
     df = generate(SPEC, 4, temperature=0.7, seed=11, cache=fresh_cache, progress=False)
     s = check_rows(df, SPEC, 4)
     assert s.cached == 0 and (df["mode"] == "json_schema").all()
+    assert (df["model"] == MODEL_NAME).all()  # not llama.cpp's "-"
     assert set(df.topic) <= set(SPEC.topics) and df.topic.nunique() >= 2
     again = generate(SPEC, 4, temperature=0.7, seed=11, cache=fresh_cache, progress=False)
     assert summary(again).cached == summary(again).requests
