@@ -15,6 +15,7 @@ from .text import flag_frame, FLAG_COLUMNS
 from .parse import json_objects
 from .endpoints import complete_with_retries, run_sync
 from .generate import default_endpoint
+from .embeddings import embed
 
 # %% auto #0
 __all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TIME_RE', 'PRICE_RE', 'EMAIL_RE', 'URL_RE',
@@ -24,7 +25,8 @@ __all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TI
            'singular', 'Amount', 'amounts', 'root', 'same_word', 'word_spans', 'content_words', 'shares_word',
            'fact_leaves', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item', 'ClosedList',
            'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'Finding', 'Claim', 'claims',
-           'negated', 'check_answer', 'answer_fields', 'fact_checks', 'judge_messages', 'read_verdict', 'judge_facts']
+           'negated', 'nearest_fact', 'check_answer', 'answer_fields', 'fact_checks', 'judge_messages', 'read_verdict',
+           'judge_facts']
 
 # %% ../nbs/07_facts.ipynb #4b04b546
 FACT_KINDS = ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number",
@@ -76,7 +78,7 @@ def _rewrite(n:Normalised, rx:re.Pattern, repl) -> Normalised:
 # %% ../nbs/07_facts.ipynb #32a61a44
 _PART_OF_DAY = re.compile(r"\b(\d{1,2})(?:[:.](\d\d))?\s*(?:o'?clock\s*)?(in the morning|in the afternoon|in the evening|at night|tonight)", re.I)
 _A_UNIT = re.compile(r"\b(?:an?|one)\s+(hour|day|week|month|year|minute)('s)?\b", re.I)
-_RATE_BEFORE = re.compile(r"(?:\d|\b(?:times|once|twice|months?|weeks?|days?|hours?|visits?|sessions?|guests?|classes))\W*$", re.I)
+_RATE_BEFORE = re.compile(r"(?:\d|\b(?:times|once|twice|months?|weeks?|days?|hours?|visits?|sessions?|guests?|classes|dollars?|euros?|pounds?|bucks|each|free))\W*$", re.I)
 
 def normalise(text:str) -> Normalised:
     "`text` with numbers as digits: 'seven in the evening' → '7pm', 'twenty-four hours' → '24 hours', 'a day' → '1 day'."
@@ -253,13 +255,14 @@ def amounts(text:str) -> list:
         older = bool(m["plus"]) or re.match(r"(?:or|and) (?:older|over|above|up)\b", after) is not None
         bound = "<=" if _UP_TO.search(before) or re.match(r"or (?:fewer|less|under)\b", after) else \
                 ">=" if older or _AT_LEAST.search(before) or re.match(r"or more\b", after) else "="
-        unit = next((singular(w) for w in words if w not in _SKIP_WORDS), "")
-        if unit in _NOT_UNITS: unit = ""
+        found = next(((singular(w.group()), w.end()) for w in re.finditer(r"[a-z][a-z']*", m["after"], re.I) if w.group().lower() not in _SKIP_WORDS), ("", 0))
+        unit, end = found[0], m.start("after") + found[1] if found[1] else m.end("v") + (1 if m["plus"] else 0)
+        if unit in _NOT_UNITS: unit, end = "", m.end("v") + (1 if m["plus"] else 0)
         if unit in _HOURS and not re.match(r"\w+[\s-]+old\b", after): u, v = "time", v * _HOURS[unit]
         elif unit in ("year", "yr") or re.search(r"\bage[ds]?\s*$", before, re.I) or (older and unit in ("", "older")): u = "age"
         elif unit in ("percent",) or unit in _NOT_UNITS or not unit or len(unit) < 3: u = "percent" if unit == "percent" else ""
         else: u = unit
-        if u: out.append(Amount(v, u, bound, m.start(), m.end()))
+        if u: out.append(Amount(v, u, bound, m.start(), max(end, m.end("v")) if u != "age" or unit else m.end()))
     return out
 
 # %% ../nbs/07_facts.ipynb #b70e408e
@@ -498,7 +501,8 @@ def _read_hours(sheet:FactSheet, name:str, fact:str, text:str) -> bool:
     sched = Schedule(name, words, hours, fact, set(hours))
     main = set(w for w, _, _ in word_spans(name)) <= _HOURS_NAMES
     sheet.schedules.insert(0 if main and not any(set(w for w, _, _ in word_spans(s.name)) <= _HOURS_NAMES for s in sheet.schedules) else len(sheet.schedules), sched)
-    _note(sheet, fact, "hours: " + "; ".join(f"{show_days(ds)} {show_hours(h)}" for h, ds in _by_hours(hours)))
+    unlisted = set(range(7)) - set(hours) if sched is sheet.schedules[0] else set()
+    _note(sheet, fact, "hours: " + "; ".join(f"{show_days(ds)} {show_hours(h)}" for h, ds in _by_hours(hours)) + (f"; {show_days(unlisted)} closed (not listed)" if unlisted else ""))
     return True
 
 # %% ../nbs/07_facts.ipynb #bf584440
@@ -811,6 +815,16 @@ def _amount_ok(a:Amount, f:Amount) -> bool:
     if f.bound == "=" or a.bound == f.bound: return abs(a.value - f.value) < 1e-6
     return a.value <= f.value + 1e-6 if f.bound == "<=" else a.value >= f.value - 1e-6
 
+# %% ../nbs/07_facts.ipynb #20d19fba
+def nearest_fact(sheet:FactSheet, text:str, facts:list, least:float=0.45, margin:float=0.05):
+    "Index of the fact `text` is about by meaning (cosine of `sheet.about` vectors), when words alone don't tell; None when unsure or without vectors."
+    if sheet.about is None or not facts: return None
+    names = list(dict.fromkeys(facts))
+    vs = sheet.about([text] + names); sims = vs[1:] @ vs[0]
+    order = np.argsort(-sims)
+    if sims[order[0]] < least or (len(order) > 1 and sims[order[0]] - sims[order[1]] < margin): return None
+    return facts.index(names[order[0]])
+
 # %% ../nbs/07_facts.ipynb #2fa17353
 def _same_unit(a:str, b:str) -> bool: return a == b or (a not in ("time", "age") and same_word(a, b))
 
@@ -825,6 +839,7 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
         same = [x for x in sheet.amounts if _same_unit(a.unit, x[0].unit)]
         best = _best(same, words - {"hour", "minute", "day", "week", "month", "year"}, lambda x: x[1])
         if a.unit not in ("time", "age", "percent") and not best: best = same  # 'up to 4 guests': the unit says what it is about
+        if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [same[i]]
         if best and not any(_amount_ok(a, f) for f, _, _ in best):
             f, _, fact = best[0]
             out.append(Finding("wrong_number", claim.words(a.start, a.end), fact, f"says {claim.words(a.start, a.end)}; the fact sheet says {fact}"))
@@ -994,7 +1009,7 @@ def answer_fields(spec:PromptSpec) -> list:
 def fact_checks(df:pd.DataFrame,             # rows (good ones are checked)
                 spec:PromptSpec,             # its fact sheet is the truth
                 fields:list|None=None,       # answer fields to check; `answer_fields(spec)` when None
-                about=None,                  # texts -> unit vectors, to find which fact a claim is about; words alone when None
+                about=embed,                 # texts -> unit vectors, to find which fact a claim is about when words don't; None: words alone
                ) -> pd.DataFrame:
     "Flags for every answer that contradicts the fact sheet, names an item it doesn't have, or offers what it rules out."
     if not spec.facts: return flag_frame()
