@@ -793,10 +793,14 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     "A price that is not the price of the item it is said of (or, said of nothing, not a price on the sheet)."
     priced = [i for i in sheet.items if i.cents is not None]
     unknown = [(s, e) for s, e, w in _mentions(sheet, claim.text) if not _known(sheet, w)]
-    for m in PRICE_RE.finditer(claim.text):
+    found = list(PRICE_RE.finditer(claim.text))
+    for k, m in enumerate(found):
         c = cents(m)
         if unknown: continue  # a price of an item the sheet doesn't have: `_check_items` says so
-        best = _best(priced, content_words(claim.text), lambda i: i.words)
+        # 'a croissant is $3 and a loaf is $6': a price goes with the item named since the last price, else until the next
+        before = claim.text[found[k - 1].end() if k else 0:m.start()]
+        after = claim.text[m.end():found[k + 1].start() if k + 1 < len(found) else len(claim.text)]
+        best = _best(priced, content_words(before), lambda i: i.words) or _best(priced, content_words(after), lambda i: i.words)
         if not best:  # said of nothing in its clause: the item named in its sentence or in the question
             around = _best(priced, content_words(claim.sentence), lambda i: i.words) + _best(priced, content_words(claim.question), lambda i: i.words)
             if around and any(_price_ok(i, c) for i in around): continue
@@ -885,7 +889,8 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
     if negated(claim.text): return
     words = content_words(claim.text) | content_words(claim.question)
     for lst in sheet.lists:
-        if not (shares_word(words, lst.words) or any(_value_of(lst, tuple(content_words(claim.text))) for _ in [0])): continue
+        paying = bool(words & CARD_WORDS) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex': a card is a payment
+        if not (shares_word(words, lst.words) or _value_of(lst, tuple(content_words(claim.text))) or paying): continue
         for c in _candidates(claim, lst):
             if _value_of(lst, c) or any(shares_word(set(c), set(n.words)) for n in sheet.negations): continue
             said = " ".join(c)
