@@ -1,4 +1,4 @@
-"""Answers whose times, days, prices, phone numbers, e-mail or web addresses, quantities or products contradict the spec's fact sheet; and an optional LLM judge for what rules cannot see.
+"""The fact sheet read into typed facts (hours per day, prices, contacts, amounts, closed lists, things not offered); each claim of an answer compared with the fact it is about; and an optional LLM judge for the free text rules cannot read.
 
 Docs: https://synthnb.github.io/synthnb/facts.html.md"""
 
@@ -10,6 +10,7 @@ import asyncio, json, re
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
+from fastcore.basics import patch
 from .spec import PromptSpec, fact_text
 from .text import flag_frame, FLAG_COLUMNS
 from .parse import json_objects
@@ -39,6 +40,8 @@ NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six sev
 
 # %% ../nbs/07_facts.ipynb #2b012b57
 _NUM = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+
+# %% ../nbs/07_facts.ipynb #eccbcea3
 NUMBER_RE = re.compile(rf"\b(?:{_NUM})(?:(?:[\s-]|\s+and\s+)(?:{_NUM}))*\b(?!\s+of\b)", re.I)
 
 # %% ../nbs/07_facts.ipynb #a8484f16
@@ -77,9 +80,14 @@ def _rewrite(n:Normalised, rx:re.Pattern, repl) -> Normalised:
 
 # %% ../nbs/07_facts.ipynb #32a61a44
 _PART_OF_DAY = re.compile(r"\b(\d{1,2})(?:[:.](\d\d))?\s*(?:o'?clock\s*)?(in the morning|in the afternoon|in the evening|at night|tonight)", re.I)
+
+# %% ../nbs/07_facts.ipynb #43ffe1c7
 _A_UNIT = re.compile(r"\b(?:an?|one)\s+(hour|day|week|month|year|minute)('s)?\b", re.I)
+
+# %% ../nbs/07_facts.ipynb #1c470527
 _RATE_BEFORE = re.compile(r"(?:\d|\b(?:times|once|twice|months?|weeks?|days?|hours?|visits?|sessions?|guests?|classes|dollars?|euros?|pounds?|bucks|each|free))\W*$", re.I)
 
+# %% ../nbs/07_facts.ipynb #436fe6a3
 def normalise(text:str) -> Normalised:
     "`text` with numbers as digits: 'seven in the evening' → '7pm', 'twenty-four hours' → '24 hours', 'a day' → '1 day'."
     n = Normalised(text, [(i, i + 1) for i in range(len(text))], text)
@@ -99,6 +107,8 @@ _DAY_ABBR = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thur
 
 # %% ../nbs/07_facts.ipynb #c4201721
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|(?-i:(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun|MON|TUES?|WED|THU|FRI|SAT|SUN))\b\.?"
+
+# %% ../nbs/07_facts.ipynb #4e4918c3
 DAY_RE = re.compile(rf"\b(?:(?P<a>{_DAY})\s*(?:-|–|—|to|through|thru|until|till)\s*(?P<b>{_DAY})|(?P<one>{_DAY})|(?P<weekend>weekends?)|(?P<weekdays>weekdays|working days|week ?days)|(?P<every>every\s?day|everyday|daily|seven days a week|7 days a week|7 days|all week))", re.I)
 
 # %% ../nbs/07_facts.ipynb #272a9753
@@ -119,6 +129,7 @@ def days_in(m:re.Match) -> set:
 # %% ../nbs/07_facts.ipynb #75e6d324
 _EXCEPT = re.compile(r"\b(?:except(?: for| on)?|apart from|other than|but not|besides|excluding)\s*$", re.I)
 
+# %% ../nbs/07_facts.ipynb #1c392582
 def day_set(text:str) -> set|None:
     "The days `text` names ('every day except Mondays' → Tuesday to Sunday), None when it names none."
     got, out = False, set()
@@ -148,6 +159,8 @@ def _readings(m:re.Match) -> frozenset:
 
 # %% ../nbs/07_facts.ipynb #ac504b4c
 _BARE_HOUR = re.compile(r"(?<![\d:$€£.])\b(?P<h>1[0-2]|[1-9])\b(?![:.]?\d|\s*(?:%|[ap]\.?m|\w*[-\s]?(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|guests?|people|persons?|sessions?|visits?|classes|children|kids|members?|times?|percent|dollars?|euros?|pounds?)\b|[-–]?(?:visit|day|week|month|year|minute|hour)))", re.I)
+
+# %% ../nbs/07_facts.ipynb #9f32295f
 _BARE_CONTEXT = re.compile(r"(?:\b(?:at|until|till|til|from|to|by|after|before|open|opens|close|closes)\s*|[-–]\s*)$", re.I)
 
 # %% ../nbs/07_facts.ipynb #04f6b3ea
@@ -161,9 +174,14 @@ class Clock:
 
 # %% ../nbs/07_facts.ipynb #70bd1b73
 _RANGE_SEP = re.compile(r"^\s*(?:-|–|—|to|until|till|til|through|thru|and)\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #e347cf33
 _CLOSE_BEFORE = re.compile(r"(?:\bclos\w*|\bshut\w*|\buntil|\btill?|\bto|\bends?|\bfinish\w*|\blate|\bby)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
+
+# %% ../nbs/07_facts.ipynb #4cf660cf
 _OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bstarts?|\bstarting|\bbegin\w*|\bdoors|\bunlock\w*|\bas early as)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
 
+# %% ../nbs/07_facts.ipynb #80f52877
 def clocks(text:str) -> list:
     "The times in `text` (already `normalise`d), ranges paired as open and close."
     found = [(m.start(), m.end(), _readings(m)) for m in TIME_RE.finditer(text)]
@@ -216,6 +234,8 @@ QUANTITY_RE = re.compile(r"(?<![$€£\d.,:/])\b(?P<v>\d+(?:\.\d+)?)(?P<plus>\+)
 
 # %% ../nbs/07_facts.ipynb #7eb3af4e
 _UP_TO = re.compile(r"\b(?:up to|at most|max(?:imum)?(?: of)?|no more than|not more than|as many as|within|under)\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #5450ef11
 _AT_LEAST = re.compile(r"\b(?:at least|min(?:imum)?(?: of)?|no less than|from|over|more than|aged?|ages|older than)\s*$", re.I)
 
 # %% ../nbs/07_facts.ipynb #fa2a030a
@@ -243,9 +263,12 @@ class Amount:
 
 # %% ../nbs/07_facts.ipynb #27f13c7e
 _SKIP_WORDS = {"or", "and", "more", "free", "extra", "additional", "other", "full", "separate", "different", "new", "whole", "hour's", "consecutive"}
+
+# %% ../nbs/07_facts.ipynb #c3095ac1
 _NOT_UNITS = {"am", "pm", "to", "the", "a", "an", "per", "for", "of", "in", "on", "at", "is", "are", "each", "only", "with",
               "minus", "plus", "dollar", "euro", "pound", "buck", "cent", "x", "we", "you", "it", "if", "so", "but", "then", "by", "as", "from", "until", "till", "up", "over"}
 
+# %% ../nbs/07_facts.ipynb #94d75dfa
 def amounts(text:str) -> list:
     "The amounts in `text` (already `normalise`d): '48 hours' notice' → 48 h, 'up to 2 guests' → ≤ 2 guest, '16 or older' → ≥ 16 age."
     out = []
@@ -289,6 +312,7 @@ OPEN_WORDS = {"custom", "assorted", "various", "any"}  # a product made to order
 # %% ../nbs/07_facts.ipynb #c33df0d8
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ances", "ance", "ings", "ing", "ions", "ion", "ers", "er", "ery", "ed", "es", "s", "y")
 
+# %% ../nbs/07_facts.ipynb #dc76e9f0
 def root(w:str) -> str:
     "A word without one common ending: parking → park, sedation → sedat, payment → pay."
     for s in _SUFFIXES:
@@ -344,10 +368,19 @@ class Schedule:
     fact: str
     listed: set = field(default_factory=set)  # days the fact names
 
+# %% ../nbs/07_facts.ipynb #382ac0de
+def _pick(o:frozenset, c:frozenset) -> tuple:
+    "A bare-hour range ('9-5') as the reading where it opens before it closes."
+    pairs = sorted((a, b) for a in o for b in c if a < b)
+    return min(pairs, key=lambda p: (not 300 <= p[0] < 780, abs(p[1] - p[0] - 9 * 60))) if pairs else (min(o), max(c))
+
 # %% ../nbs/07_facts.ipynb #4dee3c77
 _ALL_DAY = re.compile(r"\bopen(?:s|ed)?\s+(?:for\s+)?24 hours|\b24 hours a day\b|\b24 hours,? 7 days\b", re.I)
+
+# %% ../nbs/07_facts.ipynb #e27983b3
 _CLOSED_RE = re.compile(r"\bclosed\b|\bshut\b|\bno (?:opening|hours)\b|\b(?:not|n't|never)\s+open\b|\bday off\b", re.I)
 
+# %% ../nbs/07_facts.ipynb #5608de3e
 def read_schedule(text:str) -> dict:
     "Per day, the (open, close) times of an hours text: 'Mon-Thu 8am-6pm; Friday 8am-2pm; Sunday closed'."
     n = normalise(text); t = n.text
@@ -380,12 +413,6 @@ def read_schedule(text:str) -> dict:
             hours[d] = () if g["closed"] and not g["ranges"] else tuple(_pick(o, c) for o, c in g["ranges"])
     return hours
 
-# %% ../nbs/07_facts.ipynb #382ac0de
-def _pick(o:frozenset, c:frozenset) -> tuple:
-    "A bare-hour range ('9-5') as the reading where it opens before it closes."
-    pairs = sorted((a, b) for a in o for b in c if a < b)
-    return min(pairs, key=lambda p: (not 300 <= p[0] < 780, abs(p[1] - p[0] - 9 * 60))) if pairs else (min(o), max(c))
-
 # %% ../nbs/07_facts.ipynb #fdad632a
 def product_name(clause:str) -> tuple:
     "The item a fact-sheet clause names, as words, once values, days and linking words are removed: 'sourdough loaf on Tuesdays' → ('sourdough', 'loaf')."
@@ -408,6 +435,7 @@ class Item:
 # %% ../nbs/07_facts.ipynb #3ceca31e
 _GROUP_NAMES = {"price", "prices", "menu", "pricing", "fees", "fee", "costs", "cost", "rates", "rate", "price list", "products", "services", "items", "treatments", "options"}
 
+# %% ../nbs/07_facts.ipynb #bc60d343
 def _item_words(path:tuple, name:str) -> list:
     "An item's names as words: its own, and with its group's name after it when that is a kind ('monthly' under 'memberships' → monthly membership)."
     ws = tuple(w for w, _, _ in word_spans(re.sub(r"\([^)]*\)", " ", name)) if w not in LINK_WORDS)
@@ -417,7 +445,11 @@ def _item_words(path:tuple, name:str) -> list:
 
 # %% ../nbs/07_facts.ipynb #1063ef9c
 _ONLY_RE = re.compile(r"^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock|use)?\s*(?:only\s+)?(?P<list>.+?)\s+only\b|^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock)\s+only\s+(?P<list2>.+)$|^(?:we\s+)?(?:accept|take|cover|are in[- ]network with|work with)\s+(?P<list3>[^.]+(?:,|\band\b|\bor\b)[^.]+)$", re.I)
+
+# %% ../nbs/07_facts.ipynb #c440da80
 _NEGATION_RE = re.compile(r"\b(?:no|without)\s+(?P<np>[a-z][\w' -]*)|\b(?:do not|don't|does not|doesn't|cannot|can't|never|not|won't|isn't|aren't)\s+(?:(?:currently|yet|any longer|be)\s+)?(?P<verb>sell|offer|provide|have|take|accept|allow|do|serve|stock|carry|deliver|ship|open|give|run|teach|cover|available|offered|allowed|accepted|permitted)\w*\s*(?P<np2>[a-z][\w' -]*)?", re.I)
+
+# %% ../nbs/07_facts.ipynb #212ac4dd
 ALTERNATIVES = {"pickup": {"delivery"}, "collection": {"delivery"}, "takeaway": {"dinein", "seating"}, "card": {"cash", "cheque", "check"},
                 "cash": {"card", "contactless"}, "appointment": {"walkin"}, "inperson": {"online", "video"}, "online": {"inperson", "phone"}}
 
@@ -456,8 +488,11 @@ def _phrase(np:str) -> tuple:
 
 # %% ../nbs/07_facts.ipynb #6fb982bb
 _HOURS_NAMES = {"hour", "opening", "open", "time", "business", "store", "shop", "office", "schedule", "timing"}
+
+# %% ../nbs/07_facts.ipynb #fce4691a
 _SCHEDULE_WORDS = {"open", "opening", "closed", "close", "hour", "daily", "day", "week", "weekday", "weekend", "staffed", "noon", "midnight", "every"}
 
+# %% ../nbs/07_facts.ipynb #d4aa67fa
 @dataclass
 class FactSheet:
     "A fact sheet read into typed facts (schedules, prices, contacts, amounts, closed lists, negations), each with the fact it came from."
@@ -491,20 +526,6 @@ def _read_contacts(sheet:FactSheet, fact:str, text:str) -> bool:
         if len(phone_digits(m[0])) >= 7: sheet.phones[phone_digits(m[0])] = fact; _note(sheet, fact, f"phone {m[0].strip()}"); n += 1
     return n > 0
 
-# %% ../nbs/07_facts.ipynb #0e13ccdc
-def _read_hours(sheet:FactSheet, name:str, fact:str, text:str) -> bool:
-    n = normalise(text)
-    if not (any(c.role == "open" for c in clocks(n.text)) or _ALL_DAY.search(n.text)): return False
-    hours = read_schedule(text)
-    if not hours: return False
-    words = {w for w in content_words(f"{name} {text}", pairs=False) if not DAY_RE.fullmatch(w) and w not in _SCHEDULE_WORDS and not re.search(r"\d", w)}
-    sched = Schedule(name, words, hours, fact, set(hours))
-    main = set(w for w, _, _ in word_spans(name)) <= _HOURS_NAMES
-    sheet.schedules.insert(0 if main and not any(set(w for w, _, _ in word_spans(s.name)) <= _HOURS_NAMES for s in sheet.schedules) else len(sheet.schedules), sched)
-    unlisted = set(range(7)) - set(hours) if sched is sheet.schedules[0] else set()
-    _note(sheet, fact, "hours: " + "; ".join(f"{show_days(ds)} {show_hours(h)}" for h, ds in _by_hours(hours)) + (f"; {show_days(unlisted)} closed (not listed)" if unlisted else ""))
-    return True
-
 # %% ../nbs/07_facts.ipynb #bf584440
 def show_time(t:int) -> str: h, m = divmod(t % 1440 if t != 1440 else 1440, 60); return "midnight" if t == 1440 else f"{(h % 12) or 12}{':%02d' % m if m else ''}{'am' if h < 12 else 'pm'}"
 
@@ -526,6 +547,20 @@ def _by_hours(hours:dict) -> list:
     out = {}
     for d in sorted(hours): out.setdefault(hours[d], []).append(d)
     return sorted(out.items(), key=lambda x: x[1][0])
+
+# %% ../nbs/07_facts.ipynb #0e13ccdc
+def _read_hours(sheet:FactSheet, name:str, fact:str, text:str) -> bool:
+    n = normalise(text)
+    if not (any(c.role == "open" for c in clocks(n.text)) or _ALL_DAY.search(n.text)): return False
+    hours = read_schedule(text)
+    if not hours: return False
+    words = {w for w in content_words(f"{name} {text}", pairs=False) if not DAY_RE.fullmatch(w) and w not in _SCHEDULE_WORDS and not re.search(r"\d", w)}
+    sched = Schedule(name, words, hours, fact, set(hours))
+    main = set(w for w, _, _ in word_spans(name)) <= _HOURS_NAMES
+    sheet.schedules.insert(0 if main and not any(set(w for w, _, _ in word_spans(s.name)) <= _HOURS_NAMES for s in sheet.schedules) else len(sheet.schedules), sched)
+    unlisted = set(range(7)) - set(hours) if sched is sheet.schedules[0] else set()
+    _note(sheet, fact, "hours: " + "; ".join(f"{show_days(ds)} {show_hours(h)}" for h, ds in _by_hours(hours)) + (f"; {show_days(unlisted)} closed (not listed)" if unlisted else ""))
+    return True
 
 # %% ../nbs/07_facts.ipynb #4636c2d2
 def _read_prices(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
@@ -615,15 +650,13 @@ def _read_fact(sheet:FactSheet, name:str, value):
         sheet.lists.append(ClosedList(name, content_words(name), [tuple(w for w, _, _ in word_spans(x) if w not in LINK_WORDS) for x in value], fact))
         _note(sheet, fact, f"only: {', '.join(value)}")
 
-# %% ../nbs/07_facts.ipynb #be410059
-@classmethod
-def _read(cls, facts:dict, about=None) -> FactSheet:
+# %% ../nbs/07_facts.ipynb #a7afddb6
+@patch(cls_method=True)
+def read(cls:FactSheet, facts:dict, about=None) -> FactSheet:
     "Read the typed facts out of a fact sheet (`spec.facts`); `about` (texts -> unit vectors) helps find which fact a claim is about."
     sheet = cls(dict(facts or {}), about=about)
     for name, value in sheet.facts.items(): _read_fact(sheet, str(name), value)
     return sheet
-
-FactSheet.read = _read
 
 # %% ../nbs/07_facts.ipynb #87efc6df
 @dataclass
@@ -650,9 +683,23 @@ class Claim:
 
     def words(self, s:int, e:int) -> str: return self.answer.span(self.start + s, self.start + e)
 
+# %% ../nbs/07_facts.ipynb #6f34928d
+_DAY_MODIFIER = re.compile(r"\b(?:an?|the|our|your|their|this|that)\s+$", re.I)
+
+# %% ../nbs/07_facts.ipynb #1c6d54e9
+def _day_claims_text(text:str, vocabulary:set=frozenset()) -> str:
+    "`text` with day words that only describe a thing ('a weekend treat') blanked out; not those before a word of the sheet ('our Friday special')."
+    out = text
+    for m in DAY_RE.finditer(text):
+        after = re.match(r"\s+([a-z][\w'-]*)", text[m.end():m.end() + 20])
+        if _DAY_MODIFIER.search(text[max(0, m.start() - 8):m.start()]) and after and not m[0].lower().endswith("s") and singular(after[1]) not in vocabulary:
+            out = out[:m.start()] + " " * (m.end() - m.start()) + out[m.end():]
+    return out
+
 # %% ../nbs/07_facts.ipynb #42769223
 _CLAUSE_SPLIT = re.compile(r";|,|\s[-–—]\s|\b(?:but|although|though|while|whereas|however|except that|unless|so)\b|\band\b(?=\s+(?:we|you|it|they|on|our|the|from|at|weekends?|weekdays|until|till|closed?|open)\b)", re.I)
 
+# %% ../nbs/07_facts.ipynb #d72041bc
 def claims(text:str, question:str="", vocabulary:set=frozenset()) -> list:
     "The clauses of an answer, each with the days in force where it stands (`vocabulary`: the sheet's words, for 'our Friday special')."
     n, out = normalise(text), []
@@ -671,21 +718,10 @@ def claims(text:str, question:str="", vocabulary:set=frozenset()) -> list:
         if not a.said_days and b.said_days and a.sentence == b.sentence and clocks(a.text) and not clocks(b.text): a.days = b.days
     return out
 
-# %% ../nbs/07_facts.ipynb #6f34928d
-_DAY_MODIFIER = re.compile(r"\b(?:an?|the|our|your|their|this|that)\s+$", re.I)
-
-def _day_claims_text(text:str, vocabulary:set=frozenset()) -> str:
-    "`text` with day words that only describe a thing ('a weekend treat') blanked out; not those before a word of the sheet ('our Friday special')."
-    out = text
-    for m in DAY_RE.finditer(text):
-        after = re.match(r"\s+([a-z][\w'-]*)", text[m.end():m.end() + 20])
-        if _DAY_MODIFIER.search(text[max(0, m.start() - 8):m.start()]) and after and not m[0].lower().endswith("s") and singular(after[1]) not in vocabulary:
-            out = out[:m.start()] + " " * (m.end() - m.start()) + out[m.end():]
-    return out
-
 # %% ../nbs/07_facts.ipynb #f813210a
 _NEG_CUE = re.compile(r"\b(?:no|not|never|without|none|nor|neither|unfortunately|sorry|unable|cannot|instead of|rather than)\b|n't\b|n’t\b", re.I)
 
+# %% ../nbs/07_facts.ipynb #0514d026
 def negated(text:str) -> bool: return _NEG_CUE.search(text) is not None
 
 # %% ../nbs/07_facts.ipynb #983f4b09
@@ -707,6 +743,7 @@ def _schedule_for(sheet:FactSheet, claim:Claim):
 # %% ../nbs/07_facts.ipynb #594cba71
 _HOURS_TALK = re.compile(r"\b(?:open\w*|clos\w*|shut|hours?|until|till|til|from|doors|staffed|24 hours)\b", re.I)
 
+# %% ../nbs/07_facts.ipynb #364831ad
 def _other_subject(sheet:FactSheet, claim:Claim, sched:Schedule) -> bool:
     "Does the claim talk of something other than hours (a class, the pool), so its times need not be opening times?"
     names = content_words(" ".join(k for k in sheet.facts if not any(k == s.name for s in sheet.schedules)), pairs=False)
@@ -715,6 +752,7 @@ def _other_subject(sheet:FactSheet, claim:Claim, sched:Schedule) -> bool:
 # %% ../nbs/07_facts.ipynb #c6dba4f5
 def _open_days(sched:Schedule) -> set: return {d for d, h in sched.hours.items() if h}
 
+# %% ../nbs/07_facts.ipynb #ce593c44
 def _closed_days(sched:Schedule, main:bool) -> set:
     "Days the schedule is closed: said so, or (for the business's hours) left out of a sheet that names days."
     closed = {d for d, h in sched.hours.items() if not h}
@@ -723,6 +761,7 @@ def _closed_days(sched:Schedule, main:bool) -> set:
 # %% ../nbs/07_facts.ipynb #e238e1c7
 _EVERY_OPEN_DAY = re.compile(r"(?:every ?day|daily|each day)\s+(?:that\s+)?(?:we're|we are|you're|you are|we’re)\s+open", re.I)
 
+# %% ../nbs/07_facts.ipynb #3da5bd0e
 def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     "A day said to be open that the sheet says is closed, or the other way round."
     t = claim.text
@@ -786,9 +825,57 @@ def _check_item_days(sheet:FactSheet, claim:Claim, out:list):
             out.append(Finding("wrong_day", claim.words(m.start(), m.end()), fact,
                                f"says {' '.join(subject)} on {show_days(bad)}; the fact sheet says {show_days(days)} ({fact})")); return
 
+# %% ../nbs/07_facts.ipynb #e6d3f15b
+CARD_WORDS = {"visa", "mastercard", "amex", "americanexpress", "discover", "maestro", "debit", "credit", "contactless", "applepay", "googlepay"}
+
+# %% ../nbs/07_facts.ipynb #7aa2fe5c
+COMMON_NOUNS = set("""card payment method way option kind type form sort one all both either major most insurance insurer plan provider
+network class session thing anything everything something nothing time lot plenty range selection variety choice help advice
+information info question team staff people patient member customer guest everyone anyone someone place location area spot
+chance deal welcome experience care look idea detail website page account app phone number email call message note booking
+reservation policy rule hour day week weekend morning afternoon evening night today tomorrow moment minute us you visit
+appointment availability space room front desk reception pleasure fun problem issue worry need request bit level group beginner
+start end first""".split())
+
+# %% ../nbs/07_facts.ipynb #63cedcb0
+_TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round"}
+
+# %% ../nbs/07_facts.ipynb #44039d4a
+def _modifier(w:str) -> bool:
+    "Could `w` be part of an item's name? (not a linking word, a day, a number, or a verb form like 'baked', 'rising', 'freshly')"
+    lw = w.lower()
+    return (lw not in STOP_WORDS and not DAY_RE.fullmatch(w) and not lw.endswith(("ed", "ing")) and "'" not in lw
+            and lw.split("-")[0] not in _TIME_PREFIXES and lw not in COMMON_NOUNS and not re.search(r"\d", lw))
+
+# %% ../nbs/07_facts.ipynb #f931a204
+_PRONOUNS = {"we", "you", "i", "they", "he", "she", "it", "who", "that", "which", "we'll", "we'd", "you'll"}
+
+# %% ../nbs/07_facts.ipynb #bd313c17
+def _mentions(sheet:FactSheet, text:str) -> list:
+    "Items the text names by a head word of the sheet's, with the words before it: (start, end, words)."
+    heads, out, spans = sheet.heads, [], word_spans(text)
+    for i, (w, s, e) in enumerate(spans):
+        if w not in heads or (i + 1 < len(spans) and spans[i + 1][0] in heads and spans[i + 1][1] - e <= 1): continue
+        mods = []
+        for j in (i - 1, i - 2):
+            if j < 0 or spans[j + 1][1] - spans[j][2] > 1 or not _modifier(text[spans[j][1]:spans[j][2]]) or spans[j][0] in heads: break
+            raw = text[spans[j][1]:spans[j][2]].lower()
+            if (raw.endswith("s") and not raw.endswith("ss")) or (j and spans[j - 1][0] in _PRONOUNS): break  # 'Saturday brings rolls', 'we bake loaves': verbs
+            mods.insert(0, spans[j])
+        out.append((mods[0][1] if mods else s, e, tuple(x[0] for x in mods) + (w,)))
+    return out
+
+# %% ../nbs/07_facts.ipynb #c7cb2c28
+def _known(sheet:FactSheet, words:tuple) -> bool:
+    "Is the item these words name on the sheet? (its words among an item's with the same head, or an item made to order)"
+    same = [i.words for i in sheet.items if i.words and i.words[-1] == words[-1]]
+    mods = [w for w in words[:-1] if w not in GENERIC_WORDS]
+    return not mods or any(OPEN_WORDS & set(p) for p in same) or any(set(mods) <= set(p) for p in same)
+
 # %% ../nbs/07_facts.ipynb #6c1188f0
 def _price_ok(item:Item, c:int) -> bool: return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents)
 
+# %% ../nbs/07_facts.ipynb #03975f2e
 def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     "A price that is not the price of the item it is said of (or, said of nothing, not a price on the sheet)."
     priced = [i for i in sheet.items if i.cents is not None]
@@ -848,19 +935,17 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
             f, _, fact = best[0]
             out.append(Finding("wrong_number", claim.words(a.start, a.end), fact, f"says {claim.words(a.start, a.end)}; the fact sheet says {fact}"))
 
-# %% ../nbs/07_facts.ipynb #e6d3f15b
-CARD_WORDS = {"visa", "mastercard", "amex", "americanexpress", "discover", "maestro", "debit", "credit", "contactless", "applepay", "googlepay"}
-COMMON_NOUNS = set("""card payment method way option kind type form sort one all both either major most insurance insurer plan provider
-network class session thing anything everything something nothing time lot plenty range selection variety choice help advice
-information info question team staff people patient member customer guest everyone anyone someone place location area spot
-chance deal welcome experience care look idea detail website page account app phone number email call message note booking
-reservation policy rule hour day week weekend morning afternoon evening night today tomorrow moment minute us you visit
-appointment availability space room front desk reception pleasure fun problem issue worry need request bit level group beginner
-start end first""".split())
+# %% ../nbs/07_facts.ipynb #412a425d
+def _value_of(lst:ClosedList, words:tuple):
+    "The list's value that `words` names, or None."
+    for v in lst.values:
+        if shares_word(set(words), set(v)) or (v == ("card",) and set(words) & CARD_WORDS): return v
+    return None
 
 # %% ../nbs/07_facts.ipynb #612f9ce8
 _LIST_VERB = re.compile(r"\b(?:accept|accepts|accepted|take|takes|taken|pay(?:ing)? (?:with|by|using|in|via)|use|teach|teaches|run|runs|offer|offers|cover|covers|bill|in[- ]network with|work with|works with)\s+(?P<np>[A-Za-z][\w' -]*)", re.I)
 
+# %% ../nbs/07_facts.ipynb #a8a17da1
 def _candidates(claim:Claim, lst:ClosedList) -> list:
     "Phrases of the claim that could be values of the list: the objects of 'accept', 'take', 'pay with'; names before its kind ('Zumba classes'); names listed beside a value; proper names."
     t, out = claim.text, []
@@ -875,13 +960,6 @@ def _candidates(claim:Claim, lst:ClosedList) -> list:
     if len(parts) > 1 and any(_value_of(lst, _phrase(p) or tuple(content_words(p))) for p in parts):
         out += [tuple(w for w, _, _ in word_spans(p) if w not in STOP_WORDS)[-2:] for p in parts if len(p.split()) <= 3]
     return [c for c in out if c and not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c)]
-
-# %% ../nbs/07_facts.ipynb #412a425d
-def _value_of(lst:ClosedList, words:tuple):
-    "The list's value that `words` names, or None."
-    for v in lst.values:
-        if shares_word(set(words), set(v)) or (v == ("card",) and set(words) & CARD_WORDS): return v
-    return None
 
 # %% ../nbs/07_facts.ipynb #00b66669
 def _check_lists(sheet:FactSheet, claim:Claim, out:list):
@@ -901,6 +979,7 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
 # %% ../nbs/07_facts.ipynb #f2ee8532
 _GENERIC_HEADS = {"service", "option", "facility", "available", "availability"}
 
+# %% ../nbs/07_facts.ipynb #f8126f54
 def _check_negations(sheet:FactSheet, claim:Claim, out:list):
     "A claim that offers what the sheet says is not offered ('we offer IV sedation' when it says 'no sedation services')."
     if negated(claim.text): return
@@ -915,43 +994,10 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
         out.append(Finding("not_offered", claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
                            f"offers {n.phrase}; the fact sheet says {n.fact}")); return
 
-# %% ../nbs/07_facts.ipynb #63cedcb0
-_TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round"}
-
-def _modifier(w:str) -> bool:
-    "Could `w` be part of an item's name? (not a linking word, a day, a number, or a verb form like 'baked', 'rising', 'freshly')"
-    lw = w.lower()
-    return (lw not in STOP_WORDS and not DAY_RE.fullmatch(w) and not lw.endswith(("ed", "ing")) and "'" not in lw
-            and lw.split("-")[0] not in _TIME_PREFIXES and lw not in COMMON_NOUNS and not re.search(r"\d", lw))
-
-# %% ../nbs/07_facts.ipynb #f931a204
-_PRONOUNS = {"we", "you", "i", "they", "he", "she", "it", "who", "that", "which", "we'll", "we'd", "you'll"}
-
-# %% ../nbs/07_facts.ipynb #bd313c17
-def _mentions(sheet:FactSheet, text:str) -> list:
-    "Items the text names by a head word of the sheet's, with the words before it: (start, end, words)."
-    heads, out, spans = sheet.heads, [], word_spans(text)
-    for i, (w, s, e) in enumerate(spans):
-        if w not in heads or (i + 1 < len(spans) and spans[i + 1][0] in heads and spans[i + 1][1] - e <= 1): continue
-        mods = []
-        for j in (i - 1, i - 2):
-            if j < 0 or spans[j + 1][1] - spans[j][2] > 1 or not _modifier(text[spans[j][1]:spans[j][2]]) or spans[j][0] in heads: break
-            raw = text[spans[j][1]:spans[j][2]].lower()
-            if (raw.endswith("s") and not raw.endswith("ss")) or (j and spans[j - 1][0] in _PRONOUNS): break  # 'Saturday brings rolls', 'we bake loaves': verbs
-            mods.insert(0, spans[j])
-        out.append((mods[0][1] if mods else s, e, tuple(x[0] for x in mods) + (w,)))
-    return out
-
-# %% ../nbs/07_facts.ipynb #c7cb2c28
-def _known(sheet:FactSheet, words:tuple) -> bool:
-    "Is the item these words name on the sheet? (its words among an item's with the same head, or an item made to order)"
-    same = [i.words for i in sheet.items if i.words and i.words[-1] == words[-1]]
-    mods = [w for w in words[:-1] if w not in GENERIC_WORDS]
-    return not mods or any(OPEN_WORDS & set(p) for p in same) or any(set(mods) <= set(p) for p in same)
-
 # %% ../nbs/07_facts.ipynb #68fa4431
 _OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:also|now|even)\s+(?:have|run|do|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
 
+# %% ../nbs/07_facts.ipynb #2c04489c
 def _check_items(sheet:FactSheet, claim:Claim, out:list):
     "Items the sheet doesn't have: a kind of a known item ('chocolate croissant'), or something offered that the sheet never names."
     if negated(claim.text): return
@@ -1029,8 +1075,9 @@ def fact_checks(df:pd.DataFrame,             # rows (good ones are checked)
             for x in check_answer(sheet, text, questions.get(row, "")): found.append((row, x.kind, f, x.text, x.fact, x.reason))
     return pd.DataFrame(found, columns=FLAG_COLUMNS[:-1]).assign(source="rule").astype({c: object for c in FLAG_COLUMNS[1:]}) if found else flag_frame()
 
-# %% ../nbs/07_facts.ipynb #9e4012b7
-def _sheet_html(self:FactSheet) -> str:
+# %% ../nbs/07_facts.ipynb #a418527f
+@patch
+def _repr_html_(self:FactSheet) -> str:
     "Each fact with what the rules read from it, and the parts only the judge can check."
     esc = lambda s: str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     rows = []
@@ -1046,18 +1093,16 @@ def _sheet_html(self:FactSheet) -> str:
     return (f"<div class='synthnb-factsheet'>{head}<table><tr><th>fact</th><th>text</th><th>read by the rules</th><th>not checked by rules (judge)</th></tr>"
             + "".join(rows) + "</table></div>")
 
-FactSheet._repr_html_ = _sheet_html
-
-# %% ../nbs/07_facts.ipynb #319139c6
-def _sheet_repr(self:FactSheet) -> str:
+# %% ../nbs/07_facts.ipynb #395777f8
+@patch
+def __repr__(self:FactSheet) -> str:
+    "Each fact, what was read from it and what was not, one line each."
     lines = [f"FactSheet: {len(self.facts)} facts"]
     for name, value in self.facts.items():
         fact = f"{name}: {fact_text(value)}"
         lines.append(f"  {name}: " + ("; ".join(dict.fromkeys(self.read.get(fact, []))) or "(nothing read)")
                      + (f"  [not checked by rules: {'; '.join(self.unchecked[fact])}]" if fact in self.unchecked else ""))
     return "\n".join(lines)
-
-FactSheet.__repr__ = _sheet_repr
 
 # %% ../nbs/07_facts.ipynb #68b3a5c0
 JUDGE_VERDICTS = ("ok", "contradicts", "unsupported")
