@@ -9,8 +9,9 @@ tests/data/dev/ and tests/data/heldout/ is read; `--split` picks one of the two.
   python benchmarks/checks.py tests/data/dev/gym     # named folders
 
 For each kind: rows labelled with it, rows flagged with it, true positives (both), recall = tp / labelled and
-precision = tp / flagged. `clean_fact_flags` counts clean rows that got any fact flag. The judge has one kind
-("judge"); it is scored against the rows labelled with any fact kind, and `rules+judge` against the same rows."""
+precision = tp / flagged. `clean_fact_flags` counts clean rows that got any rule fact flag. The judge has one kind
+("judge", source "judge": the model's opinion); it is scored against the rows labelled with any fact kind, and
+`rules+judge` against the same rows (with `--judge-rows`, rows the judge did not read count as not flagged by it)."""
 import argparse, json, math, sys
 from pathlib import Path
 import pandas as pd
@@ -59,9 +60,9 @@ def judge_table(df:pd.DataFrame, flags:pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"judge": score(facty, judge), "rules+judge": score(facty, judge | rules)}).T
 
 
-def run(folder:Path, judge:bool) -> tuple:
+def run(folder:Path, judge:bool, judge_rows:int|None=None) -> tuple:
     spec, df = PromptSpec.load(folder/"spec.yaml"), load_rows(folder/"rows.jsonl")
-    report = quality(df.drop(columns="labels"), spec, judge="embedded" if judge else None, judge_rows=len(df))
+    report = quality(df.drop(columns="labels"), spec, judge="embedded" if judge else None, judge_rows=judge_rows or len(df))
     return df, report.flags
 
 
@@ -70,6 +71,7 @@ def main(argv=None) -> int:
     p.add_argument("folders", nargs="*", type=Path, help="domain folders (default: every one of --split)")
     p.add_argument("--split", choices=list(SPLITS), default="all")
     p.add_argument("--judge", action="store_true", help="also ask the LLM judge (the embedded model), reported apart")
+    p.add_argument("--judge-rows", type=int, default=None, help="rows the judge reads per domain (a seeded sample; default all)")
     a = p.parse_args(argv)
     folders = a.folders or domains(a.split)
     if not folders: print(f"no domains in split {a.split}"); return 1
@@ -79,7 +81,7 @@ def main(argv=None) -> int:
     pooled_df, pooled_flags, offset = [], [], 0
     pd.set_option("display.width", 140); pd.set_option("display.float_format", "{:.2f}".format)
     for folder in folders:
-        df, flags = run(folder, a.judge)
+        df, flags = run(folder, a.judge, a.judge_rows)
         used = [k for k in kinds if any(k in ls for ls in df["labels"]) or (flags["kind"] == k).any()]
         clean = set(df.index[df["labels"].str.len() == 0])
         bad = set(flags.loc[flags["kind"].isin(FACT_KINDS) & flags["row"].isin(clean) & (flags["source"] == "rule"), "row"])

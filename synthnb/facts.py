@@ -158,7 +158,7 @@ def _readings(m:re.Match) -> frozenset:
     return frozenset({t})
 
 # %% ../nbs/07_facts.ipynb #ac504b4c
-_BARE_HOUR = re.compile(r"(?<![\d:$€£.])\b(?P<h>1[0-2]|[1-9])\b(?![:.]?\d|\s*(?:%|[ap]\.?m|\w*[-\s]?(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|guests?|people|persons?|sessions?|visits?|classes|children|kids|members?|times?|percent|dollars?|euros?|pounds?)\b|[-–]?(?:visit|day|week|month|year|minute|hour)))", re.I)
+_BARE_HOUR = re.compile(r"(?<![\d:$€£.])\b(?P<h>1[0-2]|[1-9])\b(?![:.]?\d|\+|\s*(?:%|[ap]\.?m\b)|[-–]?[a-z])(?=\s*(?:$|[^\w\s]|(?:to|until|till|and|or|on|every|daily|sharp|o'clock|in|at|each|from|through|thru|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|weekdays|weekends|tonight|for|so|but|then|when|if|is|are)\b))", re.I)
 
 # %% ../nbs/07_facts.ipynb #9f32295f
 _BARE_CONTEXT = re.compile(r"(?:\b(?:at|until|till|til|from|to|by|after|before|open|opens|close|closes)\s*|[-–]\s*)$", re.I)
@@ -281,8 +281,9 @@ def amounts(text:str) -> list:
         found = next(((singular(w.group()), w.end()) for w in re.finditer(r"[a-z][a-z']*", m["after"], re.I) if w.group().lower() not in _SKIP_WORDS), ("", 0))
         unit, end = found[0], m.start("after") + found[1] if found[1] else m.end("v") + (1 if m["plus"] else 0)
         if unit in _NOT_UNITS: unit, end = "", m.end("v") + (1 if m["plus"] else 0)
+        if DAY_RE.fullmatch(unit) or unit in ("am", "pm", "noon", "midnight"): continue
         if unit in _HOURS and not re.match(r"\w+[\s-]+old\b", after): u, v = "time", v * _HOURS[unit]
-        elif unit in ("year", "yr") or re.search(r"\bage[ds]?\s*$", before, re.I) or (older and unit in ("", "older")): u = "age"
+        elif unit in ("year", "yr") or re.search(r"\bage[ds]?\s*$", before, re.I) or (older and unit in ("", "older") and not re.search(r"\b(?:of|for|groups?)\s*$", before, re.I)): u = "age"
         elif unit in ("percent",) or unit in _NOT_UNITS or not unit or len(unit) < 3: u = "percent" if unit == "percent" else ""
         else: u = unit
         if u: out.append(Amount(v, u, bound, m.start(), max(end, m.end("v")) if u != "age" or unit else m.end()))
@@ -340,12 +341,19 @@ def shares_word(a:set, b:set) -> set:
     "The words of `a` that `b` has too, in any of their forms."
     return {x for x in a if any(same_word(x, y) for y in b)}
 
+# %% ../nbs/07_facts.ipynb #63898334
+_NAME_KEYS = {"name", "item", "title", "product", "service", "label", "dish"}
+
 # %% ../nbs/07_facts.ipynb #5a910c40
 def fact_leaves(facts:dict) -> list:
     "Each text of a fact sheet with the names above it: a nested `menu:` gives (('menu', 'croissant'), '$3')."
     out = []
     def walk(path, v):
-        if isinstance(v, dict):
+        if isinstance(v, dict) and (name := next((str(v[k]) for k in v if str(k).lower() in _NAME_KEYS and isinstance(v[k], str)), None)):
+            for k, x in v.items():  # [{name: margherita, price: £9}]: the price of a margherita
+                if str(k).lower() not in _NAME_KEYS: walk(path + (name,), x)
+            if all(str(k).lower() in _NAME_KEYS for k in v): out.append((path, name))
+        elif isinstance(v, dict):
             for k, x in v.items(): walk(path + (str(k),), x)
         elif isinstance(v, (list, tuple)):
             for x in v: walk(path, x)
@@ -431,6 +439,7 @@ class Item:
     cents: int|None      # its price; None when the sheet gives none
     bound: str           # '=' the price, '>=' a 'from' price
     fact: str
+    currency: str = "$"  # as the sheet writes it
 
 # %% ../nbs/07_facts.ipynb #3ceca31e
 _GROUP_NAMES = {"price", "prices", "menu", "pricing", "fees", "fee", "costs", "cost", "rates", "rate", "price list", "products", "services", "items", "treatments", "options"}
@@ -444,7 +453,7 @@ def _item_words(path:tuple, name:str) -> list:
     return [ws] + ([ws + g[-1:]] if g and g[-1] not in ws else [])
 
 # %% ../nbs/07_facts.ipynb #1063ef9c
-_ONLY_RE = re.compile(r"^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock|use)?\s*(?:only\s+)?(?P<list>.+?)\s+only\b|^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock)\s+only\s+(?P<list2>.+)$|^(?:we\s+)?(?:accept|take|cover|are in[- ]network with|work with)\s+(?P<list3>[^.]+(?:,|\band\b|\bor\b)[^.]+)$", re.I)
+_ONLY_RE = re.compile(r"^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock|use)?\s*(?:only\s+)?(?P<list>.+?)\s+only\b|^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock)\s+only\s+(?P<list2>.+)$|^(?:we\s+)?(?:accept|take|cover|are in[- ]network with|work with|stock|sell|carry|teach|serve)\s+(?P<list3>[^.]+(?:,|\band\b|\bor\b)[^.]+)$", re.I)
 
 # %% ../nbs/07_facts.ipynb #c440da80
 _NEGATION_RE = re.compile(r"\b(?:no|without)\s+(?P<np>[a-z][\w' -]*)|\b(?:do not|don't|does not|doesn't|cannot|can't|never|not|won't|isn't|aren't)\s+(?:(?:currently|yet|any longer|be)\s+)?(?P<verb>sell|offer|provide|have|take|accept|allow|do|serve|stock|carry|deliver|ship|open|give|run|teach|cover|available|offered|allowed|accepted|permitted)\w*\s*(?P<np2>[a-z][\w' -]*)?", re.I)
@@ -530,7 +539,7 @@ def _read_contacts(sheet:FactSheet, fact:str, text:str) -> bool:
 def show_time(t:int) -> str: h, m = divmod(t % 1440 if t != 1440 else 1440, 60); return "midnight" if t == 1440 else f"{(h % 12) or 12}{':%02d' % m if m else ''}{'am' if h < 12 else 'pm'}"
 
 # %% ../nbs/07_facts.ipynb #94e25f03
-def show_price(c:int) -> str: return f"${c // 100}" + (f".{c % 100:02d}" if c % 100 else "")
+def show_price(c:int, currency:str="$") -> str: return f"{currency}{c // 100}" + (f".{c % 100:02d}" if c % 100 else "")
 
 # %% ../nbs/07_facts.ipynb #67f024f7
 def show_days(ds) -> str:
@@ -571,8 +580,9 @@ def _read_prices(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
                 [tuple(w for w, _, _ in word_spans(name)) or tuple(w for w, _, _ in word_spans(path[0]) if w not in LINK_WORDS)]
         if not name: name = path[-1] if len(path) > 1 else path[0]
         bound = ">=" if re.search(r"\b(?:from|starting (?:at|from)|at least|min(?:imum)?)\s*$", clause[:m.start()], re.I) else "="
-        for words in names: sheet.items.append(Item(name, words, cents(m), bound, fact))
-        _note(sheet, fact, f"price {' / '.join(' '.join(w) for w in names)}: {'from ' if bound == '>=' else ''}{show_price(cents(m))}")
+        cur = {"euro": "€", "pound": "£"}.get(singular(m["unit"] or "")[:5], m["cur"] or "$")
+        for words in names: sheet.items.append(Item(name, words, cents(m), bound, fact, cur))
+        _note(sheet, fact, f"price {' / '.join(' '.join(w) for w in names)}: {'from ' if bound == '>=' else ''}{show_price(cents(m), cur)}")
     return bool(found)
 
 # %% ../nbs/07_facts.ipynb #b48ab2c2
@@ -727,7 +737,8 @@ def negated(text:str) -> bool: return _NEG_CUE.search(text) is not None
 # %% ../nbs/07_facts.ipynb #983f4b09
 def _best(candidates:list, words:set, key) -> list:
     "The candidates that share the most words with `words` (at least one): `key(c)` gives a candidate's words."
-    scored = [(len(shares_word({w for w in key(c) if w not in GENERIC_WORDS}, words)), c) for c in candidates]
+    own = lambda ws: {w for w in ws if w not in GENERIC_WORDS} or set(ws)  # 'standard service': generic words alone still name it
+    scored = [(len(shares_word(own(key(c)), words)), c) for c in candidates]
     top = max((s for s, _ in scored), default=0)
     return [c for s, c in scored if s == top] if top else []
 
@@ -837,6 +848,10 @@ reservation policy rule hour day week weekend morning afternoon evening night to
 appointment availability space room front desk reception pleasure fun problem issue worry need request bit level group beginner
 start end first""".split())
 
+# %% ../nbs/07_facts.ipynb #aa18a078
+_VERBS = set("""include includes including try order buy grab enjoy love pick call reserve recommend contain contains cost costs offer
+offers sell sells serve serves bake bakes make makes is are was be""".split())
+
 # %% ../nbs/07_facts.ipynb #63cedcb0
 _TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round"}
 
@@ -844,7 +859,7 @@ _TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre
 def _modifier(w:str) -> bool:
     "Could `w` be part of an item's name? (not a linking word, a day, a number, or a verb form like 'baked', 'rising', 'freshly')"
     lw = w.lower()
-    return (lw not in STOP_WORDS and not DAY_RE.fullmatch(w) and not lw.endswith(("ed", "ing")) and "'" not in lw
+    return (lw not in STOP_WORDS and lw not in _VERBS and not DAY_RE.fullmatch(w) and not lw.endswith(("ed", "ing")) and "'" not in lw
             and lw.split("-")[0] not in _TIME_PREFIXES and lw not in COMMON_NOUNS and not re.search(r"\d", lw))
 
 # %% ../nbs/07_facts.ipynb #f931a204
@@ -887,7 +902,8 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
         # 'a croissant is $3 and a loaf is $6': a price goes with the item named since the last price, else until the next
         before = claim.text[found[k - 1].end() if k else 0:m.start()]
         after = claim.text[m.end():found[k + 1].start() if k + 1 < len(found) else len(claim.text)]
-        best = _best(priced, content_words(before), lambda i: i.words) or _best(priced, content_words(after), lambda i: i.words)
+        said = lambda t: content_words(t) | {w for w, _, _ in word_spans(t)}
+        best = _best(priced, said(before), lambda i: i.words) or _best(priced, said(after), lambda i: i.words)
         if not best:  # said of nothing in its clause: the item named in its sentence or in the question
             around = _best(priced, content_words(claim.sentence), lambda i: i.words) + _best(priced, content_words(claim.question), lambda i: i.words)
             if around and any(_price_ok(i, c) for i in around): continue
@@ -895,10 +911,10 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
         if best and not any(_price_ok(i, c) for i in best):
             i = best[0]
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), i.fact,
-                               f"says {show_price(c)} for {i.name}; the fact sheet says {'from ' if i.bound == '>=' else ''}{show_price(i.cents)}"))
+                               f"says {show_price(c, i.currency)} for {i.name}; the fact sheet says {'from ' if i.bound == '>=' else ''}{show_price(i.cents, i.currency)}"))
         elif not best and priced and not any(_price_ok(i, c) for i in priced):
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), "; ".join(dict.fromkeys(i.fact for i in priced)),
-                               f"says {show_price(c)}, a price the fact sheet doesn't give"))
+                               f"says {show_price(c, priced[0].currency)}, a price the fact sheet doesn't give"))
 
 # %% ../nbs/07_facts.ipynb #2c4a526b
 def _amount_ok(a:Amount, f:Amount) -> bool:
