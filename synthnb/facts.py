@@ -490,7 +490,7 @@ def _values(text:str) -> list:
 def _phrase(np:str) -> tuple:
     "The words of a noun phrase up to where it ends (a linking word, a value or a verb)."
     out = []
-    for w, _, _ in word_spans(re.split(r"[.;:,()!?]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|so|because|after|before|if|is|are|here|there|available|please)(?![\w-])", np)[0]):
+    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please)(?![\w-])", np)[0]):
         if w in ("any", "a", "an", "the", "our", "your", "more", "longer"): continue
         out.append(w)
     return tuple(out[:3])
@@ -613,7 +613,11 @@ def _read_list(sheet:FactSheet, path:tuple, fact:str, clause:str) -> str|None:
     return clause.strip().rstrip(".")[m.end():]
 
 # %% ../nbs/07_facts.ipynb #860ef0f1
-def _read_negations(sheet:FactSheet, fact:str, clause:str, rest:str) -> bool:
+def _read_negations(sheet:FactSheet, fact:str, clause:str, rest:str, name:str="") -> bool:
+    "Read what the clause says is not offered; a fact that is only 'not available' ('online sessions: not available') negates its name."
+    if name and re.fullmatch(r"\s*(?:not available|not offered|unavailable|not possible|none|no|n/a|not at the moment)\.?\s*", clause, re.I):
+        words = tuple(w for w, _, _ in word_spans(name) if w not in LINK_WORDS)
+        sheet.negations.append(Negation(name, words, set(), fact)); _note(sheet, fact, f"not offered: {name}"); return True
     got = False
     for m in _NEGATION_RE.finditer(clause):
         words = _phrase(m["np"] or m["np2"] or "") or ((m["verb"].lower(),) if m["verb"] and m["verb"].lower() in ("deliver", "ship") else ())
@@ -647,7 +651,7 @@ def _read_fact(sheet:FactSheet, name:str, value):
             clauses += split_clauses(part if rest is None else rest)
         for i, c in enumerate(clauses):
             rest = "; ".join(clauses[:i] + clauses[i + 1:])
-            said = [_read_prices(sheet, path, fact, c), _read_negations(sheet, fact, c, rest)]
+            said = [_read_prices(sheet, path, fact, c), _read_negations(sheet, fact, c, rest, " ".join(path))]
             said.append(_read_amounts(sheet, path, fact, c, durations_only=said[0]))
             said.append(hours and (day_set(c) is not None or bool(clocks(normalise(c).text)) or bool(_CLOSED_RE.search(c)) or bool(day_set(" ".join(path[1:])))))
             if not hours: said.append(_read_days(sheet, path, fact, c))
@@ -977,6 +981,13 @@ def _candidates(claim:Claim, lst:ClosedList) -> list:
         out += [tuple(w for w, _, _ in word_spans(p) if w not in STOP_WORDS)[-2:] for p in parts if len(p.split()) <= 3]
     return [c for c in out if c and not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c)]
 
+# %% ../nbs/07_facts.ipynb #aed7fcfa
+def _about(sheet:FactSheet, claim:Claim, fact:str) -> bool:
+    "Is the claim about `fact` by meaning ('possible in French' is about 'languages: English and German only')? False without vectors."
+    facts = [f"{k}: {fact_text(v)}" for k, v in sheet.facts.items()]
+    i = nearest_fact(sheet, claim.text, facts, least=0.3, margin=0.1)  # a closed list still needs a value outside it to flag
+    return i is not None and facts[i] == fact
+
 # %% ../nbs/07_facts.ipynb #00b66669
 def _check_lists(sheet:FactSheet, claim:Claim, out:list):
     "A value of a closed list's kind that is not on it ('we take Amex' when the sheet says 'Visa, Mastercard and cash only')."
@@ -984,7 +995,7 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
     words = content_words(claim.text) | content_words(claim.question)
     for lst in sheet.lists:
         paying = bool(words & CARD_WORDS) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex': a card is a payment
-        if not (shares_word(words, lst.words) or _value_of(lst, tuple(content_words(claim.text))) or paying): continue
+        if not (shares_word(words, lst.words) or _value_of(lst, tuple(content_words(claim.text))) or paying or _about(sheet, claim, lst.fact)): continue
         for c in _candidates(claim, lst):
             if _value_of(lst, c) or any(shares_word(set(c), set(n.words)) for n in sheet.negations): continue
             said = " ".join(c)
@@ -1005,6 +1016,8 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
         hit = shares_word(set(key), words)
         if not hit or key[-1] not in hit and len(hit) < len(key): continue
         if len(hit) < len(key) and shares_word(words, n.instead): continue  # 'street parking' when the sheet says 'no on-site parking; street parking …'
+        if len(hit) < len(key) and any(shares_word({key[-1]}, content_words(f"{k} {fact_text(v)}")) for k, v in sheet.facts.items()
+                                       if f"{k}: {fact_text(v)}" != n.fact): continue  # 'sessions' when only 'online sessions' are ruled out
         if len(shares_word(words, n.instead)) >= 2: continue
         m = next((m for m in re.finditer(r"[A-Za-z][\w'-]*", claim.text) if any(same_word(singular(m[0]).replace("-", ""), k) for k in hit)), None)
         out.append(Finding("not_offered", claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
