@@ -603,8 +603,6 @@ def _read_list(sheet:FactSheet, path:tuple, fact:str, clause:str) -> str|None:
     values = [v for v in _values(m["list"] or m["list2"] or m["list3"]) if v]
     if not values or any(len(v) > 4 for v in values) or re.search(r"\d", m[0]): return None
     words = content_words(" ".join(path))
-    heads = {v[-1] for v in values if len(v) > 1}
-    if len(values) > 1 and len(heads) == 1 and len(values[-1]) > 1: words |= heads  # 'yoga, spin and HIIT classes only'
     sheet.lists.append(ClosedList(path[0], words, values, fact))
     _note(sheet, fact, f"only: {', '.join(' '.join(v) for v in values)}")
     for v in values:
@@ -810,8 +808,13 @@ def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     days = (claim.days & open_) if claim.days is not None else None
     if claim.days is not None and not days: return  # a closed day: `_check_days_open` says so
     paired = {id(a) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close"} | {id(b) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close"}
+    said = list(DAY_RE.finditer(_day_claims_text(t, sheet.vocabulary))) if claim.said_days else []
     for c in cs:
         role = "" if loose and id(c) not in paired else c.role
+        if len(said) > 1:  # 'from 5:30am on weekdays and 8am at weekends': each time goes with the days nearest to it
+            near = min(said, key=lambda m: (m.start() - c.end) if m.start() >= c.end else (c.start - m.end()) + 0.5)
+            days = days_in(near) & open_
+            if not days: continue
         ok = all(_fits(c, role, sched.hours[d]) for d in days) if days else any(_fits(c, role, sched.hours[d]) for d in open_)
         if not ok:
             on = sorted(days or open_)
@@ -963,22 +966,20 @@ def _value_of(lst:ClosedList, words:tuple):
     return None
 
 # %% ../nbs/07_facts.ipynb #612f9ce8
-_LIST_VERB = re.compile(r"\b(?:accept|accepts|accepted|take|takes|taken|pay(?:ing)? (?:with|by|using|in|via)|use|teach|teaches|run|runs|offer|offers|cover|covers|bill|in[- ]network with|work with|works with)\s+(?P<np>[A-Za-z][\w' -]*)", re.I)
+_LIST_VERB = re.compile(r"\b(?:accept|accepts|accepted|take|takes|taken|pay(?:ing)? (?:with|by|using|in|via)|use|teach|teaches|run|runs|offer|offers|cover|covers|bill|in[- ]network with|work with|works with|speak|speaks|stock|stocks|carry|carries|sell|sells)\s+(?P<np>[A-Za-z][\w' -]*)", re.I)
 
 # %% ../nbs/07_facts.ipynb #a8a17da1
 def _candidates(claim:Claim, lst:ClosedList) -> list:
-    "Phrases of the claim that could be values of the list: the objects of 'accept', 'take', 'pay with'; names before its kind ('Zumba classes'); names listed beside a value; proper names."
+    "Phrases of the claim that could be values of the list: the objects of 'accept', 'take', 'pay with'; names before its kind ('Zumba classes'); names listed beside a value."
     t, out = claim.text, []
     for m in _LIST_VERB.finditer(t): out.append(_phrase(m["np"]))
     spans = word_spans(t)
     for i, (w, s, e) in enumerate(spans):
         if i and w in lst.words and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s:
             out.append((spans[i - 1][0],))
-        if i and t[s].isupper() and not DAY_RE.fullmatch(t[s:e]) and w not in lst.words and not re.search(r"[.!?]\s*$", t[:s]):
-            out.append((w,))
     parts = [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*", t) if p.strip()]
     if len(parts) > 1 and any(_value_of(lst, _phrase(p) or tuple(content_words(p))) for p in parts):
-        out += [tuple(w for w, _, _ in word_spans(p) if w not in STOP_WORDS)[-2:] for p in parts if len(p.split()) <= 3]
+        out += [tuple(w for w, _, _ in word_spans(p) if w not in STOP_WORDS)[-2:] for p in parts if len(p.split()) <= 2]
     return [c for c in out if c and not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c)]
 
 # %% ../nbs/07_facts.ipynb #aed7fcfa
