@@ -179,7 +179,7 @@ _RANGE_SEP = re.compile(r"^\s*(?:-|–|—|to|until|till|til|through|thru|and)\s
 _CLOSE_BEFORE = re.compile(r"(?:\bclos\w*|\bshut\w*|\buntil|\btill?|\bto|\bends?|\bfinish\w*|\blate|\bby)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
 
 # %% ../nbs/07_facts.ipynb #4cf660cf
-_OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bstarts?|\bstarting|\bbegin\w*|\bdoors|\bunlock\w*|\bas early as)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
+_OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bdoors|\bunlock\w*|\bas early as)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
 
 # %% ../nbs/07_facts.ipynb #80f52877
 def clocks(text:str) -> list:
@@ -753,6 +753,9 @@ def _schedule_for(sheet:FactSheet, claim:Claim):
     best = _best(sheet.schedules, words, lambda s: s.words - common)
     return best[0] if len(best) == 1 else sheet.schedules[0]
 
+# %% ../nbs/07_facts.ipynb #ca5ec200
+_VISIT = re.compile(r"\b(?:come|coming|visit|pop|drop|stop by|arrive|pick(?:ed)? up|pick-?ups?|collect\w*|call|ring|book\w*|appointments?|available|we're here|we are here|serv(?:e|ed|ing)|reach)\b", re.I)
+
 # %% ../nbs/07_facts.ipynb #594cba71
 _HOURS_TALK = re.compile(r"\b(?:open\w*|clos\w*|shut|hours?|until|till|til|from|doors|staffed|24 hours)\b", re.I)
 
@@ -811,6 +814,7 @@ def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     said = list(DAY_RE.finditer(_day_claims_text(t, sheet.vocabulary))) if claim.said_days else []
     for c in cs:
         role = "" if loose and id(c) not in paired else c.role
+        if not role and not (_HOURS_TALK.search(t) or _VISIT.search(t)): continue  # 'our bakers start at 4am': no claim about the hours
         if len(said) > 1:  # 'from 5:30am on weekdays and 8am at weekends': each time goes with the days nearest to it
             near = min(said, key=lambda m: (m.start() - c.end) if m.start() >= c.end else (c.start - m.end()) + 0.5)
             days = days_in(near) & open_
@@ -857,7 +861,8 @@ start end first""".split())
 
 # %% ../nbs/07_facts.ipynb #aa18a078
 _VERBS = set("""include includes including try order buy grab enjoy love pick call reserve recommend contain contains cost costs offer
-offers sell sells serve serves bake bakes make makes is are was be""".split())
+offers sell sells serve serves bake bakes make makes is are was be dozen couple pair pack box batch tray bag slice piece
+several""".split())  # and words that count: 'a dozen croissants' names croissants
 
 # %% ../nbs/07_facts.ipynb #63cedcb0
 _TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round"}
@@ -895,7 +900,9 @@ def _known(sheet:FactSheet, words:tuple) -> bool:
     return not mods or any(OPEN_WORDS & set(p) for p in same) or any(set(mods) <= set(p) for p in same)
 
 # %% ../nbs/07_facts.ipynb #6c1188f0
-def _price_ok(item:Item, c:int) -> bool: return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents)
+def _price_ok(item:Item, c:int, counts:set=frozenset()) -> bool:
+    "Does price `c` agree with the item's ('from' prices allow more; 'two rolls come to $7' allows twice the price)?"
+    return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents) or any(c == k * item.cents for k in counts)
 
 # %% ../nbs/07_facts.ipynb #03975f2e
 def _check_prices(sheet:FactSheet, claim:Claim, out:list):
@@ -903,6 +910,7 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     priced = [i for i in sheet.items if i.cents is not None]
     unknown = [(s, e) for s, e, w in _mentions(sheet, claim.text) if not _known(sheet, w)]
     found = list(PRICE_RE.finditer(claim.text))
+    counts = {int(x) for x in re.findall(r"(?<![$€£\d.])\b(\d{1,2})\b(?![.:]\d|\s*(?:am|pm)\b)", PRICE_RE.sub(" ", claim.text))} | ({12} if re.search(r"\bdozen\b", claim.text, re.I) else set())
     for k, m in enumerate(found):
         c = cents(m)
         if unknown: continue  # a price of an item the sheet doesn't have: `_check_items` says so
@@ -913,9 +921,9 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
         best = _best(priced, said(before), lambda i: i.words) or _best(priced, said(after), lambda i: i.words)
         if not best:  # said of nothing in its clause: the item named in its sentence or in the question
             around = _best(priced, content_words(claim.sentence), lambda i: i.words) + _best(priced, content_words(claim.question), lambda i: i.words)
-            if around and any(_price_ok(i, c) for i in around): continue
+            if around and any(_price_ok(i, c, counts) for i in around): continue
             best = around
-        if best and not any(_price_ok(i, c) for i in best):
+        if best and not any(_price_ok(i, c, counts) for i in best):
             i = best[0]
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), i.fact,
                                f"says {show_price(c, i.currency)} for {i.name}; the fact sheet says {'from ' if i.bound == '>=' else ''}{show_price(i.cents, i.currency)}"))
