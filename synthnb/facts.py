@@ -230,7 +230,7 @@ def web_address(s:str) -> str: return re.sub(r"^(https?://)?(www\.)?", "", s.low
 _HOURS = {"minute": 1/60, "min": 1/60, "hour": 1, "hr": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
 
 # %% ../nbs/07_facts.ipynb #6586b92b
-QUANTITY_RE = re.compile(r"(?<![$€£\d.,:/])\b(?P<v>\d+(?:\.\d+)?)(?P<plus>\+)?(?![:.]\d|\s*[ap]\.?m\b|\d)(?P<after>(?:[\s-]+[a-z][a-z']*){0,3})", re.I)
+QUANTITY_RE = re.compile(r"(?<![$€£\d.,:/])\b(?P<v>\d+(?:\.\d+)?)(?P<plus>\+)?(?![:.]\d|\s*[ap]\.?m\b|\d)(?P<after>%|(?:[\s-]+[a-z][a-z']*){0,3})", re.I)
 
 # %% ../nbs/07_facts.ipynb #7eb3af4e
 _UP_TO = re.compile(r"\b(?:up to|at most|max(?:imum)?(?: of)?|no more than|not more than|as many as|within|under)\s*$", re.I)
@@ -274,6 +274,8 @@ def amounts(text:str) -> list:
     out = []
     for m in QUANTITY_RE.finditer(text):
         v, words = float(m["v"]), [w.lower() for w in re.findall(r"[a-z][a-z']*", m["after"], re.I)]
+        if text[m.end("v"):m.end("v") + 1] == "%":
+            out.append(Amount(v, "percent", "<=" if _UP_TO.search(text[max(0, m.start() - 25):m.start()]) else "=", m.start(), m.end("v") + 1)); continue
         before, after = text[max(0, m.start() - 25):m.start()], " ".join(words)
         older = bool(m["plus"]) or re.match(r"(?:or|and) (?:older|over|above|up)\b", after) is not None
         bound = "<=" if _UP_TO.search(before) or re.match(r"or (?:fewer|less|under)\b", after) else \
@@ -424,7 +426,7 @@ def read_schedule(text:str) -> dict:
 # %% ../nbs/07_facts.ipynb #fdad632a
 def product_name(clause:str) -> tuple:
     "The item a fact-sheet clause names, as words, once values, days and linking words are removed: 'sourdough loaf on Tuesdays' → ('sourdough', 'loaf')."
-    clause = normalise(clause).text
+    clause = re.sub(r"\([^)]*\)", " ", normalise(clause).text)
     for rx in (PRICE_RE, TIME_RE, DAY_RE, QUANTITY_RE): clause = rx.sub(" ", clause)
     head = re.split(r"\b(?:on|at|from|for|every|each|until|per|is|are|costs?|only)\b|:", clause)[0]
     ws = [w for w, _, _ in word_spans(head) if w not in LINK_WORDS and w not in ("price", "cost", "fee") or w == "fee"]
@@ -571,9 +573,12 @@ def _read_hours(sheet:FactSheet, name:str, fact:str, text:str) -> bool:
     _note(sheet, fact, "hours: " + "; ".join(f"{show_days(ds)} {show_hours(h)}" for h, ds in _by_hours(hours)) + (f"; {show_days(unlisted)} closed (not listed)" if unlisted else ""))
     return True
 
+# %% ../nbs/07_facts.ipynb #6f987e2a
+_THRESHOLD = re.compile(r"\b(?:over|under|above|below|more than|less than|up to|at least|orders? of)\s*$", re.I)
+
 # %% ../nbs/07_facts.ipynb #4636c2d2
 def _read_prices(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
-    found = list(PRICE_RE.finditer(clause))
+    found = [m for m in PRICE_RE.finditer(clause) if not _THRESHOLD.search(clause[:m.start()])]
     for m in found:
         name = " ".join(product_name(clause))
         names = _item_words(path, path[-1]) if len(path) > 1 and not name else \
@@ -913,7 +918,7 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     counts = {int(x) for x in re.findall(r"(?<![$€£\d.])\b(\d{1,2})\b(?![.:]\d|\s*(?:am|pm)\b)", PRICE_RE.sub(" ", claim.text))} | ({12} if re.search(r"\bdozen\b", claim.text, re.I) else set())
     for k, m in enumerate(found):
         c = cents(m)
-        if unknown: continue  # a price of an item the sheet doesn't have: `_check_items` says so
+        if unknown or _THRESHOLD.search(claim.text[:m.start()]): continue  # 'orders over $100': a threshold, not a price  # a price of an item the sheet doesn't have: `_check_items` says so
         # 'a croissant is $3 and a loaf is $6': a price goes with the item named since the last price, else until the next
         before = claim.text[found[k - 1].end() if k else 0:m.start()]
         after = claim.text[m.end():found[k + 1].start() if k + 1 < len(found) else len(claim.text)]
