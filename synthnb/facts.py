@@ -1,4 +1,4 @@
-"""Answers whose times, days, prices, phone numbers, e-mail or web addresses, quantities or products contradict the spec's fact sheet; and an optional LLM judge for what rules cannot see.
+"""The fact sheet read into typed facts (hours per day, prices, contacts, amounts, closed lists, things not offered); each claim of an answer compared with the fact it is about; and an optional LLM judge for the free text rules cannot read.
 
 Docs: https://synthnb.github.io/synthnb/facts.html.md"""
 
@@ -8,19 +8,96 @@ Docs: https://synthnb.github.io/synthnb/facts.html.md"""
 from __future__ import annotations
 import asyncio, json, re
 from dataclasses import dataclass, field
+import numpy as np
 import pandas as pd
-from .spec import PromptSpec
+from fastcore.basics import patch
+from .spec import PromptSpec, fact_text
 from .text import flag_frame, FLAG_COLUMNS
 from .parse import json_objects
 from .endpoints import complete_with_retries, run_sync
 from .generate import default_endpoint
+from .embeddings import embed
 
 # %% auto #0
-__all__ = ['DAY_NAMES', 'DAY_RE', 'TIME_RE', 'PRICE_RE', 'EMAIL_RE', 'URL_RE', 'PHONE_RE', 'QUANTITY_RE', 'GENERIC_WORDS',
-           'STOP_WORDS', 'LINK_WORDS', 'OPEN_WORDS', 'ANSWER_NAMES', 'JUDGE_VERDICTS', 'JUDGE_SCHEMA', 'days_in',
-           'minutes', 'cents', 'singular', 'quantity', 'phone_digits', 'web_address', 'show_time', 'show_price',
-           'show_days', 'product_name', 'FactSheet', 'Finding', 'check_answer', 'answer_fields', 'fact_checks',
-           'judge_messages', 'read_verdict', 'judge_facts']
+__all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TIME_RE', 'PRICE_RE', 'EMAIL_RE', 'URL_RE',
+           'PHONE_RE', 'QUANTITY_RE', 'GENERIC_WORDS', 'STOP_WORDS', 'LINK_WORDS', 'OPEN_WORDS', 'ALTERNATIVES',
+           'CARD_WORDS', 'COMMON_NOUNS', 'ANSWER_NAMES', 'JUDGE_VERDICTS', 'JUDGE_SCHEMA', 'number_value', 'Normalised',
+           'normalise', 'days_in', 'day_set', 'minutes', 'Clock', 'clocks', 'cents', 'phone_digits', 'web_address',
+           'singular', 'Amount', 'amounts', 'root', 'same_word', 'word_spans', 'content_words', 'shares_word',
+           'fact_leaves', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item', 'ClosedList',
+           'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'Finding', 'Claim', 'claims',
+           'negated', 'nearest_fact', 'check_answer', 'answer_fields', 'fact_checks', 'judge_messages', 'read_verdict',
+           'judge_facts']
+
+# %% ../nbs/07_facts.ipynb #4b04b546
+FACT_KINDS = ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number",
+              "unknown_item", "not_offered", "not_in_list"]
+
+# %% ../nbs/07_facts.ipynb #868cff12
+NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                                            "fifteen sixteen seventeen eighteen nineteen".split())} | \
+               {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)} | {"hundred": 100}
+
+# %% ../nbs/07_facts.ipynb #2b012b57
+_NUM = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+
+# %% ../nbs/07_facts.ipynb #eccbcea3
+NUMBER_RE = re.compile(rf"\b(?:{_NUM})(?:(?:[\s-]|\s+and\s+)(?:{_NUM}))*\b(?!\s+of\b)", re.I)
+
+# %% ../nbs/07_facts.ipynb #a8484f16
+def number_value(words:str) -> int:
+    "The value of a number written in words: 'twenty-four' → 24, 'three hundred and fifty' → 350."
+    total = 0
+    for w in re.findall(r"[a-z]+", words.lower()):
+        if w == "hundred": total = (total or 1) * 100
+        elif w in NUMBER_WORDS: total += NUMBER_WORDS[w]
+    return total
+
+# %% ../nbs/07_facts.ipynb #ea7dc79a
+@dataclass
+class Normalised:
+    "A text with numbers in words, 'an hour' and 'seven in the evening' rewritten as digits, and where each character came from."
+    text: str        # the rewritten text
+    origin: list     # origin[i]: (start, end) in the original text of character i
+    original: str    # the text as written
+
+    def span(self, s:int, e:int) -> str:
+        "The original words behind characters s..e of the rewritten text."
+        if s >= e or not self.origin: return ""
+        return self.original[self.origin[s][0]:self.origin[min(e, len(self.origin)) - 1][1]]
+
+# %% ../nbs/07_facts.ipynb #6cdbe73f
+def _rewrite(n:Normalised, rx:re.Pattern, repl) -> Normalised:
+    text, origin, last, out, pos = n.text, n.origin, 0, [], []
+    for m in rx.finditer(text):
+        r = repl(m, text)
+        if r is None: continue
+        out.append(text[last:m.start()]); pos += origin[last:m.start()]
+        out.append(r); pos += [(origin[m.start()][0], origin[m.end() - 1][1])] * len(r)
+        last = m.end()
+    out.append(text[last:]); pos += origin[last:]
+    return Normalised("".join(out), pos, n.original)
+
+# %% ../nbs/07_facts.ipynb #32a61a44
+_PART_OF_DAY = re.compile(r"\b(\d{1,2})(?:[:.](\d\d))?\s*(?:o'?clock\s*)?(in the morning|in the afternoon|in the evening|at night|tonight)", re.I)
+
+# %% ../nbs/07_facts.ipynb #43ffe1c7
+_A_UNIT = re.compile(r"\b(?:an?|one)\s+(hour|day|week|month|year|minute)('s)?\b", re.I)
+
+# %% ../nbs/07_facts.ipynb #1c470527
+_RATE_BEFORE = re.compile(r"(?:\d|\b(?:times|once|twice|months?|weeks?|days?|hours?|visits?|sessions?|guests?|classes|dollars?|euros?|pounds?|bucks|each|free))\W*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #436fe6a3
+def normalise(text:str) -> Normalised:
+    "`text` with numbers as digits: 'seven in the evening' → '7pm', 'twenty-four hours' → '24 hours', 'a day' → '1 day'."
+    n = Normalised(text, [(i, i + 1) for i in range(len(text))], text)
+    n = _rewrite(n, re.compile(r"\b([ap])\.\s?m\.", re.I), lambda m, t: m[1] + "m")
+    for rx, repl in [(r"\bhalf an hour\b", "30 minutes"), (r"\b(?:midday|mid-day)\b", "noon"), (r"\b24/7\b|\b(?:a)?round the clock\b", "24 hours")]:
+        n = _rewrite(n, re.compile(rx, re.I), lambda m, t, r=repl: r)
+    n = _rewrite(n, NUMBER_RE, lambda m, t: None if m[0].lower() == "one" and re.match(r"\s+(?:of|who|that|another|is)\b", t[m.end():m.end() + 9]) else str(number_value(m[0])))
+    n = _rewrite(n, _A_UNIT, lambda m, t: None if _RATE_BEFORE.search(t[max(0, m.start() - 12):m.start()]) else f"1 {m[1]}{m[2] or ''}")
+    n = _rewrite(n, re.compile(r"\bhalf past (\d{1,2})\b", re.I), lambda m, t: f"{m[1]}:30")
+    return _rewrite(n, _PART_OF_DAY, lambda m, t: f"{m[1]}{':' + m[2] if m[2] else ''}{'am' if 'morning' in m[3].lower() else 'pm'}")
 
 # %% ../nbs/07_facts.ipynb #317620dd
 DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -29,26 +106,10 @@ DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _DAY_ABBR = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
 
 # %% ../nbs/07_facts.ipynb #c4201721
-_DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b\.?"
-DAY_RE = re.compile(rf"\b(?:(?P<a>{_DAY})\s*(?:-|–|to|through|thru|until)\s*(?P<b>{_DAY})|(?P<one>{_DAY})|(?P<weekend>weekends?)|(?P<weekdays>weekdays)|(?P<every>every\s?day|daily(?!\s+specials?)|seven days a week|7 days a week))", re.I)
+_DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|(?-i:(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun|MON|TUES?|WED|THU|FRI|SAT|SUN))\b\.?"
 
-# %% ../nbs/07_facts.ipynb #579337c9
-TIME_RE = re.compile(r"\b(?:(?P<h>[01]?\d)(?::(?P<m>[0-5]\d))?\s*(?P<ap>[ap])\.?\s?m\b\.?|(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)\b|(?P<word>noon|midnight))", re.I)
-
-# %% ../nbs/07_facts.ipynb #797554f6
-PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d+(?:[.,]\d{1,2})?)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|euros?|pounds?|usd|eur|gbp)\b", re.I)
-
-# %% ../nbs/07_facts.ipynb #057b3b29
-EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-
-# %% ../nbs/07_facts.ipynb #3664696e
-URL_RE = re.compile(r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co|uk|us|ca|de|fr|biz|info|shop|store|example|app|dev)\b(?:/[^\s,;)]*)?", re.I)
-
-# %% ../nbs/07_facts.ipynb #2504f026
-PHONE_RE = re.compile(r"(?<![\w$€£.])\+?\(?\d[\d\s().-]{5,}\d\b(?!\s?(?:[ap]\.?m\b|%|hours?|days?))", re.I)
-
-# %% ../nbs/07_facts.ipynb #6586b92b
-QUANTITY_RE = re.compile(r"\b(?P<v>\d+(?:\.\d+)?)[\s-]?(?P<unit>hours?|days?|weeks?|minutes?|mins?|months?|years?|percent|%)", re.I)
+# %% ../nbs/07_facts.ipynb #4e4918c3
+DAY_RE = re.compile(rf"\b(?:(?P<a>{_DAY})\s*(?:-|–|—|to|through|thru|until|till)\s*(?P<b>{_DAY})|(?P<one>{_DAY})|(?P<weekend>weekends?)|(?P<weekdays>weekdays|working days|week ?days)|(?P<every>every\s?day|everyday|daily|seven days a week|7 days a week|7 days|all week))", re.I)
 
 # %% ../nbs/07_facts.ipynb #272a9753
 def _day_number(s:str) -> int:
@@ -65,36 +126,99 @@ def days_in(m:re.Match) -> set:
     a, b = _day_number(m["a"]), _day_number(m["b"])
     return {(a + i) % 7 for i in range((b - a) % 7 + 1)}
 
+# %% ../nbs/07_facts.ipynb #75e6d324
+_EXCEPT = re.compile(r"\b(?:except(?: for| on)?|apart from|other than|but not|besides|excluding)\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #1c392582
+def day_set(text:str) -> set|None:
+    "The days `text` names ('every day except Mondays' → Tuesday to Sunday), None when it names none."
+    got, out = False, set()
+    for m in DAY_RE.finditer(text):
+        got = True
+        if _EXCEPT.search(text[max(0, m.start() - 20):m.start()]): out -= days_in(m)
+        else: out |= days_in(m)
+    return out if got else None
+
+# %% ../nbs/07_facts.ipynb #579337c9
+TIME_RE = re.compile(r"\b(?:(?P<h>[01]?\d)(?:[:.](?P<m>[0-5]\d))?\s*(?P<ap>[ap])\.?\s?m\b\.?|(?P<h24>[01]?\d|2[0-4])[:h](?P<m24>[0-5]\d)\b|(?P<word>noon|midnight))", re.I)
+
 # %% ../nbs/07_facts.ipynb #a8396248
 def minutes(m:re.Match) -> int:
     "Minutes after midnight of a `TIME_RE` match."
-    if m["word"]: return 720 if m["word"].lower() == "noon" else 0
+    if m["word"]: return 720 if m["word"].lower() == "noon" else 1440
     if m["h24"] is not None: return int(m["h24"]) * 60 + int(m["m24"])
     h = int(m["h"]) % 12 + (12 if m["ap"].lower() == "p" else 0)
     return h * 60 + int(m["m"] or 0)
+
+# %% ../nbs/07_facts.ipynb #96891dc0
+def _readings(m:re.Match) -> frozenset:
+    "The minutes a `TIME_RE` match may mean: '5:30' with no am/pm is 5:30am or 5:30pm; '05:30' and '17:30' are one time."
+    t = minutes(m)
+    if m["h24"] is not None and not m["h24"].startswith("0") and 1 <= int(m["h24"]) <= 12: return frozenset({t % 720, t % 720 + 720})
+    return frozenset({t})
+
+# %% ../nbs/07_facts.ipynb #ac504b4c
+_BARE_HOUR = re.compile(r"(?<![\d:$€£.])\b(?P<h>1[0-2]|[1-9])\b(?![:.]?\d|\+|\s*(?:%|[ap]\.?m\b)|[-–]?[a-z])(?=\s*(?:$|[^\w\s]|(?:to|until|till|and|or|on|every|daily|sharp|o'clock|in|at|each|from|through|thru|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|weekdays|weekends|tonight|for|so|but|then|when|if|is|are)\b))", re.I)
+
+# %% ../nbs/07_facts.ipynb #9f32295f
+_BARE_CONTEXT = re.compile(r"(?:\b(?:at|until|till|til|from|to|by|after|before|open|opens|close|closes)\s*|[-–]\s*)$", re.I)
+
+# %% ../nbs/07_facts.ipynb #04f6b3ea
+@dataclass
+class Clock:
+    "A time said in a text: its candidate minutes (two for a bare '5'), where it is, and whether it opens or closes."
+    minutes: frozenset   # minutes after midnight it may mean
+    start: int
+    end: int
+    role: str = ""       # 'open', 'close' or '' (a time inside the hours)
+
+# %% ../nbs/07_facts.ipynb #70bd1b73
+_RANGE_SEP = re.compile(r"^\s*(?:-|–|—|to|until|till|til|through|thru|and)\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #e347cf33
+_CLOSE_BEFORE = re.compile(r"(?:\bclos\w*|\bshut\w*|\buntil|\btill?|\bto|\bends?|\bfinish\w*|\blate|\bby)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
+
+# %% ../nbs/07_facts.ipynb #4cf660cf
+_OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bdoors|\bunlock\w*|\bas early as)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
+
+# %% ../nbs/07_facts.ipynb #80f52877
+def clocks(text:str) -> list:
+    "The times in `text` (already `normalise`d), ranges paired as open and close."
+    found = [(m.start(), m.end(), _readings(m)) for m in TIME_RE.finditer(text)]
+    for m in _BARE_HOUR.finditer(text):
+        if any(s <= m.start() < e for s, e, _ in found): continue
+        after_range = re.match(r"\s*(?:-|–|to|until|till)\s*\d", text[m.end():m.end() + 8])
+        if _BARE_CONTEXT.search(text[max(0, m.start() - 12):m.start()]) or after_range:
+            h = int(m["h"]); found.append((m.start(), m.end(), frozenset({h % 12 * 60, h % 12 * 60 + 720})))
+    found.sort()
+    out = [Clock(t, s, e) for s, e, t in found]
+    for a, b in zip(out, out[1:]):
+        if _RANGE_SEP.match(text[a.end:b.start]) and not a.role:
+            a.role, b.role = "open", "close"
+    for c in out:
+        if c.role: continue
+        before = text[max(0, c.start - 30):c.start]
+        cm, om = _CLOSE_BEFORE.search(before), _OPEN_BEFORE.search(before)
+        if cm and (not om or cm.start() > om.start()): c.role = "close"
+        elif om: c.role = "open"
+    return out
+
+# %% ../nbs/07_facts.ipynb #797554f6
+PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d+(?:[.,]\d{1,2})?)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|bucks|euros?|pounds?|usd|eur|gbp)\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #bf3a178f
 def cents(m:re.Match) -> int:
     "The amount of a `PRICE_RE` match, in cents."
     return round(float((m["v"] or m["v2"]).replace(",", ".")) * 100)
 
-# %% ../nbs/07_facts.ipynb #fa2a030a
-def singular(w:str) -> str:
-    "A crude singular: loaves → loaf, berries → berry, rolls → roll (short words and -ss words unchanged)."
-    w = w.lower()
-    if len(w) <= 3 or w.endswith("ss") or w.endswith("us"): return w
-    if w.endswith("ves"): return w[:-3] + "f"
-    if w.endswith("ies"): return w[:-3] + "y"
-    if w.endswith(("ches", "shes", "xes")): return w[:-2]
-    return w[:-1] if w.endswith("s") else w
+# %% ../nbs/07_facts.ipynb #057b3b29
+EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 
-# %% ../nbs/07_facts.ipynb #659fe97b
-_HOURS = {"minute": 1/60, "min": 1/60, "hour": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
+# %% ../nbs/07_facts.ipynb #3664696e
+URL_RE = re.compile(r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co|uk|us|ca|de|fr|biz|info|shop|store|example|app|dev)\b(?:/[^\s,;)]*)?", re.I)
 
-def quantity(m:re.Match) -> tuple:
-    "A `QUANTITY_RE` match as (value, kind): durations in hours (kind 'time'), else the value and its unit."
-    unit = singular(m["unit"].lower().replace("%", "percent"))
-    return (float(m["v"]) * _HOURS[unit], "time") if unit in _HOURS else (float(m["v"]), unit)
+# %% ../nbs/07_facts.ipynb #2504f026
+PHONE_RE = re.compile(r"(?<![\w$€£.])\+?\(?\d[\d\s().-]{5,}\d\b(?!\s?(?:[ap]\.?m\b|%|hours?|days?))", re.I)
 
 # %% ../nbs/07_facts.ipynb #7105fc2b
 def phone_digits(s:str) -> str: return re.sub(r"\D", "", s)
@@ -102,26 +226,85 @@ def phone_digits(s:str) -> str: return re.sub(r"\D", "", s)
 # %% ../nbs/07_facts.ipynb #32937f70
 def web_address(s:str) -> str: return re.sub(r"^(https?://)?(www\.)?", "", s.lower()).rstrip("/.")
 
-# %% ../nbs/07_facts.ipynb #bf584440
-def show_time(t:int) -> str: h, m = divmod(t, 60); return f"{(h % 12) or 12}{':%02d' % m if m else ''}{'am' if h < 12 else 'pm'}"
+# %% ../nbs/07_facts.ipynb #659fe97b
+_HOURS = {"minute": 1/60, "min": 1/60, "hour": 1, "hr": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
 
-# %% ../nbs/07_facts.ipynb #94e25f03
-def show_price(c:int) -> str: return f"${c // 100}" + (f".{c % 100:02d}" if c % 100 else "")
+# %% ../nbs/07_facts.ipynb #6586b92b
+QUANTITY_RE = re.compile(r"(?<![$€£\d.,:/])\b(?P<v>\d+(?:\.\d+)?)(?P<plus>\+)?(?![:.]\d|\s*[ap]\.?m\b|\d)(?P<after>%|(?:[\s-]+[a-z][a-z']*){0,3})", re.I)
 
-# %% ../nbs/07_facts.ipynb #67f024f7
-def show_days(ds) -> str: return ", ".join(DAY_NAMES[d].title() for d in sorted(ds))
+# %% ../nbs/07_facts.ipynb #7eb3af4e
+_UP_TO = re.compile(r"\b(?:up to|at most|max(?:imum)?(?: of)?|no more than|not more than|as many as|within|under)\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #5450ef11
+_AT_LEAST = re.compile(r"\b(?:at least|min(?:imum)?(?: of)?|no less than|from|over|more than|aged?|ages|older than)\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #fa2a030a
+def singular(w:str) -> str:
+    "A crude singular: loaves → loaf, berries → berry, rolls → roll (short words and -ss words unchanged)."
+    w = w.lower().rstrip("'")
+    if w.endswith("'s"): w = w[:-2]
+    if len(w) <= 3 or w.endswith("ss") or w.endswith("us"): return w
+    if w.endswith("ves"): return w[:-3] + "f"
+    if w.endswith("ies"): return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "xes", "sses")): return w[:-2]
+    if w == "children": return "child"
+    if w == "people": return "person"
+    return w[:-1] if w.endswith("s") else w
+
+# %% ../nbs/07_facts.ipynb #43dc8532
+@dataclass
+class Amount:
+    "A number said of something: its value, unit ('time' for durations, in hours; 'age'; else the counted noun) and bound."
+    value: float
+    unit: str            # 'time' (hours), 'age', 'percent', or a noun in the singular: 'guest', 'child', 'session'
+    bound: str = "="     # '=' exactly, '<=' up to, '>=' at least
+    start: int = 0
+    end: int = 0
+
+# %% ../nbs/07_facts.ipynb #27f13c7e
+_SKIP_WORDS = {"or", "and", "more", "free", "extra", "additional", "other", "full", "separate", "different", "new", "whole", "hour's", "consecutive"}
+
+# %% ../nbs/07_facts.ipynb #c3095ac1
+_NOT_UNITS = {"am", "pm", "to", "the", "a", "an", "per", "for", "of", "in", "on", "at", "is", "are", "each", "only", "with",
+              "minus", "plus", "dollar", "euro", "pound", "buck", "cent", "x", "we", "you", "it", "if", "so", "but", "then", "by", "as", "from", "until", "till", "up", "over"}
+
+# %% ../nbs/07_facts.ipynb #94d75dfa
+def amounts(text:str) -> list:
+    "The amounts in `text` (already `normalise`d): '48 hours' notice' → 48 h, 'up to 2 guests' → ≤ 2 guest, '16 or older' → ≥ 16 age."
+    out = []
+    for m in QUANTITY_RE.finditer(text):
+        v, words = float(m["v"]), [w.lower() for w in re.findall(r"[a-z][a-z']*", m["after"], re.I)]
+        if text[m.end("v"):m.end("v") + 1] == "%":
+            out.append(Amount(v, "percent", "<=" if _UP_TO.search(text[max(0, m.start() - 25):m.start()]) else "=", m.start(), m.end("v") + 1)); continue
+        before, after = text[max(0, m.start() - 25):m.start()], " ".join(words)
+        older = bool(m["plus"]) or re.match(r"(?:or|and) (?:older|over|above|up)\b", after) is not None
+        bound = "<=" if _UP_TO.search(before) or re.match(r"or (?:fewer|less|under)\b", after) else \
+                ">=" if older or _AT_LEAST.search(before) or re.match(r"or more\b", after) else "="
+        found = next(((singular(w.group()), w.end()) for w in re.finditer(r"[a-z][a-z']*", m["after"], re.I) if w.group().lower() not in _SKIP_WORDS), ("", 0))
+        unit, end = found[0], m.start("after") + found[1] if found[1] else m.end("v") + (1 if m["plus"] else 0)
+        if unit in _NOT_UNITS: unit, end = "", m.end("v") + (1 if m["plus"] else 0)
+        if DAY_RE.fullmatch(unit) or unit in ("am", "pm", "noon", "midnight"): continue
+        if unit in _HOURS and not re.match(r"\w+[\s-]+old\b", after): u, v = "time", v * _HOURS[unit]
+        elif unit in ("year", "yr") or re.search(r"\bage[ds]?\s*$", before, re.I) or (older and unit in ("", "older") and not re.search(r"\b(?:of|for|groups?)\s*$", before, re.I)): u = "age"
+        elif unit in ("percent",) or unit in _NOT_UNITS or not unit or len(unit) < 3: u = "percent" if unit == "percent" else ""
+        else: u = unit
+        if u: out.append(Amount(v, u, bound, m.start(), max(end, m.end("v")) if u != "age" or unit else m.end()))
+    return out
 
 # %% ../nbs/07_facts.ipynb #b70e408e
 GENERIC_WORDS = set("""a an the our your their my its this that these those some any all every each one two three few many
 more most much other fresh freshly delicious tasty famous special specials daily homemade home made house classic
 traditional best favourite favorite popular new warm hot cold big small large little whole half extra great lovely
 regular plain simple same usual signature artisan artisanal baked fine good nice amazing wonderful perfect today's
-tomorrow's weekly weekend custom of for and or with""".split())
+tomorrow's weekly weekend custom of for and or with standard basic full quick short usual normal
+free price prices cost costs fee fees rate rates option options service services""".split())
 
 # %% ../nbs/07_facts.ipynb #f2f96e6f
 STOP_WORDS = GENERIC_WORDS | set("""is are was were be been to in on at by from we you i it they he she us them do does did
 not no yes can could will would should may might have has had please just also so if but as about than then there here
-what when where which who how why""".split())
+what when where which who how why get got make sure let know like need want come see that's it's we're you're we'll
+you'll we've isn't aren't don't doesn't can't won't very too really only just still am pm take took give go keep put say tell
+find bring use""".split())
 
 # %% ../nbs/07_facts.ipynb #f2332461
 LINK_WORDS = (STOP_WORDS - GENERIC_WORDS) | set("a an the our your and or of for with some any".split())
@@ -129,255 +312,781 @@ LINK_WORDS = (STOP_WORDS - GENERIC_WORDS) | set("a an the our your and or of for
 # %% ../nbs/07_facts.ipynb #92bd022d
 OPEN_WORDS = {"custom", "assorted", "various", "any"}  # a product made to order: any flavour or style is on the sheet
 
-# %% ../nbs/07_facts.ipynb #7517168c
-def _phrase_words(text:str) -> list: return [singular(w) for w in re.findall(r"[a-z][a-z'-]*", text.lower())]
+# %% ../nbs/07_facts.ipynb #c33df0d8
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ances", "ance", "ings", "ing", "ions", "ion", "ers", "er", "ery", "ed", "es", "s", "y")
+
+# %% ../nbs/07_facts.ipynb #dc76e9f0
+def root(w:str) -> str:
+    "A word without one common ending: parking → park, sedation → sedat, payment → pay."
+    for s in _SUFFIXES:
+        if w.endswith(s) and len(w) - len(s) >= 3: return w[:-len(s)]
+    return w[:-1] if w.endswith("e") and len(w) > 4 else w
+
+# %% ../nbs/07_facts.ipynb #bace405b
+def same_word(a:str, b:str) -> bool:
+    "Are `a` and `b` one word in two forms (delivery, deliver; insurance, insurer)?"
+    return a == b or root(a) == root(b) or root(a) == b or a == root(b)
+
+# %% ../nbs/07_facts.ipynb #abba0ac0
+def word_spans(text:str) -> list:
+    "(word, start, end) of each word of `text`: lower case, singular, without hyphens ('X-rays' → 'xray')."
+    return [(singular(m[0]).replace("-", ""), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]", text)]
+
+# %% ../nbs/07_facts.ipynb #7918802a
+def content_words(text:str, pairs:bool=True) -> set:
+    "The words of `text` that carry meaning (no linking or generic words), with adjacent pairs joined ('check up' → 'checkup')."
+    ws = [w for w, _, _ in word_spans(text)]
+    return {w for w in ws if w not in STOP_WORDS and len(w) > 2} | ({a + b for a, b in zip(ws, ws[1:]) if a not in STOP_WORDS and b not in STOP_WORDS} if pairs else set())
+
+# %% ../nbs/07_facts.ipynb #7556df9c
+def shares_word(a:set, b:set) -> set:
+    "The words of `a` that `b` has too, in any of their forms."
+    return {x for x in a if any(same_word(x, y) for y in b)}
+
+# %% ../nbs/07_facts.ipynb #63898334
+_NAME_KEYS = {"name", "item", "title", "product", "service", "label", "dish"}
+
+# %% ../nbs/07_facts.ipynb #5a910c40
+def fact_leaves(facts:dict) -> list:
+    "Each text of a fact sheet with the names above it: a nested `menu:` gives (('menu', 'croissant'), '$3')."
+    out = []
+    def walk(path, v):
+        if isinstance(v, dict) and (name := next((str(v[k]) for k in v if str(k).lower() in _NAME_KEYS and isinstance(v[k], str)), None)):
+            for k, x in v.items():  # [{name: margherita, price: £9}]: the price of a margherita
+                if str(k).lower() not in _NAME_KEYS: walk(path + (name,), x)
+            if all(str(k).lower() in _NAME_KEYS for k in v): out.append((path, name))
+        elif isinstance(v, dict):
+            for k, x in v.items(): walk(path + (str(k),), x)
+        elif isinstance(v, (list, tuple)):
+            for x in v: walk(path, x)
+        elif v is not None: out.append((path, str(v)))
+    for k, v in (facts or {}).items(): walk((str(k),), v)
+    return out
+
+# %% ../nbs/07_facts.ipynb #daa210ac
+def split_clauses(text:str) -> list:
+    "The parts of a fact's text that each say one thing: split at ';', ',', new lines and ' and ' before a new value."
+    return [c.strip() for c in re.split(r"[;\n]|,(?!\d{3})|\band\b(?=\s+(?:closed|open|no|we|[$€£]|\w+\s+[$€£]))", text) if c and c.strip()]
+
+# %% ../nbs/07_facts.ipynb #0a8adac9
+@dataclass
+class Schedule:
+    "The hours of one thing (the business, a desk, a service): per day (0 = Monday) its (open, close) times, () when closed."
+    name: str
+    words: set          # what it is about: words of its name and text, days and times left out
+    hours: dict         # day -> tuple of (open, close) minutes; () closed
+    fact: str
+    listed: set = field(default_factory=set)  # days the fact names
+
+# %% ../nbs/07_facts.ipynb #382ac0de
+def _pick(o:frozenset, c:frozenset) -> tuple:
+    "A bare-hour range ('9-5') as the reading where it opens before it closes."
+    pairs = sorted((a, b) for a in o for b in c if a < b)
+    return min(pairs, key=lambda p: (not 300 <= p[0] < 780, abs(p[1] - p[0] - 9 * 60))) if pairs else (min(o), max(c))
+
+# %% ../nbs/07_facts.ipynb #4dee3c77
+_ALL_DAY = re.compile(r"\bopen(?:s|ed)?\s+(?:for\s+)?24 hours|\b24 hours a day\b|\b24 hours,? 7 days\b", re.I)
+
+# %% ../nbs/07_facts.ipynb #e27983b3
+_CLOSED_RE = re.compile(r"\bclosed\b|\bshut\b|\bno (?:opening|hours)\b|\b(?:not|n't|never)\s+open\b|\bday off\b", re.I)
+
+# %% ../nbs/07_facts.ipynb #5608de3e
+def read_schedule(text:str) -> dict:
+    "Per day, the (open, close) times of an hours text: 'Mon-Thu 8am-6pm; Friday 8am-2pm; Sunday closed'."
+    n = normalise(text); t = n.text
+    toks = [(m.start(), m.end(), "X" if _EXCEPT.search(t[max(0, m.start() - 20):m.start()]) else "D", days_in(m)) for m in DAY_RE.finditer(t)]
+    cs = clocks(t); i = 0
+    while i < len(cs):
+        if cs[i].role == "open" and i + 1 < len(cs) and cs[i + 1].role == "close":
+            toks.append((cs[i].start, cs[i + 1].end, "R", (cs[i].minutes, cs[i + 1].minutes))); i += 2
+        else: i += 1
+    toks += [(m.start(), m.end(), "R", (frozenset({0}), frozenset({1440}))) for m in _ALL_DAY.finditer(t)]
+    toks += [(m.start(), m.end(), "C", None) for m in _CLOSED_RE.finditer(t)]
+    toks.sort(key=lambda x: x[0])
+    groups, excepts, cur, last, last_end = [], [], {"days": None, "ranges": [], "closed": False}, None, 0
+    for s, e, kind, v in toks:
+        complete = cur["days"] is not None and (cur["ranges"] or cur["closed"])
+        listed = kind == "D" and last == "D" and re.fullmatch(r"\s*(?:,|and|&|or|/)?\s*", t[last_end:s])
+        if kind == "X": excepts.append({"days": v, "ranges": [], "closed": True}); continue
+        if complete and ((kind == "D" and not listed) or (kind == "R" and last != "R") or kind == "C"):
+            groups.append(cur); cur = {"days": None, "ranges": [], "closed": False}
+        if kind == "D": cur["days"] = (cur["days"] or set()) | v
+        elif kind == "R": cur["ranges"].append(v)
+        else: cur["closed"] = True
+        last, last_end = kind, e
+    groups.append(cur)
+    hours = {}
+    for g in groups + excepts:
+        days = g["days"] if g["days"] is not None else set(range(7))
+        if not (g["ranges"] or g["closed"]): continue
+        for d in days:
+            hours[d] = () if g["closed"] and not g["ranges"] else tuple(_pick(o, c) for o, c in g["ranges"])
+    return hours
 
 # %% ../nbs/07_facts.ipynb #fdad632a
 def product_name(clause:str) -> tuple:
-    "The product a fact-sheet clause names, as singular words, once values, days and linking words are removed."
+    "The item a fact-sheet clause names, as words, once values, days and linking words are removed: 'sourdough loaf on Tuesdays' → ('sourdough', 'loaf')."
+    clause = re.sub(r"\([^)]*\)", " ", normalise(clause).text)
     for rx in (PRICE_RE, TIME_RE, DAY_RE, QUANTITY_RE): clause = rx.sub(" ", clause)
-    ws = [w for w in _phrase_words(re.split(r"\b(?:on|at|from|for|every|each|until|per|is|are|costs?)\b", clause)[0]) if w not in LINK_WORDS]
+    head = re.split(r"\b(?:on|at|from|for|every|each|until|per|is|are|costs?|only)\b|:", clause)[0]
+    ws = [w for w, _, _ in word_spans(head) if w not in LINK_WORDS and w not in ("price", "cost", "fee") or w == "fee"]
     return tuple(ws[-3:])
 
-# %% ../nbs/07_facts.ipynb #09a0f8b5
-def _content(text:str) -> set: return {w for w in _phrase_words(text) if w not in STOP_WORDS and len(w) > 2}
+# %% ../nbs/07_facts.ipynb #ecdda59a
+@dataclass
+class Item:
+    "Something the sheet sells or offers, with its price when it has one."
+    name: str            # as the sheet writes it
+    words: tuple         # its words (singular, no hyphens), the head last
+    cents: int|None      # its price; None when the sheet gives none
+    bound: str           # '=' the price, '>=' a 'from' price
+    fact: str
+    currency: str = "$"  # as the sheet writes it
 
-# %% ../nbs/07_facts.ipynb #ee34b2d5
+# %% ../nbs/07_facts.ipynb #3ceca31e
+_GROUP_NAMES = {"price", "prices", "menu", "pricing", "fees", "fee", "costs", "cost", "rates", "rate", "price list", "products", "services", "items", "treatments", "options"}
+
+# %% ../nbs/07_facts.ipynb #bc60d343
+def _item_words(path:tuple, name:str) -> list:
+    "An item's names as words: its own, and with its group's name after it when that is a kind ('monthly' under 'memberships' → monthly membership)."
+    ws = tuple(w for w, _, _ in word_spans(re.sub(r"\([^)]*\)", " ", name)) if w not in LINK_WORDS)
+    group = path[-2] if len(path) >= 2 else ""
+    g = tuple(w for w, _, _ in word_spans(group) if w not in LINK_WORDS) if group.lower() not in _GROUP_NAMES else ()
+    return [ws] + ([ws + g[-1:]] if g and g[-1] not in ws else [])
+
+# %% ../nbs/07_facts.ipynb #1063ef9c
+_ONLY_RE = re.compile(r"^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock|use)?\s*(?:only\s+)?(?P<list>.+?)\s+only\b|^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock)\s+only\s+(?P<list2>.+)$|^(?:we\s+)?(?:accept|take|cover|are in[- ]network with|work with|stock|sell|carry|teach|serve)\s+(?P<list3>[^.]+(?:,|\band\b|\bor\b)[^.]+)$", re.I)
+
+# %% ../nbs/07_facts.ipynb #c440da80
+_NEGATION_RE = re.compile(r"\b(?:no|without)\s+(?P<np>[a-z][\w' -]*)|\b(?:do not|don't|does not|doesn't|cannot|can't|never|not|won't|isn't|aren't)\s+(?:(?:currently|yet|any longer|be)\s+)?(?P<verb>sell|offer|provide|have|take|accept|allow|do|serve|stock|carry|deliver|ship|open|give|run|teach|cover|available|offered|allowed|accepted|permitted)\w*\s*(?P<np2>[a-z][\w' -]*)?", re.I)
+
+# %% ../nbs/07_facts.ipynb #212ac4dd
+ALTERNATIVES = {"pickup": {"delivery"}, "collection": {"delivery"}, "takeaway": {"dinein", "seating"}, "card": {"cash", "cheque", "check"},
+                "cash": {"card", "contactless"}, "appointment": {"walkin"}, "inperson": {"online", "video"}, "online": {"inperson", "phone"}}
+
+# %% ../nbs/07_facts.ipynb #d3da2cf5
+@dataclass
+class ClosedList:
+    "A list the sheet closes ('Visa, Mastercard and cash only'): anything of its kind that isn't on it is not offered."
+    name: str            # what the list is of: the fact's name
+    words: set           # words that say a claim is about it
+    values: list         # tuples of words, one per value
+    fact: str
+
+# %% ../nbs/07_facts.ipynb #24048c04
+@dataclass
+class Negation:
+    "Something the sheet says is not offered ('no delivery', 'we don't sell gift cards')."
+    phrase: str          # as the sheet writes it
+    words: tuple         # its words; the last is the head
+    instead: set         # words of what the fact offers instead ('street parking'): a claim about those is no claim about this
+    fact: str
+
+# %% ../nbs/07_facts.ipynb #eb84f987
+def _values(text:str) -> list:
+    "The values of a listed text: 'Visa, Mastercard, cash and HSA cards' → [(visa,), (mastercard,), (cash,), (hsa, card)]."
+    parts = re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*", text)
+    return [tuple(w for w, _, _ in word_spans(p) if w not in LINK_WORDS) for p in parts if p.strip()]
+
+# %% ../nbs/07_facts.ipynb #f16038f6
+def _phrase(np:str) -> tuple:
+    "The words of a noun phrase up to where it ends (a linking word, a value or a verb)."
+    out = []
+    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please)(?![\w-])", np)[0]):
+        if w in ("any", "a", "an", "the", "our", "your", "more", "longer"): continue
+        out.append(w)
+    return tuple(out[:3])
+
+# %% ../nbs/07_facts.ipynb #6fb982bb
+_HOURS_NAMES = {"hour", "opening", "open", "time", "business", "store", "shop", "office", "schedule", "timing"}
+
+# %% ../nbs/07_facts.ipynb #fce4691a
+_SCHEDULE_WORDS = {"open", "opening", "closed", "close", "hour", "daily", "day", "week", "weekday", "weekend", "staffed", "noon", "midnight", "every"}
+
+# %% ../nbs/07_facts.ipynb #d4aa67fa
 @dataclass
 class FactSheet:
-    "The checkable values of a fact sheet, each with the fact (`name: text`) it came from."
-    facts: dict = field(default_factory=dict)           # name -> text, as in the spec
-    times: dict = field(default_factory=dict)           # minutes -> fact
-    opening: set = field(default_factory=set)           # minutes the shop opens at (from ranges)
-    closing: set = field(default_factory=set)           # minutes it closes at
-    open_days: set = field(default_factory=set)         # days it is open (0 = Monday)
-    closed_days: set = field(default_factory=set)
-    day_fact: str = ""                                  # the fact that gives opening days
-    prices: dict = field(default_factory=dict)          # product words -> (cents, fact)
-    product_days: dict = field(default_factory=dict)    # product words -> (days, fact)
-    products: set = field(default_factory=set)          # every product named (tuples of singular words)
-    phones: dict = field(default_factory=dict)          # digits -> fact
-    emails: dict = field(default_factory=dict)          # lower-case address -> fact
-    urls: dict = field(default_factory=dict)            # web address without scheme/www -> fact
-    quantities: list = field(default_factory=list)      # (value, unit, content words, fact)
+    "A fact sheet read into typed facts (schedules, prices, contacts, amounts, closed lists, negations), each with the fact it came from."
+    facts: dict = field(default_factory=dict)         # name -> value, as in the spec
+    read: dict = field(default_factory=dict)          # fact -> what the rules read from it (lines of text)
+    unchecked: dict = field(default_factory=dict)     # fact -> its parts no rule reads (the judge's)
+    schedules: list = field(default_factory=list)     # `Schedule`s, the business's own hours first
+    day_facts: list = field(default_factory=list)     # (words, days, fact): things offered on some days only
+    items: list = field(default_factory=list)         # `Item`s
+    phones: dict = field(default_factory=dict)        # digits -> fact
+    emails: dict = field(default_factory=dict)        # lower-case address -> fact
+    urls: dict = field(default_factory=dict)          # web address without scheme/www -> fact
+    amounts: list = field(default_factory=list)       # (`Amount`, context words, fact)
+    lists: list = field(default_factory=list)         # `ClosedList`s
+    negations: list = field(default_factory=list)     # `Negation`s
+    vocabulary: set = field(default_factory=set)      # every content word of the sheet
+    about: object = None                              # texts -> unit vectors (`synthnb.embeddings.embed`), to find which fact a claim is about
 
     @property
-    def heads(self) -> set: return {p[-1] for p in self.products if p}
+    def heads(self) -> set: return {i.words[-1] for i in self.items if i.words}
 
-    @classmethod
-    def read(cls, facts:dict) -> "FactSheet":
-        "Read the checkable values out of a fact sheet (`spec.facts`)."
-        fs = cls(dict(facts or {}))
-        for name, text in fs.facts.items(): fs._read_fact(f"{name}: {text}", str(text))
-        return fs
+# %% ../nbs/07_facts.ipynb #61c0187c
+def _note(sheet:FactSheet, fact:str, line:str): sheet.read.setdefault(fact, []).append(line)
 
-    def _read_fact(self, fact:str, text:str):
-        for m in EMAIL_RE.finditer(text): self.emails[m[0].lower()] = fact
-        for m in URL_RE.finditer(EMAIL_RE.sub(" ", text)): self.urls[web_address(m[0])] = fact
-        for m in PHONE_RE.finditer(text):
-            if len(phone_digits(m[0])) >= 7: self.phones[phone_digits(m[0])] = fact
-        for clause in re.split(r"[;,]|\band\b(?=\s+(?:closed|open))", text): self._read_clause(fact, clause, _content(fact.split(":")[0]))
+# %% ../nbs/07_facts.ipynb #cc39bf49
+def _read_contacts(sheet:FactSheet, fact:str, text:str) -> bool:
+    n = 0
+    for m in EMAIL_RE.finditer(text): sheet.emails[m[0].lower()] = fact; _note(sheet, fact, f"e-mail {m[0].lower()}"); n += 1
+    for m in URL_RE.finditer(EMAIL_RE.sub(" ", text)): sheet.urls[web_address(m[0])] = fact; _note(sheet, fact, f"web {web_address(m[0])}"); n += 1
+    for m in PHONE_RE.finditer(text):
+        if len(phone_digits(m[0])) >= 7: sheet.phones[phone_digits(m[0])] = fact; _note(sheet, fact, f"phone {m[0].strip()}"); n += 1
+    return n > 0
 
-    def _read_clause(self, fact:str, clause:str, topic_words:set=frozenset()):
-        ts = [minutes(m) for m in TIME_RE.finditer(clause)]
-        for t in ts: self.times[t] = fact
-        if len(ts) == 2 and re.search(r"\d\s*(?:[ap]\.?m\.?)?\s*(?:-|–|to|until|till)\s*\d", clause, re.I):
-            self.opening.add(ts[0]); self.closing.add(ts[1])
-        days = set().union(*[days_in(m) for m in DAY_RE.finditer(clause)])
-        said = clause.lower()
-        if days and re.search(r"\bclosed\b", said): self.closed_days |= days; self.day_fact = fact
-        elif days and re.search(r"\bopen\b", said): self.open_days |= days; self.day_fact = fact
-        for m in QUANTITY_RE.finditer(clause): self.quantities.append((*quantity(m), _content(clause) | topic_words, fact))
-        prices = [cents(m) for m in PRICE_RE.finditer(clause)]
-        if (prices or 0 < len(days) < 7) and not re.search(r"\b(?:open|closed)\b", said) and (p := product_name(clause)):
-            self.products.add(p)
-            if prices: self.prices[p] = (prices[0], fact)
-            if days: self.product_days[p] = (days, fact)
+# %% ../nbs/07_facts.ipynb #bf584440
+def show_time(t:int) -> str: h, m = divmod(t % 1440 if t != 1440 else 1440, 60); return "midnight" if t == 1440 else f"{(h % 12) or 12}{':%02d' % m if m else ''}{'am' if h < 12 else 'pm'}"
+
+# %% ../nbs/07_facts.ipynb #94e25f03
+def show_price(c:int, currency:str="$") -> str: return f"{currency}{c // 100}" + (f".{c % 100:02d}" if c % 100 else "")
+
+# %% ../nbs/07_facts.ipynb #67f024f7
+def show_days(ds) -> str:
+    ds = sorted(ds)
+    if len(ds) > 2 and ds == list(range(ds[0], ds[-1] + 1)): return f"{DAY_NAMES[ds[0]].title()}–{DAY_NAMES[ds[-1]].title()}"
+    return ", ".join(DAY_NAMES[d].title() for d in ds)
+
+# %% ../nbs/07_facts.ipynb #ec928fce
+def show_hours(h:tuple) -> str: return "closed" if not h else ", ".join(f"{show_time(o)}–{show_time(c)}" for o, c in h)
+
+# %% ../nbs/07_facts.ipynb #3cb0916a
+def _by_hours(hours:dict) -> list:
+    "Days grouped by their hours: [(hours, days)], in week order."
+    out = {}
+    for d in sorted(hours): out.setdefault(hours[d], []).append(d)
+    return sorted(out.items(), key=lambda x: x[1][0])
+
+# %% ../nbs/07_facts.ipynb #0e13ccdc
+def _read_hours(sheet:FactSheet, name:str, fact:str, text:str) -> bool:
+    n = normalise(text)
+    if not (any(c.role == "open" for c in clocks(n.text)) or _ALL_DAY.search(n.text)): return False
+    hours = read_schedule(text)
+    if not hours: return False
+    words = {w for w in content_words(f"{name} {text}", pairs=False) if not DAY_RE.fullmatch(w) and w not in _SCHEDULE_WORDS and not re.search(r"\d", w)}
+    sched = Schedule(name, words, hours, fact, set(hours))
+    main = set(w for w, _, _ in word_spans(name)) <= _HOURS_NAMES
+    sheet.schedules.insert(0 if main and not any(set(w for w, _, _ in word_spans(s.name)) <= _HOURS_NAMES for s in sheet.schedules) else len(sheet.schedules), sched)
+    unlisted = set(range(7)) - set(hours) if sched is sheet.schedules[0] else set()
+    _note(sheet, fact, "hours: " + "; ".join(f"{show_days(ds)} {show_hours(h)}" for h, ds in _by_hours(hours)) + (f"; {show_days(unlisted)} closed (not listed)" if unlisted else ""))
+    return True
+
+# %% ../nbs/07_facts.ipynb #6f987e2a
+_THRESHOLD = re.compile(r"\b(?:over|under|above|below|more than|less than|up to|at least|orders? of)\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #4636c2d2
+def _read_prices(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
+    found = [m for m in PRICE_RE.finditer(clause) if not _THRESHOLD.search(clause[:m.start()])]
+    for m in found:
+        name = " ".join(product_name(clause))
+        names = _item_words(path, path[-1]) if len(path) > 1 and not name else \
+                [tuple(w for w, _, _ in word_spans(name)) or tuple(w for w, _, _ in word_spans(path[0]) if w not in LINK_WORDS)]
+        if not name: name = path[-1] if len(path) > 1 else path[0]
+        bound = ">=" if re.search(r"\b(?:from|starting (?:at|from)|at least|min(?:imum)?)\s*$", clause[:m.start()], re.I) else "="
+        cur = {"euro": "€", "pound": "£"}.get(singular(m["unit"] or "")[:5], m["cur"] or "$")
+        for words in names: sheet.items.append(Item(name, words, cents(m), bound, fact, cur))
+        _note(sheet, fact, f"price {' / '.join(' '.join(w) for w in names)}: {'from ' if bound == '>=' else ''}{show_price(cents(m), cur)}")
+    return bool(found)
+
+# %% ../nbs/07_facts.ipynb #b48ab2c2
+def _read_amounts(sheet:FactSheet, path:tuple, fact:str, clause:str, durations_only:bool=False) -> bool:
+    "Read durations, ages and counts; beside a price ('$280 for 5 sessions') a count is part of the price, not a limit."
+    n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", PRICE_RE.sub(" ", clause)))); got = [a for a in amounts(n.text) if not durations_only or a.unit == "time"]
+    context = content_words(" ".join(path) + " " + n.text) - {"hour", "minute", "day", "week", "month", "year"}
+    for a in got:
+        sheet.amounts.append((a, context, fact))
+        _note(sheet, fact, f"amount {n.span(a.start, a.end)} ({ {'<=': 'at most', '>=': 'at least', '=': 'exactly'}[a.bound]} {a.value:g} {'hours' if a.unit == 'time' else a.unit})")
+    return bool(got)
+
+# %% ../nbs/07_facts.ipynb #8baa545b
+def _read_list(sheet:FactSheet, path:tuple, fact:str, clause:str) -> str|None:
+    "Read a closed list off the start of `clause`; the rest of the clause, or None when it holds no list."
+    m = _ONLY_RE.match(clause.strip().rstrip("."))
+    if not m: return None
+    values = [v for v in _values(m["list"] or m["list2"] or m["list3"]) if v]
+    if not values or any(len(v) > 4 for v in values) or re.search(r"\d", m[0]): return None
+    words = content_words(" ".join(path))
+    sheet.lists.append(ClosedList(path[0], words, values, fact))
+    _note(sheet, fact, f"only: {', '.join(' '.join(v) for v in values)}")
+    for v in values:
+        for alt in ALTERNATIVES.get(v[-1], ()):
+            if len(values) == 1 and not any(x.words == (alt,) for x in sheet.negations): sheet.negations.append(Negation(alt, (alt,), set(), fact)); _note(sheet, fact, f"not offered: {alt}")
+    return clause.strip().rstrip(".")[m.end():]
+
+# %% ../nbs/07_facts.ipynb #860ef0f1
+def _read_negations(sheet:FactSheet, fact:str, clause:str, rest:str, name:str="") -> bool:
+    "Read what the clause says is not offered; a fact that is only 'not available' ('online sessions: not available') negates its name."
+    if name and re.fullmatch(r"\s*(?:not available|not offered|unavailable|not possible|none|no|n/a|not at the moment)\.?\s*", clause, re.I):
+        words = tuple(w for w, _, _ in word_spans(name) if w not in LINK_WORDS)
+        sheet.negations.append(Negation(name, words, set(), fact)); _note(sheet, fact, f"not offered: {name}"); return True
+    got = False
+    for m in _NEGATION_RE.finditer(clause):
+        words = _phrase(m["np"] or m["np2"] or "") or ((m["verb"].lower(),) if m["verb"] and m["verb"].lower() in ("deliver", "ship") else ())
+        words = tuple(w for w in words if w not in GENERIC_WORDS or w in ("service",)) or words
+        if not words: continue
+        if any(x.words == words and x.fact == fact for x in sheet.negations): got = True; continue
+        sheet.negations.append(Negation(" ".join(words), words, content_words(rest) - set(words), fact)); got = True
+        _note(sheet, fact, f"not offered: {' '.join(words)}")
+    return got
+
+# %% ../nbs/07_facts.ipynb #25a82496
+def _read_days(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
+    days = day_set(clause)
+    if days is None or len(days) == 7: return days is not None
+    words = product_name(clause) or tuple(w for w in content_words(clause) if not DAY_RE.fullmatch(w))
+    sheet.day_facts.append((set(words), days, fact))
+    if not any(i.words == words for i in sheet.items): sheet.items.append(Item(" ".join(words), words, None, "=", fact))
+    _note(sheet, fact, f"{' '.join(words)} on {show_days(days)} only")
+    return True
+
+# %% ../nbs/07_facts.ipynb #04b068cb
+def _read_fact(sheet:FactSheet, name:str, value):
+    text = fact_text(value); fact = f"{name}: {text}"
+    sheet.vocabulary |= content_words(fact) | {w for w, _, _ in word_spans(fact)}
+    _read_contacts(sheet, fact, text)
+    hours = _read_hours(sheet, name, fact, text)
+    for path, leaf in fact_leaves({name: value}):
+        clauses = []
+        for part in re.split(r"[;\n]", leaf):
+            rest = _read_list(sheet, path, fact, part) if part.strip() else None
+            clauses += split_clauses(part if rest is None else rest)
+        for i, c in enumerate(clauses):
+            rest = "; ".join(clauses[:i] + clauses[i + 1:])
+            said = [_read_prices(sheet, path, fact, c), _read_negations(sheet, fact, c, rest, " ".join(path))]
+            said.append(_read_amounts(sheet, path, fact, c, durations_only=said[0]))
+            said.append(hours and (day_set(c) is not None or bool(clocks(normalise(c).text)) or bool(_CLOSED_RE.search(c)) or bool(day_set(" ".join(path[1:])))))
+            if not hours: said.append(_read_days(sheet, path, fact, c))
+            said.append(bool(EMAIL_RE.search(c) or URL_RE.search(c) or PHONE_RE.search(c)))
+            if isinstance(value, (list, dict)) and not any(said) and len(c.split()) <= 4 and not re.search(r"\d", c):
+                for words in _item_words(path + (c,), c): sheet.items.append(Item(c, words, None, "=", fact))
+                _note(sheet, fact, f"item {c}"); said.append(True)
+            if not any(said): sheet.unchecked.setdefault(fact, []).append(c)
+    if isinstance(value, list) and all(isinstance(x, str) and len(x.split()) <= 4 and not re.search(r"\d", x) for x in value) and value:
+        sheet.lists.append(ClosedList(name, content_words(name), [tuple(w for w, _, _ in word_spans(x) if w not in LINK_WORDS) for x in value], fact))
+        _note(sheet, fact, f"only: {', '.join(value)}")
+
+# %% ../nbs/07_facts.ipynb #a7afddb6
+@patch(cls_method=True)
+def read(cls:FactSheet, facts:dict, about=None) -> FactSheet:
+    "Read the typed facts out of a fact sheet (`spec.facts`); `about` (texts -> unit vectors) helps find which fact a claim is about."
+    sheet = cls(dict(facts or {}), about=about)
+    for name, value in sheet.facts.items(): _read_fact(sheet, str(name), value)
+    return sheet
 
 # %% ../nbs/07_facts.ipynb #87efc6df
 @dataclass
 class Finding:
     "One fact an answer gets wrong."
-    kind: str    # wrong_time, wrong_day, wrong_price, wrong_phone, wrong_email, wrong_url, wrong_number, unknown_item
+    kind: str    # one of `FACT_KINDS`
     text: str    # the words of the answer
     fact: str    # the fact it contradicts ('' when the sheet says nothing of the kind)
     reason: str  # one readable line
 
-# %% ../nbs/07_facts.ipynb #208f8517
-def _sentences(text:str) -> list: return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+    def __post_init__(self): self.text = self.text.strip().rstrip(".,;:!?")
 
-# %% ../nbs/07_facts.ipynb #0700d7da
-def _head_pattern(sheet:FactSheet) -> re.Pattern:
-    "A pattern for the sheet's product heads, singular or plural."
-    if getattr(sheet, "_head_re", None) is None:
-        forms = sorted({f for h in sheet.heads for f in (h, h + "s", h + "es", h[:-1] + "ies", h[:-1] + "ves")}, key=len, reverse=True)
-        sheet._head_re = re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b", re.I) if forms else None
-    return sheet._head_re
+# %% ../nbs/07_facts.ipynb #dc4e08a4
+@dataclass
+class Claim:
+    "One clause of an answer, rewritten with digits (`text`), with where it sits and what the answer said before it."
+    text: str            # the clause, `normalise`d
+    start: int           # where it starts in the normalised answer
+    answer: Normalised   # the whole answer
+    sentence: str        # its sentence, normalised
+    days: set|None       # the days it names, else those named before it (or in the question)
+    said_days: bool      # whether it names days itself
+    question: str = ""   # the question it answers
 
-# %% ../nbs/07_facts.ipynb #0c6c2a0c
-_TWO_WORDS_BEFORE = re.compile(r"(?:([A-Za-z][A-Za-z'-]*) )?([A-Za-z][A-Za-z'-]*) $")
+    def words(self, s:int, e:int) -> str: return self.answer.span(self.start + s, self.start + e)
 
-# %% ../nbs/07_facts.ipynb #06f4f2d8
-def _modifier(w:str) -> bool:
-    "Could `w` be part of a product's name? (not a linking word, a day, or a verb form like 'baked', 'rising', 'freshly')"
-    lw = w.lower()
-    return (lw not in STOP_WORDS and not DAY_RE.fullmatch(lw) and not lw.endswith(("ed", "ing", "ly")) and "'" not in lw
-            and lw.split("-")[0] not in _TIME_PREFIXES)
+# %% ../nbs/07_facts.ipynb #6f34928d
+_DAY_MODIFIER = re.compile(r"\b(?:an?|the|our|your|their|this|that)\s+$", re.I)
 
-_TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round"}
-
-# %% ../nbs/07_facts.ipynb #bd313c17
-def _mentions(sheet:FactSheet, sentence:str) -> list:
-    "Products the sentence names: (start, end, words as written, singular words)."
-    rx, out = _head_pattern(sheet), []
-    if rx is None: return out
-    for m in rx.finditer(sentence):
-        if singular(m[0]) not in sheet.heads: continue
-        b = _TWO_WORDS_BEFORE.search(sentence, max(0, m.start() - 60), m.start())
-        mods = []
-        for w in reversed([w for w in (b.groups() if b else ()) if w]):
-            if not _modifier(w) or singular(w) in sheet.heads: break
-            mods.insert(0, w)
-        start = m.start() - (len(" ".join(mods)) + 1 if mods else 0)
-        out.append((start, m.end(), sentence[start:m.end()], tuple(singular(w) for w in mods + [m[0]])))
+# %% ../nbs/07_facts.ipynb #1c6d54e9
+def _day_claims_text(text:str, vocabulary:set=frozenset()) -> str:
+    "`text` with day words that only describe a thing ('a weekend treat') blanked out; not those before a word of the sheet ('our Friday special')."
+    out = text
+    for m in DAY_RE.finditer(text):
+        after = re.match(r"\s+([a-z][\w'-]*)", text[m.end():m.end() + 20])
+        if _DAY_MODIFIER.search(text[max(0, m.start() - 8):m.start()]) and after and not m[0].lower().endswith("s") and singular(after[1]) not in vocabulary:
+            out = out[:m.start()] + " " * (m.end() - m.start()) + out[m.end():]
     return out
 
-# %% ../nbs/07_facts.ipynb #90ed30cd
-def _product(sheet:FactSheet, words:tuple):
-    "The sheet's product that `words` (modifiers + head) names, None for an unknown one, '' when only generic words."
-    mods = [w for w in words[:-1] if w not in GENERIC_WORDS]
-    same_head = [p for p in sheet.products if p[-1] == words[-1]]
-    if not mods: return same_head[0] if len(same_head) == 1 else ""
-    if any(OPEN_WORDS & set(p) for p in same_head): return next(p for p in same_head if OPEN_WORDS & set(p))
-    return next((p for p in same_head if set(mods) <= set(p)), next((p for p in same_head if set(mods) & set(p)), None))
+# %% ../nbs/07_facts.ipynb #42769223
+_CLAUSE_SPLIT = re.compile(r";|,|\s[-–—]\s|\b(?:but|although|though|while|whereas|however|except that|unless|so)\b|\band\b(?=\s+(?:we|you|it|they|on|our|the|from|at|weekends?|weekdays|until|till|closed?|open)\b)", re.I)
 
-# %% ../nbs/07_facts.ipynb #0a8793b9
-def _nearest(mentions:list, pos:int):
-    return min(mentions, key=lambda m: min(abs(m[0] - pos), abs(m[1] - pos)), default=None)
+# %% ../nbs/07_facts.ipynb #d72041bc
+def claims(text:str, question:str="", vocabulary:set=frozenset()) -> list:
+    "The clauses of an answer, each with the days in force where it stands (`vocabulary`: the sheet's words, for 'our Friday special')."
+    n, out = normalise(text), []
+    days = day_set(_day_claims_text(normalise(question).text, vocabulary)) if question else None
+    for sm in re.finditer(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+[.!?]*", n.text):
+        s0, sent, last = sm.start(), sm[0], 0
+        cuts = [m.start() for m in _CLAUSE_SPLIT.finditer(sent)] + [len(sent)]
+        for cut in cuts:
+            part = sent[last:cut]
+            if part.strip(" ,;-–—"):
+                own = day_set(_day_claims_text(part, vocabulary))
+                if own is not None: days = own
+                out.append(Claim(part, s0 + last, n, sent, days, own is not None, question))
+            last = cut
+    for a, b in zip(out, out[1:]):  # 'between 9am and 5pm, Tuesday to Sunday': days said just after the times
+        if not a.said_days and b.said_days and a.sentence == b.sentence and clocks(a.text) and not clocks(b.text): a.days = b.days
+    return out
 
-# %% ../nbs/07_facts.ipynb #63e29568
-def _paired(sheet:FactSheet, mentions:list, pos:int) -> tuple:
-    "The product mention nearest to `pos`, and the sheet's product it names ('' or None when none is known)."
-    near = _nearest(mentions, pos)
-    return near, (_product(sheet, near[3]) if near else "")
+# %% ../nbs/07_facts.ipynb #f813210a
+_NEG_CUE = re.compile(r"\b(?:no|not|never|without|none|nor|neither|unfortunately|sorry|unable|cannot|instead of|rather than)\b|n't\b|n’t\b", re.I)
 
-# %% ../nbs/07_facts.ipynb #2e5dd0b5
-def _check_products(sheet, sent, mentions, out):
-    for s, e, said, words in mentions:
-        if _product(sheet, words) is None:
-            known = ", ".join(" ".join(p) for p in sorted(sheet.products) if p[-1] == words[-1])
-            out.append(Finding("unknown_item", said, "", f"names '{said}', which is not on the fact sheet (it has: {known})"))
-    if m := re.search(r"\bspecial(?: today| this week| of the day)?\s+(?:is|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?([A-Za-z][^.,;!?]*)", sent, re.I):
-        named = m[1]
-        if not any(singular(w) in sheet.heads for w in re.findall(r"[A-Za-z']+", named)) and sheet.products:
-            out.append(Finding("unknown_item", named.strip(), "", f"calls '{named.strip()}' a special; the fact sheet's products: "
-                               + ", ".join(" ".join(p) for p in sorted(sheet.products))))
+# %% ../nbs/07_facts.ipynb #0514d026
+def negated(text:str) -> bool: return _NEG_CUE.search(text) is not None
 
-# %% ../nbs/07_facts.ipynb #3eab23e8
-def _check_prices(sheet, sent, mentions, out):
-    for m in PRICE_RE.finditer(sent):
-        c, (near, p) = cents(m), _paired(sheet, mentions, m.start())
-        if p and p in sheet.prices:
-            want, fact = sheet.prices[p]
-            if c != want: out.append(Finding("wrong_price", m[0], fact, f"says {show_price(c)} for {near[2]}; the fact sheet says {show_price(want)}"))
-        elif c not in {v for v, _ in sheet.prices.values()}:
-            facts = sorted({f for _, f in sheet.prices.values()})
-            out.append(Finding("wrong_price", m[0], "; ".join(facts), f"says {show_price(c)}, a price the fact sheet doesn't give"))
+# %% ../nbs/07_facts.ipynb #983f4b09
+def _best(candidates:list, words:set, key) -> list:
+    "The candidates that share the most words with `words` (at least one): `key(c)` gives a candidate's words."
+    own = lambda ws: {w for w in ws if w not in GENERIC_WORDS} or set(ws)  # 'standard service': generic words alone still name it
+    scored = [(len(shares_word(own(key(c)), words)), c) for c in candidates]
+    top = max((s for s, _ in scored), default=0)
+    return [c for s, c in scored if s == top] if top else []
 
-# %% ../nbs/07_facts.ipynb #1129dc76
-def _clauses(sent:str, commas:bool=True) -> list:
-    "Parts of a sentence that make one claim each: split at ';', words like 'but' or 'since', and (`commas`) commas and 'and'."
-    rx = r"[,;]|\b(?:but|except|while|since|because|and)\b" if commas else r";|\b(?:but|except|while|since|because|unless)\b"
-    return [c for c in re.split(rx, sent) if c.strip()]
+# %% ../nbs/07_facts.ipynb #8f9b49f1
+def _schedule_for(sheet:FactSheet, claim:Claim):
+    "The schedule a claim is about: the one whose own words it uses, else the business's hours."
+    if not sheet.schedules: return None
+    words = content_words(claim.text, pairs=False)
+    common = set.intersection(*[s.words for s in sheet.schedules]) if len(sheet.schedules) > 1 else set()
+    best = _best(sheet.schedules, words, lambda s: s.words - common)
+    return best[0] if len(best) == 1 else sheet.schedules[0]
 
-# %% ../nbs/07_facts.ipynb #712cdc1a
-_OPEN_WORDS = re.compile(r"\bopen(?:s|ing)?\b(?!\s+(?:an?|the|your)\b)|\bclos(?:e|es|ing)\s+at\b", re.I)
+# %% ../nbs/07_facts.ipynb #ca5ec200
+_VISIT = re.compile(r"\b(?:come|coming|visit|pop|drop|stop by|arrive|pick(?:ed)? up|pick-?ups?|collect\w*|call|ring|book\w*|appointments?|available|we're here|we are here|serv(?:e|ed|ing)|reach)\b", re.I)
 
-# %% ../nbs/07_facts.ipynb #92ae1f25
-_CLOSED_WORDS = re.compile(r"\bclosed\b|\b(?:not|n't|never)\s+open\b", re.I)
+# %% ../nbs/07_facts.ipynb #594cba71
+_HOURS_TALK = re.compile(r"\b(?:open\w*|clos\w*|shut|hours?|until|till|til|from|doors|staffed|24 hours)\b", re.I)
 
-# %% ../nbs/07_facts.ipynb #92e3836c
-def _check_product_days(sheet, clause, mentions, out):
-    for m in DAY_RE.finditer(clause):
-        days, (near, p) = days_in(m), _paired(sheet, mentions, m.start())
-        if p and p in sheet.product_days:
-            want, fact = sheet.product_days[p]
-            if not days <= want: out.append(Finding("wrong_day", m[0], fact, f"says {near[2]} on {show_days(days)}; the fact sheet says {show_days(want)}"))
+# %% ../nbs/07_facts.ipynb #364831ad
+def _other_subject(sheet:FactSheet, claim:Claim, sched:Schedule) -> bool:
+    "Does the claim talk of something other than hours (a class, the pool), so its times need not be opening times?"
+    names = content_words(" ".join(k for k in sheet.facts if not any(k == s.name for s in sheet.schedules)), pairs=False)
+    return bool(shares_word(content_words(claim.text, pairs=False), names)) and not shares_word(content_words(claim.text, pairs=False), sched.words)
 
-# %% ../nbs/07_facts.ipynb #072d252d
-def _check_opening_days(sheet, clause, out):
-    "Days said to be open or closed: the 'open'/'closed' nearest to the day decides which."
-    words = [(k.start(), "open") for k in _OPEN_WORDS.finditer(clause)] + [(k.start(), "closed") for k in _CLOSED_WORDS.finditer(clause)]
-    if not words: return
-    for m in DAY_RE.finditer(clause):
-        if m["every"]: continue  # "every day we're open" is no claim about Mondays
-        days, said = days_in(m), min(words, key=lambda w: abs(w[0] - m.start()))[1]
-        if said == "open" and days & sheet.closed_days:
-            out.append(Finding("wrong_day", m[0], sheet.day_fact, f"says open on {show_days(days & sheet.closed_days)}; {sheet.day_fact}"))
-        elif said == "closed" and days & sheet.open_days and not days & sheet.closed_days:
-            out.append(Finding("wrong_day", m[0], sheet.day_fact, f"says closed on {show_days(days)}; {sheet.day_fact}"))
+# %% ../nbs/07_facts.ipynb #c6dba4f5
+def _open_days(sched:Schedule) -> set: return {d for d, h in sched.hours.items() if h}
 
-# %% ../nbs/07_facts.ipynb #02d425f9
-def _check_days(sheet, sent, mentions, out):
-    for clause in _clauses(sent):  # a product's day: the product named nearest in the same short clause
-        start = sent.find(clause)
-        _check_product_days(sheet, clause, [(s - start, e - start, w, p) for s, e, w, p in mentions if start <= s < start + len(clause)], out)
-    if sheet.day_fact:
-        for clause in _clauses(sent, commas=False): _check_opening_days(sheet, clause, out)
+# %% ../nbs/07_facts.ipynb #ce593c44
+def _closed_days(sched:Schedule, main:bool) -> set:
+    "Days the schedule is closed: said so, or (for the business's hours) left out of a sheet that names days."
+    closed = {d for d, h in sched.hours.items() if not h}
+    return closed | (set(range(7)) - set(sched.hours) if main else set())
+
+# %% ../nbs/07_facts.ipynb #e238e1c7
+_EVERY_OPEN_DAY = re.compile(r"(?:every ?day|daily|each day)\s+(?:that\s+)?(?:we're|we are|you're|you are|we’re)\s+open", re.I)
+
+# %% ../nbs/07_facts.ipynb #3da5bd0e
+def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
+    "A day said to be open that the sheet says is closed, or the other way round."
+    t = claim.text
+    if not claim.said_days or _EVERY_OPEN_DAY.search(t) or not (re.search(r"\bopen|\bclos|\bshut|\bhours\b", t, re.I) or clocks(t)): return
+    if _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut", t, re.I): return
+    main, days = sched is sheet.schedules[0], claim.days
+    said = next((m for m in DAY_RE.finditer(_day_claims_text(t))), None)
+    words = claim.words(said.start(), said.end()) if said else t.strip()
+    if _CLOSED_RE.search(t):
+        if bad := days & _open_days(sched) - _closed_days(sched, main):
+            out.append(Finding("wrong_day", words, sched.fact, f"says closed on {show_days(bad)}; the fact sheet says {sched.fact}"))
+    elif bad := days & _closed_days(sched, main):
+        out.append(Finding("wrong_day", words, sched.fact, f"says open on {show_days(bad)}; the fact sheet says closed then ({sched.fact})"))
+
+# %% ../nbs/07_facts.ipynb #6364fa1d
+def _fits(c:Clock, role:str, hours:tuple) -> bool:
+    "Does the time agree with one day's hours: its opening time, its closing time, or (no role) a time inside them?"
+    if role == "open": return bool(c.minutes & {o for o, _ in hours})
+    if role == "close": return bool(c.minutes & {e for _, e in hours})
+    return any(o <= t <= e for t in c.minutes for o, e in hours)
 
 # %% ../nbs/07_facts.ipynb #8c829112
-def _check_times(sheet, sent, out):
-    facts = "; ".join(sorted(set(sheet.times.values())))
-    for m in TIME_RE.finditer(sent):
-        t, before = minutes(m), sent[max(0, m.start() - 25):m.start()].lower()
-        role = ("closing", sheet.closing) if re.search(r"\bclos\w*\b[^\d]*$|\b(?:until|till|to)\s*$", before) else \
-               ("opening", sheet.opening) if re.search(r"\bopen\w*\b[^\d]*$", before) else (None, set())
-        if t not in sheet.times:
-            out.append(Finding("wrong_time", m[0], facts, f"says {show_time(t)}; " + (f"the fact sheet says {facts}" if facts else "the fact sheet gives no times")))
-        elif role[1] and t not in role[1]:
-            out.append(Finding("wrong_time", m[0], facts, f"gives {show_time(t)} as a {role[0]} time; the fact sheet says {facts}"))
+def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
+    "Times that are not the opening or closing times (or not inside the hours) of the days the claim is about."
+    t, main = claim.text, sched is sheet.schedules[0]
+    cs = clocks(t)
+    if m := _ALL_DAY.search(t): cs += [Clock(frozenset({0}), m.start(), m.end(), "open"), Clock(frozenset({1440}), m.start(), m.end(), "close")]
+    if not cs: return
+    loose = _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\bhours\b", t, re.I)
+    open_ = _open_days(sched)
+    days = (claim.days & open_) if claim.days is not None else None
+    if claim.days is not None and not days: return  # a closed day: `_check_days_open` says so
+    paired = {id(a) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close"} | {id(b) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close"}
+    said = list(DAY_RE.finditer(_day_claims_text(t, sheet.vocabulary))) if claim.said_days else []
+    for c in cs:
+        role = "" if loose and id(c) not in paired else c.role
+        if not role and not (_HOURS_TALK.search(t) or _VISIT.search(t)): continue  # 'our bakers start at 4am': no claim about the hours
+        if len(said) > 1:  # 'from 5:30am on weekdays and 8am at weekends': each time goes with the days nearest to it
+            near = min(said, key=lambda m: (m.start() - c.end) if m.start() >= c.end else (c.start - m.end()) + 0.5)
+            days = days_in(near) & open_
+            if not days: continue
+        ok = all(_fits(c, role, sched.hours[d]) for d in days) if days else any(_fits(c, role, sched.hours[d]) for d in open_)
+        if not ok:
+            on = sorted(days or open_)
+            want = "; ".join(f"{show_days(ds)} {show_hours(h)}" for h, ds in _by_hours({d: sched.hours[d] for d in on}))
+            what = {"open": "an opening time", "close": "a closing time", "": "a time"}[role]
+            out.append(Finding("wrong_time", claim.words(c.start, c.end), sched.fact,
+                               f"gives {'/'.join(show_time(x) for x in sorted(c.minutes))} as {what}" + (f" on {show_days(days)}" if days else "") + f"; the fact sheet says {want}"))
+
+# %% ../nbs/07_facts.ipynb #46b254f3
+def _check_item_days(sheet:FactSheet, claim:Claim, out:list):
+    "Something offered on some days only, said to be there on another day: each day said goes with the nearest such thing named."
+    if not claim.said_days or negated(claim.text) or not sheet.day_facts: return
+    spans = word_spans(claim.text)
+    keys = lambda subject: {w for w in subject if w not in GENERIC_WORDS and len(w) > 3}
+    for m in DAY_RE.finditer(_day_claims_text(claim.text, sheet.vocabulary)):
+        if m["every"] or re.search(r"\b(?:by|before|until|till|after|from)\s+(?:next\s+|this\s+)?$", claim.text[max(0, m.start() - 12):m.start()], re.I): continue
+        near = [(min(abs(s - m.start()) for w, s, _ in spans if any(same_word(w, k) for k in keys(f[0]))), f) for f in sheet.day_facts
+                if any(same_word(w, k) for w, _, _ in spans for k in keys(f[0]))]
+        if not near:  # 'You'll find them every Tuesday': the thing is named before, or in the question
+            if not re.search(r"\b(?:them|they|it|those|these|they're|it's)\b", claim.text, re.I): continue
+            ctx = content_words(claim.sentence) | content_words(claim.question)
+            near = [(0, f) for f in sheet.day_facts if shares_word(keys(f[0]), ctx)]
+            if len(near) != 1: continue
+        subject, days, fact = min(near, key=lambda x: x[0])[1]
+        if bad := days_in(m) - days:
+            out.append(Finding("wrong_day", claim.words(m.start(), m.end()), fact,
+                               f"says {' '.join(subject)} on {show_days(bad)}; the fact sheet says {show_days(days)} ({fact})")); return
+
+# %% ../nbs/07_facts.ipynb #e6d3f15b
+CARD_WORDS = {"visa", "mastercard", "amex", "americanexpress", "discover", "maestro", "debit", "credit", "contactless", "applepay", "googlepay"}
+
+# %% ../nbs/07_facts.ipynb #7aa2fe5c
+COMMON_NOUNS = set("""card payment method way option kind type form sort one all both either major most insurance insurer plan provider
+network class session thing anything everything something nothing time lot plenty range selection variety choice help advice
+information info question team staff people patient member customer guest everyone anyone someone place location area spot
+chance deal welcome experience care look idea detail website page account app phone number email call message note booking
+reservation policy rule hour day week weekend morning afternoon evening night today tomorrow moment minute us you visit
+appointment availability space room front desk reception pleasure fun problem issue worry need request bit level group beginner
+start end first""".split())
+
+# %% ../nbs/07_facts.ipynb #aa18a078
+_VERBS = set("""include includes including try order buy grab enjoy love pick call reserve recommend contain contains cost costs offer
+offers sell sells serve serves bake bakes make makes is are was be dozen couple pair pack box batch tray bag slice piece
+several""".split())  # and words that count: 'a dozen croissants' names croissants
+
+# %% ../nbs/07_facts.ipynb #63cedcb0
+_TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round"}
+
+# %% ../nbs/07_facts.ipynb #44039d4a
+def _modifier(w:str) -> bool:
+    "Could `w` be part of an item's name? (not a linking word, a day, a number, or a verb form like 'baked', 'rising', 'freshly')"
+    lw = w.lower()
+    return (lw not in STOP_WORDS and lw not in _VERBS and not DAY_RE.fullmatch(w) and not lw.endswith(("ed", "ing")) and "'" not in lw
+            and lw.split("-")[0] not in _TIME_PREFIXES and lw not in COMMON_NOUNS and not re.search(r"\d", lw))
+
+# %% ../nbs/07_facts.ipynb #f931a204
+_PRONOUNS = {"we", "you", "i", "they", "he", "she", "it", "who", "that", "which", "we'll", "we'd", "you'll"}
+
+# %% ../nbs/07_facts.ipynb #bd313c17
+def _mentions(sheet:FactSheet, text:str) -> list:
+    "Items the text names by a head word of the sheet's, with the words before it: (start, end, words)."
+    heads, out, spans = sheet.heads, [], word_spans(text)
+    for i, (w, s, e) in enumerate(spans):
+        if w not in heads or (i + 1 < len(spans) and spans[i + 1][0] in heads and spans[i + 1][1] - e <= 1): continue
+        mods = []
+        for j in (i - 1, i - 2):
+            if j < 0 or spans[j + 1][1] - spans[j][2] > 1 or not _modifier(text[spans[j][1]:spans[j][2]]) or spans[j][0] in heads: break
+            raw = text[spans[j][1]:spans[j][2]].lower()
+            if (raw.endswith("s") and not raw.endswith("ss")) or (j and spans[j - 1][0] in _PRONOUNS): break  # 'Saturday brings rolls', 'we bake loaves': verbs
+            mods.insert(0, spans[j])
+        out.append((mods[0][1] if mods else s, e, tuple(x[0] for x in mods) + (w,)))
+    return out
+
+# %% ../nbs/07_facts.ipynb #c7cb2c28
+def _known(sheet:FactSheet, words:tuple) -> bool:
+    "Is the item these words name on the sheet? (its words among an item's with the same head, or an item made to order)"
+    same = [i.words for i in sheet.items if i.words and i.words[-1] == words[-1]]
+    mods = [w for w in words[:-1] if w not in GENERIC_WORDS]
+    return not mods or any(OPEN_WORDS & set(p) for p in same) or any(set(mods) <= set(p) for p in same)
+
+# %% ../nbs/07_facts.ipynb #6c1188f0
+def _price_ok(item:Item, c:int, counts:set=frozenset()) -> bool:
+    "Does price `c` agree with the item's ('from' prices allow more; 'two rolls come to $7' allows twice the price)?"
+    return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents) or any(c == k * item.cents for k in counts)
+
+# %% ../nbs/07_facts.ipynb #03975f2e
+def _check_prices(sheet:FactSheet, claim:Claim, out:list):
+    "A price that is not the price of the item it is said of (or, said of nothing, not a price on the sheet)."
+    priced = [i for i in sheet.items if i.cents is not None]
+    unknown = [(s, e) for s, e, w in _mentions(sheet, claim.text) if not _known(sheet, w)]
+    found = list(PRICE_RE.finditer(claim.text))
+    counts = {int(x) for x in re.findall(r"(?<![$€£\d.])\b(\d{1,2})\b(?![.:]\d|\s*(?:am|pm)\b)", PRICE_RE.sub(" ", claim.text))} | ({12} if re.search(r"\bdozen\b", claim.text, re.I) else set())
+    for k, m in enumerate(found):
+        c = cents(m)
+        if unknown or _THRESHOLD.search(claim.text[:m.start()]): continue  # 'orders over $100': a threshold, not a price  # a price of an item the sheet doesn't have: `_check_items` says so
+        # 'a croissant is $3 and a loaf is $6': a price goes with the item named since the last price, else until the next
+        before = claim.text[found[k - 1].end() if k else 0:m.start()]
+        after = claim.text[m.end():found[k + 1].start() if k + 1 < len(found) else len(claim.text)]
+        said = lambda t: content_words(t) | {w for w, _, _ in word_spans(t)}
+        best = _best(priced, said(before), lambda i: i.words) or _best(priced, said(after), lambda i: i.words)
+        if not best:  # said of nothing in its clause: the item named in its sentence or in the question
+            around = _best(priced, content_words(claim.sentence), lambda i: i.words) + _best(priced, content_words(claim.question), lambda i: i.words)
+            if around and any(_price_ok(i, c, counts) for i in around): continue
+            best = around
+        if best and not any(_price_ok(i, c, counts) for i in best):
+            i = best[0]
+            out.append(Finding("wrong_price", claim.words(m.start(), m.end()), i.fact,
+                               f"says {show_price(c, i.currency)} for {i.name}; the fact sheet says {'from ' if i.bound == '>=' else ''}{show_price(i.cents, i.currency)}"))
+        elif not best and priced and not any(_price_ok(i, c) for i in priced):
+            out.append(Finding("wrong_price", claim.words(m.start(), m.end()), "; ".join(dict.fromkeys(i.fact for i in priced)),
+                               f"says {show_price(c, priced[0].currency)}, a price the fact sheet doesn't give"))
+
+# %% ../nbs/07_facts.ipynb #2c4a526b
+def _amount_ok(a:Amount, f:Amount) -> bool:
+    "Does the amount said agree with the sheet's (its bound included: 'up to 2 guests' allows 1)?"
+    if f.bound == "=" or a.bound == f.bound: return abs(a.value - f.value) < 1e-6
+    return a.value <= f.value + 1e-6 if f.bound == "<=" else a.value >= f.value - 1e-6
+
+# %% ../nbs/07_facts.ipynb #20d19fba
+def nearest_fact(sheet:FactSheet, text:str, facts:list, least:float=0.45, margin:float=0.05):
+    "Index of the fact `text` is about by meaning (cosine of `sheet.about` vectors), when words alone don't tell; None when unsure or without vectors."
+    if sheet.about is None or not facts: return None
+    names = list(dict.fromkeys(facts))
+    vs = sheet.about([text] + names); sims = vs[1:] @ vs[0]
+    order = np.argsort(-sims)
+    if sims[order[0]] < least or (len(order) > 1 and sims[order[0]] - sims[order[1]] < margin): return None
+    return facts.index(names[order[0]])
+
+# %% ../nbs/07_facts.ipynb #2fa17353
+def _same_unit(a:str, b:str) -> bool: return a == b or (a not in ("time", "age") and same_word(a, b))
+
+# %% ../nbs/07_facts.ipynb #173499ca
+def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
+    "A duration, notice period, age or count that differs from the sheet's for the same thing."
+    text = PHONE_RE.sub(lambda m: " " * len(m[0]), EMAIL_RE.sub(lambda m: " " * len(m[0]), claim.text))
+    text = PRICE_RE.sub(lambda m: " " * len(m[0]), text)
+    words = content_words(claim.text)
+    for a in amounts(text):
+        if re.search(r"\b(?:every|each|per)\s*$", text[max(0, a.start - 7):a.start], re.I): continue  # 'every six hours': how often, not how long
+        same = [x for x in sheet.amounts if _same_unit(a.unit, x[0].unit)]
+        best = _best(same, words - {"hour", "minute", "day", "week", "month", "year"}, lambda x: x[1])
+        if a.unit not in ("time", "age", "percent") and not best: best = same  # 'up to 4 guests': the unit says what it is about
+        if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [same[i]]
+        if best and not any(_amount_ok(a, f) for f, _, _ in best):
+            f, _, fact = best[0]
+            out.append(Finding("wrong_number", claim.words(a.start, a.end), fact, f"says {claim.words(a.start, a.end)}; the fact sheet says {fact}"))
+
+# %% ../nbs/07_facts.ipynb #412a425d
+def _value_of(lst:ClosedList, words:tuple):
+    "The list's value that `words` names, or None."
+    for v in lst.values:
+        if shares_word(set(words), set(v)) or (v == ("card",) and set(words) & CARD_WORDS): return v
+    return None
+
+# %% ../nbs/07_facts.ipynb #612f9ce8
+_LIST_VERB = re.compile(r"\b(?:accept|accepts|accepted|take|takes|taken|pay(?:ing)? (?:with|by|using|in|via)|use|teach|teaches|run|runs|offer|offers|cover|covers|bill|in[- ]network with|work with|works with|speak|speaks|stock|stocks|carry|carries|sell|sells)\s+(?P<np>[A-Za-z][\w' -]*)", re.I)
+
+# %% ../nbs/07_facts.ipynb #a8a17da1
+def _candidates(claim:Claim, lst:ClosedList) -> list:
+    "Phrases of the claim that could be values of the list: the objects of 'accept', 'take', 'pay with'; names before its kind ('Zumba classes'); names listed beside a value."
+    t, out = claim.text, []
+    for m in _LIST_VERB.finditer(t): out.append(_phrase(m["np"]))
+    spans = word_spans(t)
+    for i, (w, s, e) in enumerate(spans):
+        if i and w in lst.words and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s:
+            out.append((spans[i - 1][0],))
+    parts = [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*", t) if p.strip()]
+    if len(parts) > 1 and any(_value_of(lst, _phrase(p) or tuple(content_words(p))) for p in parts):
+        out += [tuple(w for w, _, _ in word_spans(p) if w not in STOP_WORDS)[-2:] for p in parts if len(p.split()) <= 2]
+    return [c for c in out if c and not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c)]
+
+# %% ../nbs/07_facts.ipynb #aed7fcfa
+def _about(sheet:FactSheet, claim:Claim, fact:str) -> bool:
+    "Is the claim about `fact` by meaning ('possible in French' is about 'languages: English and German only')? False without vectors."
+    facts = [f"{k}: {fact_text(v)}" for k, v in sheet.facts.items()]
+    i = nearest_fact(sheet, claim.text, facts, least=0.3, margin=0.1)  # a closed list still needs a value outside it to flag
+    return i is not None and facts[i] == fact
+
+# %% ../nbs/07_facts.ipynb #00b66669
+def _check_lists(sheet:FactSheet, claim:Claim, out:list):
+    "A value of a closed list's kind that is not on it ('we take Amex' when the sheet says 'Visa, Mastercard and cash only')."
+    if negated(claim.text): return
+    words = content_words(claim.text) | content_words(claim.question)
+    for lst in sheet.lists:
+        paying = bool(words & CARD_WORDS) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex': a card is a payment
+        if not (shares_word(words, lst.words) or _value_of(lst, tuple(content_words(claim.text))) or paying or _about(sheet, claim, lst.fact)): continue
+        for c in _candidates(claim, lst):
+            if _value_of(lst, c) or any(shares_word(set(c), set(n.words)) for n in sheet.negations): continue
+            said = " ".join(c)
+            m = re.search(r"\b" + r"\W*".join(map(re.escape, c)), re.sub(r"-", "", claim.text), re.I)
+            out.append(Finding("not_in_list", claim.words(m.start(), m.end()) if m else said, lst.fact,
+                               f"names {said}, which is not among {lst.name}: {', '.join(' '.join(v) for v in lst.values)} only")); return
+
+# %% ../nbs/07_facts.ipynb #f2ee8532
+_GENERIC_HEADS = {"service", "option", "facility", "available", "availability"}
+
+# %% ../nbs/07_facts.ipynb #f8126f54
+def _check_negations(sheet:FactSheet, claim:Claim, out:list):
+    "A claim that offers what the sheet says is not offered ('we offer IV sedation' when it says 'no sedation services')."
+    if negated(claim.text): return
+    words = content_words(claim.text, pairs=False) | {w.replace("-", "") for w in content_words(claim.text)}
+    for n in sheet.negations:
+        key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
+        hit = shares_word(set(key), words)
+        if not hit or key[-1] not in hit and len(hit) < len(key): continue
+        if len(hit) < len(key) and shares_word(words, n.instead): continue  # 'street parking' when the sheet says 'no on-site parking; street parking …'
+        if len(hit) < len(key) and any(shares_word({key[-1]}, content_words(f"{k} {fact_text(v)}")) for k, v in sheet.facts.items()
+                                       if f"{k}: {fact_text(v)}" != n.fact): continue  # 'sessions' when only 'online sessions' are ruled out
+        if len(shares_word(words, n.instead)) >= 2: continue
+        m = next((m for m in re.finditer(r"[A-Za-z][\w'-]*", claim.text) if any(same_word(singular(m[0]).replace("-", ""), k) for k in hit)), None)
+        out.append(Finding("not_offered", claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
+                           f"offers {n.phrase}; the fact sheet says {n.fact}")); return
+
+# %% ../nbs/07_facts.ipynb #68fa4431
+_OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:also|now|even)\s+(?:have|run|do|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
+
+# %% ../nbs/07_facts.ipynb #2c04489c
+def _check_items(sheet:FactSheet, claim:Claim, out:list):
+    "Items the sheet doesn't have: a kind of a known item ('chocolate croissant'), or something offered that the sheet never names."
+    if negated(claim.text): return
+    for s, e, words in _mentions(sheet, claim.text):
+        if not _known(sheet, words):
+            known = ", ".join(sorted({i.name for i in sheet.items if i.words and i.words[-1] == words[-1]}))
+            out.append(Finding("unknown_item", claim.words(s, e), "", f"names {claim.words(s, e)}, which is not on the fact sheet (it has: {known})")); return
+    for m in _OFFER_RE.finditer(claim.text):
+        np = _phrase(m["np"] or m["np2"] or m["np3"] or m["np4"] or "")
+        ws = [w for w in np if w not in GENERIC_WORDS and w not in STOP_WORDS and not re.search(r"\d", w)]
+        if ws and not shares_word(set(ws), sheet.vocabulary) and not any(w in COMMON_NOUNS for w in ws) and ws[-1] not in sheet.heads:
+            out.append(Finding("unknown_item", " ".join(ws), "", f"offers {' '.join(ws)}, which the fact sheet does not name")); return
 
 # %% ../nbs/07_facts.ipynb #2f230617
-def _check_contacts(sheet, sent, out):
-    for m in EMAIL_RE.finditer(sent):
+def _check_contacts(sheet:FactSheet, claim:Claim, out:list):
+    "Phone numbers, e-mail and web addresses that are not the sheet's."
+    t = claim.text
+    for m in EMAIL_RE.finditer(t):
         if m[0].lower() not in sheet.emails:
             out.append(Finding("wrong_email", m[0], "; ".join(sorted(set(sheet.emails.values()))), f"gives the e-mail {m[0]}, which is not on the fact sheet"))
-    for m in URL_RE.finditer(EMAIL_RE.sub(" ", sent)):
+    for m in URL_RE.finditer(EMAIL_RE.sub(" ", t)):
         a = web_address(m[0])
-        if not any(a == u or a.startswith(u + "/") for u in sheet.urls):
+        if not any(a == u or a.startswith(u + "/") or u.startswith(a + "/") for u in sheet.urls):
             out.append(Finding("wrong_url", m[0], "; ".join(sorted(set(sheet.urls.values()))), f"gives the web address {m[0]}, which is not on the fact sheet"))
-    for m in PHONE_RE.finditer(sent):
+    for m in PHONE_RE.finditer(t):
         d = phone_digits(m[0])
         if len(d) >= 7 and not any(d.endswith(p) or p.endswith(d) for p in sheet.phones):
             out.append(Finding("wrong_phone", m[0].strip(), "; ".join(sorted(set(sheet.phones.values()))), f"gives the phone number {m[0].strip()}, which is not on the fact sheet"))
 
-# %% ../nbs/07_facts.ipynb #b07bac38
-def _check_quantities(sheet, sent, out):
-    for m in QUANTITY_RE.finditer(sent):
-        (v, unit), words = quantity(m), _content(sent)
-        for want, u, context, fact in sheet.quantities:
-            if u == unit and v != want and len(words & context) >= 1:
-                out.append(Finding("wrong_number", m[0], fact, f"says {m[0]}; the fact sheet says {fact}")); break
-
-# %% ../nbs/07_facts.ipynb #c195d198
-_DIGIT = re.compile(r"\d")
-_CONTACT_HINT = re.compile(r"@|www\.|https?:|\.[a-z]{2,}\b", re.I)
-_DAY_HINT = re.compile(r"day|mon|tue|wed|thu|fri|sat|sun|week", re.I)
+# %% ../nbs/07_facts.ipynb #57ad93d1
+def _without_contacts(text:str) -> str:
+    "`text` with e-mail and web addresses blanked (same length), so their words are not read as items or values."
+    return URL_RE.sub(lambda m: " " * len(m[0]), EMAIL_RE.sub(lambda m: " " * len(m[0]), text))
 
 # %% ../nbs/07_facts.ipynb #a91827d7
-def check_answer(sheet:FactSheet, text:str) -> list:
-    "The `Finding`s of one answer against the fact sheet."
+def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
+    "The `Finding`s of one answer against the fact sheet (`question`, when given, says which day or item a short answer is about)."
     out = []
     if not isinstance(text, str) or not text.strip(): return out
-    heads = _head_pattern(sheet)
-    for sent in _sentences(text):
-        mentions = _mentions(sheet, sent) if heads is not None and heads.search(sent) else []
-        _check_products(sheet, sent, mentions, out)
-        digits = _DIGIT.search(sent) is not None
-        if digits:
-            _check_prices(sheet, sent, mentions, out); _check_times(sheet, sent, out); _check_quantities(sheet, sent, out)
-        if digits or _CONTACT_HINT.search(sent): _check_contacts(sheet, sent, out)
-        if _DAY_HINT.search(sent): _check_days(sheet, sent, mentions, out)
+    for claim in claims(text, question if isinstance(question, str) else "", sheet.vocabulary):
+        _check_contacts(sheet, claim, out)
+        claim.text = _without_contacts(claim.text)
+        if (sched := _schedule_for(sheet, claim)) is not None:
+            _check_days_open(sheet, claim, sched, out); _check_times(sheet, claim, sched, out)
+        _check_item_days(sheet, claim, out); _check_prices(sheet, claim, out); _check_amounts(sheet, claim, out)
+        _check_lists(sheet, claim, out); _check_negations(sheet, claim, out); _check_items(sheet, claim, out)
     return out
 
 # %% ../nbs/07_facts.ipynb #9c690b89
@@ -385,8 +1094,8 @@ ANSWER_NAMES = ("response", "answer", "output", "completion", "assistant", "repl
 
 # %% ../nbs/07_facts.ipynb #ba23945a
 def answer_fields(spec:PromptSpec) -> list:
-    "The fields that hold the answer: named like one, else the text fields after the first."
-    text = [f.name for f in spec.fields if f.type == "string"]
+    "The fields that hold the answer: named like one, else the text fields after the first (given in `fields` or read from the examples)."
+    text = [f.name for f in spec.output_fields if f.type == "string"]
     named = [n for n in text if n.lower() in ANSWER_NAMES]
     return named or text[1:] or text
 
@@ -394,16 +1103,49 @@ def answer_fields(spec:PromptSpec) -> list:
 def fact_checks(df:pd.DataFrame,             # rows (good ones are checked)
                 spec:PromptSpec,             # its fact sheet is the truth
                 fields:list|None=None,       # answer fields to check; `answer_fields(spec)` when None
+                about=embed,                 # texts -> unit vectors, to find which fact a claim is about when words don't; None: words alone
                ) -> pd.DataFrame:
-    "Flags for every answer that contradicts the fact sheet or names a product it doesn't have."
-    sheet, found = FactSheet.read(spec.facts), []
+    "Flags for every answer that contradicts the fact sheet, names an item it doesn't have, or offers what it rules out."
     if not spec.facts: return flag_frame()
+    sheet, found = FactSheet.read(spec.facts, about), []
     ok = df[df["status"] == "ok"] if "status" in df else df
-    for f in fields or answer_fields(spec):
+    fields = fields or answer_fields(spec)
+    asked = next((f.name for f in spec.output_fields if f.type == "string" and f.name not in fields), None)
+    for f in fields:
         if f not in ok: continue
+        questions = ok[asked] if asked in ok else pd.Series("", index=ok.index)
         for row, text in ok[f].items():
-            for x in check_answer(sheet, text): found.append((row, x.kind, f, x.text, x.fact, x.reason))
+            for x in check_answer(sheet, text, questions.get(row, "")): found.append((row, x.kind, f, x.text, x.fact, x.reason))
     return pd.DataFrame(found, columns=FLAG_COLUMNS[:-1]).assign(source="rule").astype({c: object for c in FLAG_COLUMNS[1:]}) if found else flag_frame()
+
+# %% ../nbs/07_facts.ipynb #a418527f
+@patch
+def _repr_html_(self:FactSheet) -> str:
+    "Each fact with what the rules read from it, and the parts only the judge can check."
+    esc = lambda s: str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    rows = []
+    for name, value in self.facts.items():
+        fact = f"{name}: {fact_text(value)}"
+        read = "<br>".join(esc(x) for x in dict.fromkeys(self.read.get(fact, []))) or "<i>nothing</i>"
+        left = "<br>".join(esc(x) for x in self.unchecked.get(fact, []))
+        rows.append(f"<tr><td><b>{esc(name)}</b></td><td>{esc(fact_text(value))}</td><td>{read}</td><td>{left}</td></tr>")
+    n_left = sum(map(len, self.unchecked.values()))
+    head = (f"<p><b>Fact sheet</b>: {len(self.facts)} facts; {len(self.schedules)} schedules, {len([i for i in self.items if i.cents is not None])} prices, "
+            f"{len(self.phones) + len(self.emails) + len(self.urls)} contacts, {len(self.amounts)} amounts, {len(self.lists)} closed lists, "
+            f"{len(self.negations)} things not offered; {n_left} parts only the judge can check.</p>")
+    return (f"<div class='synthnb-factsheet'>{head}<table><tr><th>fact</th><th>text</th><th>read by the rules</th><th>not checked by rules (judge)</th></tr>"
+            + "".join(rows) + "</table></div>")
+
+# %% ../nbs/07_facts.ipynb #395777f8
+@patch
+def __repr__(self:FactSheet) -> str:
+    "Each fact, what was read from it and what was not, one line each."
+    lines = [f"FactSheet: {len(self.facts)} facts"]
+    for name, value in self.facts.items():
+        fact = f"{name}: {fact_text(value)}"
+        lines.append(f"  {name}: " + ("; ".join(dict.fromkeys(self.read.get(fact, []))) or "(nothing read)")
+                     + (f"  [not checked by rules: {'; '.join(self.unchecked[fact])}]" if fact in self.unchecked else ""))
+    return "\n".join(lines)
 
 # %% ../nbs/07_facts.ipynb #68b3a5c0
 JUDGE_VERDICTS = ("ok", "contradicts", "unsupported")
@@ -415,15 +1157,17 @@ JUDGE_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["v
 
 # %% ../nbs/07_facts.ipynb #431f48f3
 def judge_messages(spec:PromptSpec, row:dict) -> list:
-    "Chat messages asking a model whether one row agrees with the fact sheet."
-    sheet = "\n".join(f"- {k}: {v}" for k, v in spec.facts.items())
+    "Chat messages asking a model whether one row agrees with the fact sheet, pointing it at the facts rules can't check."
+    sheet = "\n".join(f"- {k}: {fact_text(v)}" for k, v in spec.facts.items())
     record = "\n".join(f"{f.name}: {row.get(f.name, '')}" for f in spec.output_fields)
+    left = [p for ps in FactSheet.read(spec.facts).unchecked.values() for p in ps]
+    focus = ("\n\nRules already check times, days, prices, contacts and numbers; look hardest at these facts: " + "; ".join(left)) if left else ""
     ask = ("Does the answer state a time, day, price, phone number, address, product or policy that the fact sheet "
            "contradicts or does not contain? Reply with one JSON object: "
            '{"verdict": "ok" or "contradicts" or "unsupported", "claim": "the words of the answer in question, or empty", '
            '"reason": "one short sentence"}.')
     return [{"role": "system", "content": "You check training data for a chatbot against its fact sheet. You reply with one JSON object only."},
-            {"role": "user", "content": f"Fact sheet:\n{sheet}\n\nRecord:\n{record}\n\n{ask}"}]
+            {"role": "user", "content": f"Fact sheet:\n{sheet}{focus}\n\nRecord:\n{record}\n\n{ask}"}]
 
 # %% ../nbs/07_facts.ipynb #62a5d861
 def read_verdict(text:str) -> dict:
@@ -444,13 +1188,14 @@ async def _ask_all(ep, conversations:list) -> list:
             except Exception as e: return e
     return await asyncio.gather(*[one(m) for m in conversations])
 
+# %% ../nbs/07_facts.ipynb #b881fb54
 def judge_facts(df:pd.DataFrame,        # rows (good ones are judged)
                 spec:PromptSpec,        # its fact sheet is the truth
                 endpoint=None,          # where to ask; the embedded model (or SYNTHNB_BASE_URL) when None or "embedded"
                 rows:int=20,            # how many rows to judge (a seeded sample when there are more)
                 seed:int=0,
                ) -> tuple:
-    "Ask a model whether sampled answers agree with the fact sheet: (flags, every verdict with its raw answer)."
+    "Ask a model whether sampled answers agree with the fact sheet: (flags, every verdict with its raw answer); its flags are the model's opinion (source 'judge')."
     ep = default_endpoint() if endpoint is None or (isinstance(endpoint, str) and endpoint == "embedded") else endpoint
     ok = df[df["status"] == "ok"] if "status" in df else df
     pick = ok.sample(min(rows, len(ok)), random_state=seed) if len(ok) > rows else ok
@@ -464,5 +1209,5 @@ def judge_facts(df:pd.DataFrame,        # rows (good ones are judged)
     if not len(judged): judged = judged.astype({"row": "int64"})  # no verdicts: the types of a full table
     bad = judged[judged["verdict"].isin(["contradicts", "unsupported"])]
     flags = flag_frame(bad["row"], "judge", [f"the model's opinion: {v}: {r}" for v, r in zip(bad["verdict"], bad["reason"])],
-                       field=", ".join(answer_fields(spec)), text=bad["claim"].tolist(), fact="", source="model")
+                       field=", ".join(answer_fields(spec)), text=bad["claim"].tolist(), fact="", source="judge")
     return flags, judged

@@ -14,7 +14,8 @@ from .files import SynthnbError
 
 # %% auto #0
 __all__ = ['FIELD_TYPES', 'JSON_TYPES', 'FORMATS', 'RECORD_SEPARATOR', 'DEFAULT_SYSTEM_PROMPT', 'SPEC_KEYS', 'SPECS_DIR',
-           'SpecError', 'Field', 'fields_from_examples', 'format_instructions', 'render_records', 'PromptSpec']
+           'SpecError', 'Field', 'fields_from_examples', 'format_instructions', 'render_records', 'fact_value',
+           'fact_text', 'PromptSpec']
 
 # %% ../nbs/00_spec.ipynb #b9eb6adb
 class SpecError(SynthnbError, ValueError):
@@ -94,6 +95,20 @@ def render_records(records:list, fmt:str, fields:list) -> str:
 DEFAULT_SYSTEM_PROMPT = ("You write realistic, varied training data for fine-tuning a language model. "
                          "You follow the requested output format exactly and never invent facts that the fact sheet does not give.")
 
+# %% ../nbs/00_spec.ipynb #a7c3e1f1
+def fact_value(v):
+    "A fact's value with every leaf as text: nested mappings and lists are kept (`menu: {croissant: $3}`), numbers become text."
+    if isinstance(v, dict): return {str(k): fact_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)): return [fact_value(x) for x in v]
+    return "" if v is None else str(v)
+
+# %% ../nbs/00_spec.ipynb #a7c3e1f3
+def fact_text(v) -> str:
+    "A fact's value as one line: nested mappings as 'key: value; …', lists joined with commas."
+    if isinstance(v, dict): return "; ".join(f"{k}: {fact_text(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)): return ", ".join(fact_text(x) for x in v)
+    return "" if v is None else str(v)
+
 # %% ../nbs/00_spec.ipynb #f261793d
 @dataclass
 class PromptSpec:
@@ -104,14 +119,14 @@ class PromptSpec:
     format: str = "json"                           # one of `FORMATS`
     topics: list = field(default_factory=list)     # topics to cover; the records are spread over them
     avoid: list = field(default_factory=list)      # topics to avoid
-    facts: dict = field(default_factory=dict)      # fact sheet: name -> the fact the data must agree with
+    facts: dict = field(default_factory=dict)      # fact sheet: name -> the fact the data must agree with (text, or a nested mapping or list of texts)
     records_per_request: int = 5                   # records asked for in one request
     system_prompt: str = DEFAULT_SYSTEM_PROMPT     # the system message
     name: str = "untitled"                         # a short name, used in file names and reports
 
     def __post_init__(self):
         self.fields = [Field(**f) if isinstance(f, dict) else f for f in (self.fields or [])]
-        self.facts = {str(k): str(v) for k, v in (self.facts or {}).items()} if isinstance(self.facts, dict) else self.facts
+        self.facts = {str(k): fact_value(v) for k, v in (self.facts or {}).items()} if isinstance(self.facts, dict) else self.facts
 
     @property
     def output_fields(self) -> list:
@@ -154,6 +169,8 @@ def problems(self:PromptSpec) -> list:
         out.append(f"records_per_request is {self.records_per_request!r}; it must be a whole number above 0")
     out += _text_list_problems("topics", self.topics) + _text_list_problems("avoid", self.avoid)
     if not isinstance(self.facts, dict): out.append("facts must be a mapping of name: fact")
+    elif empty := [k for k, v in self.facts.items() if not fact_text(v).strip()]:
+        out.append(f"fact {', '.join(map(repr, empty))} is empty: write what it says or remove it")
     return out
 
 # %% ../nbs/00_spec.ipynb #e23101cb
@@ -173,7 +190,7 @@ def user_prompt(self:PromptSpec, n:int|None=None, topic:str|None=None, structure
     about = f" about this topic: {topic}" if topic else ""
     parts = [self.instruction.strip(), f"Write {n} new records{about}.", "Each record has these fields:\n" + "\n".join(f.describe() for f in fields)]
     if self.facts: parts.append("Fact sheet. Every record must agree with these facts; never state a time, price, phone number, "
-                                "product or policy that is not here:\n" + _bullets(f"{k}: {v}" for k, v in self.facts.items()))
+                                "product or policy that is not here:\n" + _bullets(f"{k}: {fact_text(v)}" for k, v in self.facts.items()))
     if self.topics and not topic: parts.append("Cover these topics:\n" + _bullets(self.topics))
     if self.avoid: parts.append("Avoid these topics:\n" + _bullets(self.avoid))
     if self.examples: parts.append("Examples of good records (write new ones; do not copy or rephrase them):\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html, os
 import ipywidgets as W
 from fastcore.basics import patch
-from .spec import PromptSpec, Field, SpecError, FORMATS, FIELD_TYPES
+from .spec import PromptSpec, Field, SpecError, FORMATS, FIELD_TYPES, fact_text
 from .endpoints import Endpoint, EndpointError
 
 # %% auto #0
@@ -23,7 +23,7 @@ def text_lines(text:str) -> list:
     return [l.strip() for l in (text or "").splitlines() if l.strip()]
 
 # %% ../nbs/09a_spec_form.ipynb #c9c6ef12
-def facts_to_text(facts:dict) -> str: return "\n".join(f"{k}: {v}" for k, v in facts.items())
+def facts_to_text(facts:dict) -> str: return "\n".join(f"{k}: {fact_text(v)}" for k, v in facts.items())
 
 # %% ../nbs/09a_spec_form.ipynb #122987c7
 def facts_from_text(text:str) -> dict:

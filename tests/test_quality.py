@@ -87,7 +87,7 @@ def test_judge_keeps_every_verdict_and_marks_opinions(tmp_path, monkeypatch):
     assert by_row[1] == "contradicts" and by_row[2] == "unread" and by_row[3] == "unread" and by_row[0] == "ok"
     assert judged.loc[judged.row == 2, "raw"].item() == "I am not sure what you mean."
     assert "bad request" in judged.loc[judged.row == 3, "reason"].item()
-    assert flags[["row", "kind", "source"]].values.tolist() == [[1, "judge", "model"]]
+    assert flags[["row", "kind", "source"]].values.tolist() == [[1, "judge", "judge"]]
     assert flags["reason"].str.startswith("the model's opinion").all()
     assert r.judged is not None and len(r.flagged("judge")) == 1
     page = save_report(r, tmp_path/"r.html").read_text()
@@ -101,7 +101,7 @@ def test_judge_on_the_embedded_model():
     assert judged["verdict"].isin(list(JUDGE_VERDICTS) + ["unread"]).all()
     assert (judged["raw"].str.len() > 0).all(), judged
     assert set(flags["row"]) <= set(judged.loc[judged.verdict.isin(["contradicts", "unsupported"]), "row"])
-    assert (flags["source"] == "model").all() and set(flags["kind"]) <= {"judge"}
+    assert (flags["source"] == "judge").all() and set(flags["kind"]) <= {"judge"}
 
 def test_read_rows_csv_and_parquet_round_trip(tmp_path):
     rows = _rows()

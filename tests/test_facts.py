@@ -1,0 +1,154 @@
+"""Typed reading of fact sheets and typed comparison of claims (synthnb.facts), without embeddings or a model.
+
+Each test reads a small fact sheet the way a user of another domain might write it and checks what was read, or
+checks one answer against it and asserts the exact kinds found."""
+import pandas as pd
+import pytest
+from synthnb.spec import PromptSpec
+from synthnb.facts import (FACT_KINDS, FactSheet, check_answer, fact_checks, answer_fields, normalise, clocks, amounts,
+                           read_schedule, day_set, fact_leaves, judge_messages)
+
+def kinds(sheet, text, question=""): return sorted({f.kind for f in check_answer(sheet, text, question)})
+
+DENTAL = {"hours": {"Mon-Thu": "8am-6pm", "Friday": "8am-2pm", "Saturday": "9am-1pm", "Sunday": "closed"},
+          "prices": {"check-up": "$95", "filling": "from $120"},
+          "payment": "Visa, Mastercard and cash only; no payment plans",
+          "sedation": "no sedation services; we refer anxious patients to a specialist",
+          "parking": "no on-site parking; street parking on Elm Street",
+          "cancellations": "24 hours' notice", "children": "up to 2 children per appointment",
+          "phone": "555-0142", "email": "desk@smile.example", "website": "smile.example"}
+
+@pytest.fixture(scope="module")
+def dental(): return FactSheet.read(DENTAL)
+
+
+def test_fact_kinds_keep_the_old_ones_and_add_two():
+    assert FACT_KINDS[:8] == ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number", "unknown_item"]
+    assert FACT_KINDS[8:] == ["not_offered", "not_in_list"]
+
+# reading values
+
+def test_numbers_in_words_become_digits_and_keep_their_words():
+    n = normalise("we close at seven in the evening and open twenty-four hours on Fridays")
+    assert "7pm" in n.text and "24 hours" in n.text
+    c = clocks(n.text)[0]
+    assert c.minutes == {19 * 60} and c.role == "close" and n.span(c.start, c.end) == "seven in the evening"
+
+def test_till_ten_at_night_and_noon():
+    assert [(sorted(c.minutes), c.role) for c in clocks(normalise("open till 10 at night").text)] == [([22 * 60], "close")]
+    assert [sorted(c.minutes) for c in clocks(normalise("from noon to 7:30pm").text)] == [[720], [19 * 60 + 30]]
+
+def test_day_sets_ranges_weekends_and_exceptions():
+    assert day_set("Mon-Thu") == {0, 1, 2, 3} and day_set("weekends") == {5, 6} and day_set("weekdays") == {0, 1, 2, 3, 4}
+    assert day_set("every day except Mondays") == {1, 2, 3, 4, 5, 6} and day_set("Fri to Mon") == {4, 5, 6, 0}
+    assert day_set("the sun was out on Sat") == {5}  # lower-case 'sun' is no day
+
+def test_schedule_per_day_from_every_shape():
+    assert read_schedule("Mon-Thu: 8am-6pm; Friday: 8am-2pm; Sunday: closed") == {0: ((480, 1080),), 1: ((480, 1080),), 2: ((480, 1080),),
+                                                                                 3: ((480, 1080),), 4: ((480, 840),), 6: ()}
+    assert read_schedule("open weekdays 7:30–19:00, weekends 9-1")[0] == ((450, 1140),)
+    assert read_schedule("open weekdays 7:30–19:00, weekends 9-1")[6] == ((540, 780),)
+    assert read_schedule("open Tuesday to Sunday, 7am to 6pm; closed on Mondays")[0] == ()
+    assert read_schedule("open daily 7am-6pm except Mondays")[0] == () and read_schedule("open daily 7am-6pm except Mondays")[3] == ((420, 1080),)
+
+def test_amounts_have_units_and_bounds():
+    got = lambda t: [(a.value, a.unit, a.bound) for a in amounts(normalise(t).text)]
+    assert got("up to 4 guests") == [(4, "guest", "<=")]
+    assert got("members must be sixteen or older") == [(16, "age", ">=")]
+    assert got("48 hours' notice") == [(48, "time", "=")] and got("a day's notice") == [(24, "time", "=")]
+    assert got("$45 a month") == []  # a rate, not a duration
+
+def test_nested_sheet_is_read_as_items_and_hours(dental):
+    assert {(i.name, i.cents, i.bound) for i in dental.items if i.cents} == {("check-up", 9500, "="), ("filling", 12000, ">=")}
+    assert dental.schedules[0].hours[4] == ((480, 840),) and dental.schedules[0].hours[6] == ()
+    assert fact_leaves({"menu": {"coffee": "$3", "cakes": ["carrot", "lemon"]}}) == [(("menu", "coffee"), "$3"), (("menu", "cakes"), "carrot"), (("menu", "cakes"), "lemon")]
+
+def test_item_colon_price_and_group_names():
+    sheet = FactSheet.read({"prices": "croissant: $3; sourdough loaf: $6", "memberships": {"monthly": "$45", "student monthly": "$30"}})
+    assert {(("croissant",), 300), (("sourdough", "loaf"), 600), (("monthly", "membership"), 4500)} <= {(i.words, i.cents) for i in sheet.items}
+    assert kinds(sheet, "A croissant is $3 and a sourdough loaf is $6.") == []
+    assert kinds(sheet, "The student monthly membership is $45.") == ["wrong_price"]
+
+def test_closed_lists_and_negations_are_read(dental):
+    assert [l.values for l in dental.lists] == [[("visa",), ("mastercard",), ("cash",)]]
+    assert {n.phrase for n in dental.negations} == {"payment plan", "sedation service", "onsite parking"}
+
+def test_what_no_rule_reads_is_left_for_the_judge(dental):
+    assert dental.unchecked[f"sedation: {DENTAL['sedation']}"] == ["we refer anxious patients to a specialist"]
+    spec = PromptSpec("x", [{"question": "q", "response": "r"}], facts=DENTAL)
+    assert "we refer anxious patients to a specialist" in judge_messages(spec, {"question": "q", "response": "r"})[1]["content"]
+
+def test_repr_shows_what_was_read_and_what_was_not(dental):
+    html = dental._repr_html_()
+    assert "Monday–Thursday 8am–6pm" in html and "price filling: from $120" in html and "not offered: onsite parking" in html
+    assert "not checked by rules" in html and "street parking on Elm Street" in html
+
+# comparing claims
+
+def test_hours_differ_by_day(dental):
+    assert kinds(dental, "On Mondays we close at 6pm.") == []
+    assert kinds(dental, "On Fridays we close at 6pm.") == ["wrong_time"]
+    assert kinds(dental, "Yes, until two in the afternoon.", "Are you open on Friday afternoon?") == []
+    assert kinds(dental, "Yes, until 6pm.", "Are you open on Friday afternoon?") == ["wrong_time"]
+
+def test_open_and_closed_days(dental):
+    assert kinds(dental, "We're closed on Sundays.") == []
+    assert kinds(dental, "We're open Sundays from 9am.") == ["wrong_day"]
+    assert kinds(dental, "We're closed on Thursdays.") == ["wrong_day"]
+    assert kinds(dental, "Our smile makeovers are perfect for a weekend treat.") == []
+
+def test_prices_with_from_and_in_words(dental):
+    assert kinds(dental, "A check-up is ninety-five dollars.") == [] and kinds(dental, "A check-up is $85.") == ["wrong_price"]
+    assert kinds(dental, "Fillings start at $120, larger ones cost $150.") == []
+    assert kinds(dental, "A filling is $100.") == ["wrong_price"]
+
+def test_contacts(dental):
+    assert kinds(dental, "Call 555-0142, email desk@smile.example or visit smile.example/book.") == []
+    assert kinds(dental, "Call 555-0124.") == ["wrong_phone"]
+    assert kinds(dental, "Email info@smile.example.") == ["wrong_email"]
+    assert kinds(dental, "See www.smiles.example.") == ["wrong_url"]
+
+def test_amounts(dental):
+    assert kinds(dental, "Please give us a day's notice to cancel.") == []
+    assert kinds(dental, "Please give us 48 hours' notice to cancel.") == ["wrong_number"]
+    assert kinds(dental, "You can bring two children.") == [] and kinds(dental, "You can bring up to 3 children.") == ["wrong_number"]
+
+def test_not_offered_and_restated_negations(dental):
+    assert kinds(dental, "Yes, we offer IV sedation.") == ["not_offered"]
+    assert kinds(dental, "We don't offer sedation, but we can refer you to a specialist.") == []
+    assert kinds(dental, "You can park in our on-site car park.") == ["not_offered"]
+    assert kinds(dental, "There's street parking on Elm Street.") == []
+    assert kinds(dental, "We can set up a payment plan.") == ["not_offered"]
+
+def test_not_in_list(dental):
+    assert kinds(dental, "We accept Visa, Mastercard and cash.") == []
+    assert kinds(dental, "We take Amex too.") == ["not_in_list"]
+    assert kinds(dental, "No, we can't take Amex.") == []
+    assert kinds(dental, "Card only works too: debit is fine.", "") == []
+    assert kinds(FactSheet.read({"classes": "yoga, spin and HIIT only"}), "Our Zumba classes are on Tuesdays.") == ["not_in_list"]
+
+def test_unknown_items():
+    sheet = FactSheet.read({"prices": "sourdough loaf $6, croissant $3"})
+    assert kinds(sheet, "Try a chocolate croissant.") == ["unknown_item"]
+    assert kinds(sheet, "We also sell protein bars.") == ["unknown_item"]
+    assert kinds(sheet, "We bake sourdough loaves on Tuesdays and croissants every morning.") == []
+
+def test_findings_keep_the_words_the_fact_and_a_reason(dental):
+    f = check_answer(dental, "On Fridays we stay open till seven in the evening.")[0]
+    assert (f.kind, f.text) == ("wrong_time", "seven in the evening")
+    assert f.fact.startswith("hours: Mon-Thu: 8am-6pm") and "Friday 8am–2pm" in f.reason
+
+# data sets
+
+def test_a_spec_without_fields_gets_every_check():
+    with_fields = PromptSpec("x", [{"question": "q", "response": "r"}], fields=[{"name": "question"}, {"name": "response"}], facts=DENTAL)
+    without = PromptSpec("x", [{"question": "q", "response": "r"}], facts=DENTAL)
+    assert answer_fields(without) == answer_fields(with_fields) == ["response"]
+    rows = pd.DataFrame({"question": ["Open Friday?", "Price?"], "response": ["Yes, until 6pm on Fridays.", "A check-up is $85."]})
+    a, b = fact_checks(rows, with_fields, about=None), fact_checks(rows, without, about=None)
+    assert a[["row", "kind"]].values.tolist() == b[["row", "kind"]].values.tolist() == [[0, "wrong_time"], [1, "wrong_price"]]
+
+def test_nested_fact_values_round_trip():
+    spec = PromptSpec("x", [{"question": "q", "response": "r"}], facts=DENTAL)
+    assert PromptSpec.from_yaml(spec.to_yaml()).facts == spec.facts and spec.facts["hours"]["Friday"] == "8am-2pm"
+    assert "Mon-Thu: 8am-6pm; Friday: 8am-2pm" in spec.user_prompt()
