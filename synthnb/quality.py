@@ -10,11 +10,11 @@ import html, math, time
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from scipy import sparse
-from .spec import PromptSpec
+from .spec import PromptSpec, fact_text
 from .text import (Tokens, tokenize, join_tokens, take_rows, fingerprints, counts, tfidf, distinct_n, compression_ratio, self_bleu,
                           mean_pairwise_distance, flag_frame, concat_flags, FLAG_COLUMNS)
 from .duplicates import find_duplicates, example_copies, Duplicates
-from .facts import fact_checks, judge_facts, singular, LINK_WORDS
+from .facts import fact_checks, judge_facts, singular, LINK_WORDS, FACT_KINDS
 from .embeddings import embed
 from .meaning import (meaning_duplicates, example_paraphrases, row_vectors, topic_similarity, avoided_topic_hits,
                              map_coordinates, meaning_spread)
@@ -129,7 +129,7 @@ def _topic_words(topic:str) -> list: return [stem(w) for w in tokenize([topic]).
 
 def _topic_text(topic:str, facts:dict) -> str:
     words = set(_topic_words(topic))
-    return " ".join([topic] + [f"{k} {v}" for k, v in facts.items() if words & set(_topic_words(k))])
+    return " ".join([topic] + [f"{k} {fact_text(v)}" for k, v in facts.items() if words & set(_topic_words(k))])
 
 # %% ../nbs/07a_quality.ipynb #5472c489
 def _stems(vocab:dict) -> tuple:
@@ -291,7 +291,7 @@ FLAG_GROUPS = {"duplicates": ["exact_duplicate", "near_duplicate", "same_answer"
                "lengths": ["too_short", "too_long"],
                "schema": ["missing_field", "empty_field", "wrong_type"],
                "topics": ["avoided_topic"],
-               "facts": ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number", "unknown_item", "not_offered", "not_in_list"],
+               "facts": list(FACT_KINDS),
                "judge": ["judge"]}
 
 # %% ../nbs/07a_quality.ipynb #47545f0e
@@ -397,7 +397,7 @@ def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any
         parts += [copies_found, meaning_duplicate_flags(ok, fields, vq, va, lexical, copies), avoid_meaning_flags(ok, fields, list(spec.avoid))]
         found, score = assign_topics_by_meaning(rowvec, list(spec.topics), spec.facts, MEANING_TOPIC_SCORE if min_topic_score is None else min_topic_score, embeddings)
     else: found, score = assign_topics(record, list(spec.topics), spec.facts, 0.12 if min_topic_score is None else min_topic_score)
-    parts.append(fact_checks(ok, spec))
+    parts.append(fact_checks(ok, spec, about=(lambda t: embed(t, embeddings)) if by == "meaning" else None))
     judged = None
     if judge is not None:
         judge_found, judged = judge_facts(ok, spec, judge, rows=judge_rows, seed=seed)
