@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser-deps demo test test-notebooks test-python lab export outputs record clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage bench-embeddings bench-embeddings-venv
+.PHONY: install browser-deps demo test test-notebooks test-python lab export outputs record clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage bench-embeddings bench-embeddings-venv bench-checks bench-coverage-accuracy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,14 @@ bench-coverage: install
 # nearest_rows of 10k real against 100k synthetic vectors (target: 60 s) against one full matrix. About 15 minutes on 2 cores.
 bench-embeddings: install
 	$(BIN)/python benchmarks/embeddings.py
+
+# Recall and precision of every check, per kind, on the labelled development and held-out domains (tests/data/dev, heldout).
+bench-checks: install
+	$(BIN)/python benchmarks/checks.py --split all
+
+# Coverage by meaning and by words against labelled paraphrases and an off-domain set (dev and held out).
+bench-coverage-accuracy: install
+	$(BIN)/python benchmarks/coverage_accuracy.py
 
 # sentence-transformers on the torch CPU wheel in a venv of its own (not a synthnb dependency), for bench-embeddings'
 # reference; torch is pinned first because an unpinned one pulls GBs of CUDA.

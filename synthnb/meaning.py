@@ -12,8 +12,8 @@ from .embeddings import embed, nearest_rows, mean_pairwise_similarity
 
 # %% auto #0
 __all__ = ['NEAR_QUESTION', 'NEAR_ANSWER', 'SAME_ANSWER', 'AVOID_SIMILARITY', 'similar_row_pairs', 'specifics', 'specifics_agree',
-           'meaning_duplicates', 'example_paraphrases', 'row_vectors', 'topic_similarity', 'split_sentences',
-           'avoided_topic_hits', 'map_coordinates', 'meaning_spread']
+           'pair_cosines', 'meaning_duplicates', 'example_paraphrases', 'row_vectors', 'topic_similarity',
+           'split_sentences', 'avoided_topic_hits', 'map_coordinates', 'meaning_spread']
 
 # %% ../nbs/06c_meaning.ipynb #768f87c6
 NEAR_QUESTION = 0.70   # question cosine from which two rows ask the same thing (the lowest at which the dev sets keep precision ≥ 0.9)
@@ -58,7 +58,20 @@ def specifics_agree(a:dict, b:dict) -> bool:
     "Do two texts' `specifics` agree on every kind both of them state?"
     return all(a[k] == b[k] for k in a if a[k] and b[k])
 
-# %% ../nbs/06c_meaning.ipynb #3058ca92
+# %% ../nbs/06c_meaning.ipynb #339977ef
+def pair_cosines(vectors:np.ndarray, pairs:np.ndarray, chunk:int=100_000) -> np.ndarray:
+    "The cosine of each pair (i, j) of unit rows, a chunk of pairs at a time."
+    return np.concatenate([np.einsum("ij,ij->i", vectors[pairs[a:a + chunk, 0]], vectors[pairs[a:a + chunk, 1]])
+                           for a in range(0, len(pairs), chunk)]) if len(pairs) else np.zeros(0, np.float32)
+
+# %% ../nbs/06c_meaning.ipynb #a3339930
+def _agreeing(pairs:np.ndarray, texts:list|None) -> np.ndarray:
+    "Which pairs' texts have `specifics` that agree, side by side (each row's specifics read once)."
+    if texts is None or not len(pairs): return np.ones(len(pairs), bool)
+    seen = {i: tuple(specifics(x) for x in texts[i]) for i in np.unique(pairs).tolist()}
+    return np.array([all(specifics_agree(a, b) for a, b in zip(seen[i], seen[j])) for i, j in pairs.tolist()], bool)
+
+# %% ../nbs/06c_meaning.ipynb #bcbba090
 def meaning_duplicates(question:np.ndarray,              # unit vectors of each row's question (or first field)
                        answer:np.ndarray|None=None,      # unit vectors of each row's answer (the rest), if any
                        near_question:float=NEAR_QUESTION, near_answer:float=NEAR_ANSWER, same_answer:float=SAME_ANSWER,
@@ -67,23 +80,22 @@ def meaning_duplicates(question:np.ndarray,              # unit vectors of each 
     "Pairs of rows (later row, earlier row) that ask the same thing and answer it alike, or give the same answer to different questions."
     cols = ["row", "of", "kind", "question_similarity", "answer_similarity"]
     qp, qs = similar_row_pairs(question, near_question)
-    if texts is not None and len(qp):
-        spec_ = [tuple(specifics(x) for x in t) for t in texts]
-        keep = np.array([all(specifics_agree(a, b) for a, b in zip(spec_[i], spec_[j])) for i, j in qp.tolist()], bool)
-        qp, qs = qp[keep], qs[keep]
     out = []
     if answer is None:
-        out += [(j, i, "near_duplicate", float(s), np.nan) for (i, j), s in zip(qp.tolist(), qs)]
+        keep = _agreeing(qp, texts)
+        out += [(j, i, "near_duplicate", float(s), np.nan) for (i, j), s in zip(qp[keep].tolist(), qs[keep])]
     else:
-        rs = (answer[qp[:, 0]] * answer[qp[:, 1]]).sum(1) if len(qp) else np.zeros(0)
-        out += [(j, i, "near_duplicate", float(s), float(r)) for (i, j), s, r in zip(qp.tolist(), qs, rs) if r >= near_answer]
+        rs = pair_cosines(answer, qp); near = rs >= near_answer
+        qp, qs, rs = qp[near], qs[near], rs[near]
+        keep = _agreeing(qp, texts)
+        out += [(j, i, "near_duplicate", float(s), float(r)) for (i, j), s, r in zip(qp[keep].tolist(), qs[keep], rs[keep])]
         ap, as_ = similar_row_pairs(answer, same_answer)
-        qa = (question[ap[:, 0]] * question[ap[:, 1]]).sum(1) if len(ap) else np.zeros(0)
-        out += [(j, i, "same_answer", float(q_), float(s)) for (i, j), s, q_ in zip(ap.tolist(), as_, qa) if q_ < near_question]
+        qa = pair_cosines(question, ap); other = qa < near_question
+        out += [(j, i, "same_answer", float(q_), float(s)) for (i, j), s, q_ in zip(ap[other].tolist(), as_[other], qa[other])]
     df = pd.DataFrame(out, columns=cols).astype({"row": "int64", "of": "int64", "kind": object, "question_similarity": float, "answer_similarity": float})
     return df.sort_values(["row", "kind", "question_similarity"], ascending=[True, True, False]).drop_duplicates(["row", "kind"]).reset_index(drop=True)
 
-# %% ../nbs/06c_meaning.ipynb #a04475ca
+# %% ../nbs/06c_meaning.ipynb #e6c0d3c6
 def example_paraphrases(question:np.ndarray, answer:np.ndarray|None, example_question:np.ndarray, example_answer:np.ndarray|None,
                         near_question:float=NEAR_QUESTION, near_answer:float=NEAR_ANSWER,
                         texts:list|None=None, example_texts:list|None=None) -> pd.DataFrame:
@@ -101,26 +113,26 @@ def example_paraphrases(question:np.ndarray, answer:np.ndarray|None, example_que
     return pd.DataFrame({"row": rows, "example": best[rows], "question_similarity": sq[rows, best[rows]],
                          "answer_similarity": sa[rows, best[rows]]}, columns=cols)
 
-# %% ../nbs/06c_meaning.ipynb #e1162eda
+# %% ../nbs/06c_meaning.ipynb #d24b708d
 def row_vectors(question:np.ndarray, answer:np.ndarray|None=None) -> np.ndarray:
     "One unit vector a row: the normalised mean of its question's and answer's vectors."
     v = question if answer is None else question + answer
     return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
-# %% ../nbs/06c_meaning.ipynb #a2cb3273
+# %% ../nbs/06c_meaning.ipynb #a6ec4936
 def topic_similarity(rows:np.ndarray, topics:np.ndarray) -> np.ndarray:
     "Cosine of each row (rows) with each topic (columns)."
     return rows @ topics.T if len(topics) else np.zeros((len(rows), 0), np.float32)
 
-# %% ../nbs/06c_meaning.ipynb #46e31282
+# %% ../nbs/06c_meaning.ipynb #9723cb03
 AVOID_SIMILARITY = 0.45  # cosine of a question or sentence with an avoided topic from which the row is flagged
 
-# %% ../nbs/06c_meaning.ipynb #a424442a
+# %% ../nbs/06c_meaning.ipynb #b45c602c
 def split_sentences(text) -> list:
     "The sentences of a text (at . ! ? and line breaks), blanks left out."
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()] if isinstance(text, str) else []
 
-# %% ../nbs/06c_meaning.ipynb #35f6878f
+# %% ../nbs/06c_meaning.ipynb #1631bd05
 def avoided_topic_hits(texts:list,            # one text a row (its question, or question and answer)
                        avoid:list,            # topics to avoid, as the spec says them
                        threshold:float=AVOID_SIMILARITY,
@@ -135,7 +147,7 @@ def avoided_topic_hits(texts:list,            # one text a row (its question, or
     df = pd.DataFrame(hits, columns=cols).astype({"row": "int64", "similarity": float})
     return df.sort_values("similarity", ascending=False).drop_duplicates(["row", "topic"]).sort_values("row", kind="stable").reset_index(drop=True)
 
-# %% ../nbs/06c_meaning.ipynb #7b39b0f9
+# %% ../nbs/06c_meaning.ipynb #5ab3940e
 def map_coordinates(vectors:np.ndarray, seed:int=0) -> np.ndarray:
     "2-D coordinates of unit vectors: their first two principal components."
     if len(vectors) < 3: return np.zeros((len(vectors), 2))
@@ -143,7 +155,7 @@ def map_coordinates(vectors:np.ndarray, seed:int=0) -> np.ndarray:
     _, _, vt = np.linalg.svd(x[np.random.default_rng(seed).permutation(len(x))[:5000]], full_matrices=False)
     return x @ vt[:2].T
 
-# %% ../nbs/06c_meaning.ipynb #a85030b8
+# %% ../nbs/06c_meaning.ipynb #7de9d265
 def meaning_spread(vectors:np.ndarray) -> float:
     "1 − the mean cosine of all pairs of rows: 0 when every row means the same, higher for varied rows."
     return 1 - mean_pairwise_similarity(vectors)
