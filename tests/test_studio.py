@@ -231,8 +231,8 @@ def test_flags_filter_after_a_report_and_edit_rescues_a_failed_row(fresh_cache):
     s = Studio(SPEC, df=rows, cache=fresh_cache)
     s.measure_button.click(); s.wait(60)
     kinds = [v for _, v in s.table.flag.options]
-    assert "exact_duplicate" in kinds and "wrong_price" in kinds
-    s.table.flag.value = "wrong_price"
+    assert "exact_duplicate" in kinds and "unknown_item" in kinds   # chocolate croissants are not on the fact sheet
+    s.table.flag.value = "unknown_item"
     assert [rv.row for rv in s.table.pool if rv.row is not None] == [2]
     s.table.flag.value = ""; s.table.decision.value = "failed"
     rv = s.table.pool[0]; assert rv.row == 3 and "failed: cut off" in rv.cells[0].value
