@@ -8,6 +8,7 @@ Docs: https://synthnb.github.io/synthnb/facts.html.md"""
 from __future__ import annotations
 import asyncio, json, re
 from dataclasses import dataclass, field
+from functools import lru_cache
 import numpy as np
 import pandas as pd
 from fastcore.basics import patch
@@ -239,6 +240,7 @@ _UP_TO = re.compile(r"\b(?:up to|at most|max(?:imum)?(?: of)?|no more than|not m
 _AT_LEAST = re.compile(r"\b(?:at least|min(?:imum)?(?: of)?|no less than|from|over|more than|aged?|ages|older than)\s*$", re.I)
 
 # %% ../nbs/07_facts.ipynb #fa2a030a
+@lru_cache(maxsize=1 << 16)  # a few thousand distinct words, asked for millions of times on a large data set
 def singular(w:str) -> str:
     "A crude singular: loaves → loaf, berries → berry, rolls → roll (short words and -ss words unchanged)."
     w = w.lower().rstrip("'")
@@ -316,6 +318,7 @@ OPEN_WORDS = {"custom", "assorted", "various", "any"}  # a product made to order
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ances", "ance", "ings", "ing", "ions", "ion", "ers", "er", "ery", "ed", "es", "s", "y")
 
 # %% ../nbs/07_facts.ipynb #dc76e9f0
+@lru_cache(maxsize=1 << 16)
 def root(w:str) -> str:
     "A word without one common ending: parking → park, sedation → sedat, payment → pay."
     for s in _SUFFIXES:
@@ -323,20 +326,29 @@ def root(w:str) -> str:
     return w[:-1] if w.endswith("e") and len(w) > 4 else w
 
 # %% ../nbs/07_facts.ipynb #bace405b
+@lru_cache(maxsize=1 << 18)
 def same_word(a:str, b:str) -> bool:
     "Are `a` and `b` one word in two forms (delivery, deliver; insurance, insurer)?"
     return a == b or root(a) == root(b) or root(a) == b or a == root(b)
 
 # %% ../nbs/07_facts.ipynb #abba0ac0
+@lru_cache(maxsize=1 << 16)  # the same clauses and fact names are read many times over
+def _word_spans(text:str) -> tuple:
+    return tuple((singular(m[0]).replace("-", ""), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]", text))
+
 def word_spans(text:str) -> list:
     "(word, start, end) of each word of `text`: lower case, singular, without hyphens ('X-rays' → 'xray')."
-    return [(singular(m[0]).replace("-", ""), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]", text)]
+    return list(_word_spans(text))
 
 # %% ../nbs/07_facts.ipynb #7918802a
+@lru_cache(maxsize=1 << 16)
+def _content_words(text:str, pairs:bool) -> frozenset:
+    ws = [w for w, _, _ in _word_spans(text)]
+    return frozenset({w for w in ws if w not in STOP_WORDS and len(w) > 2} | ({a + b for a, b in zip(ws, ws[1:]) if a not in STOP_WORDS and b not in STOP_WORDS} if pairs else set()))
+
 def content_words(text:str, pairs:bool=True) -> set:
     "The words of `text` that carry meaning (no linking or generic words), with adjacent pairs joined ('check up' → 'checkup')."
-    ws = [w for w, _, _ in word_spans(text)]
-    return {w for w in ws if w not in STOP_WORDS and len(w) > 2} | ({a + b for a, b in zip(ws, ws[1:]) if a not in STOP_WORDS and b not in STOP_WORDS} if pairs else set())
+    return set(_content_words(text, pairs))
 
 # %% ../nbs/07_facts.ipynb #7556df9c
 def shares_word(a:set, b:set) -> set:

@@ -12,8 +12,8 @@ from .embeddings import embed, nearest_rows, mean_pairwise_similarity
 
 # %% auto #0
 __all__ = ['NEAR_QUESTION', 'NEAR_ANSWER', 'SAME_ANSWER', 'AVOID_SIMILARITY', 'similar_row_pairs', 'specifics', 'specifics_agree',
-           'pair_cosines', 'meaning_duplicates', 'example_paraphrases', 'row_vectors', 'topic_similarity',
-           'split_sentences', 'avoided_topic_hits', 'map_coordinates', 'meaning_spread']
+           'pair_cosines', 'specifics_codes', 'meaning_duplicates', 'example_paraphrases', 'row_vectors',
+           'topic_similarity', 'split_sentences', 'avoided_topic_hits', 'map_coordinates', 'meaning_spread']
 
 # %% ../nbs/06c_meaning.ipynb #768f87c6
 NEAR_QUESTION = 0.70   # question cosine from which two rows ask the same thing (the lowest at which the dev sets keep precision ≥ 0.9)
@@ -65,13 +65,37 @@ def pair_cosines(vectors:np.ndarray, pairs:np.ndarray, chunk:int=100_000) -> np.
                            for a in range(0, len(pairs), chunk)]) if len(pairs) else np.zeros(0, np.float32)
 
 # %% ../nbs/06c_meaning.ipynb #a3339930
+def specifics_codes(texts:list) -> np.ndarray:
+    "One integer per kind of `specifics` of each text (rows × kinds; 0 where the text states none of that kind): equal codes, equal specifics."
+    out = np.zeros((len(texts), 4), np.int64)
+    for i, t in enumerate(texts):
+        for k, v in enumerate(specifics(t).values()):
+            if v: out[i, k] = hash(tuple(sorted(map(str, v)))) or 1
+    return out
+
+# %% ../nbs/06c_meaning.ipynb #60f847d1
 def _agreeing(pairs:np.ndarray, texts:list|None) -> np.ndarray:
-    "Which pairs' texts have `specifics` that agree, side by side (each row's specifics read once)."
+    "Which pairs' texts have `specifics` that agree, side by side: every kind both state is the same (each row's texts read once)."
     if texts is None or not len(pairs): return np.ones(len(pairs), bool)
-    seen = {i: tuple(specifics(x) for x in texts[i]) for i in np.unique(pairs).tolist()}
-    return np.array([all(specifics_agree(a, b) for a, b in zip(seen[i], seen[j])) for i, j in pairs.tolist()], bool)
+    rows = np.unique(pairs)
+    codes = np.concatenate([specifics_codes([texts[r][f] for r in rows.tolist()]) for f in range(len(texts[0]))], axis=1)
+    a, b = codes[np.searchsorted(rows, pairs[:, 0])], codes[np.searchsorted(rows, pairs[:, 1])]
+    return ((a == 0) | (b == 0) | (a == b)).all(1)
 
 # %% ../nbs/06c_meaning.ipynb #bcbba090
+def _answer_pairs(question:np.ndarray, answer:np.ndarray, least:float, block:int=50_000_000) -> tuple:
+    "Every pair (i < j) whose answers' cosine is at least `least`, with its question and answer cosines: one pass, block by block, no list of question pairs."
+    q, a = np.asarray(question, np.float32), np.asarray(answer, np.float32); n = len(a)
+    chunk, out = max(16, min(4096, block // max(n, 1))), []
+    for s in range(0, n, chunk):
+        e = min(s + chunk, n)
+        sa = a[s:e] @ a[s:].T
+        i, j = np.nonzero(sa >= least); later = j > i; i, j = i[later], j[later]   # each pair once, no row with itself
+        out.append((i + s, j + s, np.einsum("ij,ij->i", q[i + s], q[j + s]), sa[i, j]))
+    if not out: return np.zeros((0, 2), np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32)
+    i, j, qs, as_ = (np.concatenate(x) for x in zip(*out))
+    return np.c_[i, j].astype(np.int64), qs, as_
+
 def meaning_duplicates(question:np.ndarray,              # unit vectors of each row's question (or first field)
                        answer:np.ndarray|None=None,      # unit vectors of each row's answer (the rest), if any
                        near_question:float=NEAR_QUESTION, near_answer:float=NEAR_ANSWER, same_answer:float=SAME_ANSWER,
@@ -79,21 +103,17 @@ def meaning_duplicates(question:np.ndarray,              # unit vectors of each 
                       ) -> pd.DataFrame:
     "Pairs of rows (later row, earlier row) that ask the same thing and answer it alike, or give the same answer to different questions."
     cols = ["row", "of", "kind", "question_similarity", "answer_similarity"]
-    qp, qs = similar_row_pairs(question, near_question)
-    out = []
     if answer is None:
-        keep = _agreeing(qp, texts)
-        out += [(j, i, "near_duplicate", float(s), np.nan) for (i, j), s in zip(qp[keep].tolist(), qs[keep])]
+        pairs, qs = similar_row_pairs(question, near_question); as_ = np.full(len(qs), np.nan, np.float32)
+        near, same = np.ones(len(pairs), bool), np.zeros(len(pairs), bool)
     else:
-        rs = pair_cosines(answer, qp); near = rs >= near_answer
-        qp, qs, rs = qp[near], qs[near], rs[near]
-        keep = _agreeing(qp, texts)
-        out += [(j, i, "near_duplicate", float(s), float(r)) for (i, j), s, r in zip(qp[keep].tolist(), qs[keep], rs[keep])]
-        ap, as_ = similar_row_pairs(answer, same_answer)
-        qa = pair_cosines(question, ap); other = qa < near_question
-        out += [(j, i, "same_answer", float(q_), float(s)) for (i, j), s, q_ in zip(ap[other].tolist(), as_[other], qa[other])]
-    df = pd.DataFrame(out, columns=cols).astype({"row": "int64", "of": "int64", "kind": object, "question_similarity": float, "answer_similarity": float})
-    return df.sort_values(["row", "kind", "question_similarity"], ascending=[True, True, False]).drop_duplicates(["row", "kind"]).reset_index(drop=True)
+        pairs, qs, as_ = _answer_pairs(question, answer, min(near_answer, same_answer))
+        near, same = (qs >= near_question) & (as_ >= near_answer), (qs < near_question) & (as_ >= same_answer)
+    near[near] = _agreeing(pairs[near], texts)
+    keep = near | same
+    df = pd.DataFrame({"row": pairs[keep, 1], "of": pairs[keep, 0], "kind": np.where(near[keep], "near_duplicate", "same_answer").astype(object),
+                       "question_similarity": qs[keep].astype(float), "answer_similarity": as_[keep].astype(float)}, columns=cols).astype({"kind": object})
+    return df.sort_values(["row", "kind", "question_similarity"], ascending=[True, True, False], kind="stable").drop_duplicates(["row", "kind"]).reset_index(drop=True)
 
 # %% ../nbs/06c_meaning.ipynb #e6c0d3c6
 def example_paraphrases(question:np.ndarray, answer:np.ndarray|None, example_question:np.ndarray, example_answer:np.ndarray|None,
@@ -136,16 +156,19 @@ def split_sentences(text) -> list:
 def avoided_topic_hits(texts:list,            # one text a row (its question, or question and answer)
                        avoid:list,            # topics to avoid, as the spec says them
                        threshold:float=AVOID_SIMILARITY,
+                       chunk:int=20_000,      # rows whose sentences are embedded and compared at once
                       ) -> pd.DataFrame:
     "Rows with a sentence about a topic to avoid: row, topic, the sentence, its similarity."
     cols = ["row", "topic", "sentence", "similarity"]
     if not avoid or not texts: return pd.DataFrame(columns=cols).astype({"row": "int64", "similarity": float})
-    sents = [(i, s) for i, t in enumerate(texts) for s in split_sentences(t)]
-    if not sents: return pd.DataFrame(columns=cols).astype({"row": "int64", "similarity": float})
-    s = embed([x for _, x in sents]) @ embed(list(avoid)).T
-    hits = [(sents[k][0], avoid[j], sents[k][1], float(s[k, j])) for k, j in zip(*np.nonzero(s >= threshold))]
+    topics, hits = embed(list(avoid)), []
+    for start in range(0, len(texts), chunk):
+        sents = [(i, s) for i, t in enumerate(texts[start:start + chunk], start) for s in split_sentences(t)]
+        if not sents: continue
+        s = embed([x for _, x in sents]) @ topics.T
+        hits += [(sents[k][0], avoid[j], sents[k][1], float(s[k, j])) for k, j in zip(*np.nonzero(s >= threshold))]
     df = pd.DataFrame(hits, columns=cols).astype({"row": "int64", "similarity": float})
-    return df.sort_values("similarity", ascending=False).drop_duplicates(["row", "topic"]).sort_values("row", kind="stable").reset_index(drop=True)
+    return df.sort_values("similarity", ascending=False, kind="stable").drop_duplicates(["row", "topic"]).sort_values("row", kind="stable").reset_index(drop=True)
 
 # %% ../nbs/06c_meaning.ipynb #5ab3940e
 def map_coordinates(vectors:np.ndarray, seed:int=0) -> np.ndarray:

@@ -201,7 +201,8 @@ def topic_coverage_table(df:pd.DataFrame, spec:PromptSpec, found:np.ndarray) -> 
 # %% ../nbs/07a_quality.ipynb #2b588435
 def _joined(df:pd.DataFrame) -> pd.Series:
     "Each row's fields as one text (missing values as empty)."
-    return df.apply(lambda r: " | ".join("" if _missing(v) else str(v) for v in r), axis=1) if len(df.columns) else pd.Series("", index=df.index)
+    cols = [["" if _missing(v) else str(v) for v in df[c].tolist()] for c in df.columns]
+    return pd.Series([" | ".join(vs) for vs in zip(*cols)] if cols else [""] * len(df), index=df.index, dtype=object)
 
 # %% ../nbs/07a_quality.ipynb #9df8230a
 def row_map_points(df:pd.DataFrame, record:Tokens, topics:np.ndarray, flags:pd.Series, fields:list, n:int=2000, seed:int=0,
