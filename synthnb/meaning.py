@@ -6,13 +6,14 @@ Docs: https://synthnb.github.io/synthnb/meaning.html.md"""
 
 # %% ../nbs/06c_meaning.ipynb #24c0c89c
 from __future__ import annotations
-import re
+import re, zlib
 import numpy as np, pandas as pd
 from .embeddings import embed, nearest_rows, mean_pairwise_similarity
+from .facts import normalise, clocks, day_set, amounts, cents, PRICE_RE
 
 # %% auto #0
 __all__ = ['NEAR_QUESTION', 'NEAR_ANSWER', 'SAME_ANSWER', 'AVOID_SIMILARITY', 'similar_row_pairs', 'specifics', 'specifics_agree',
-           'pair_cosines', 'specifics_codes', 'meaning_duplicates', 'example_paraphrases', 'row_vectors',
+           'pair_cosines', 'specifics_codes', 'codes_agree', 'meaning_duplicates', 'example_paraphrases', 'row_vectors',
            'topic_similarity', 'split_sentences', 'avoided_topic_hits', 'map_coordinates', 'meaning_spread']
 
 # %% ../nbs/06c_meaning.ipynb #768f87c6
@@ -38,25 +39,27 @@ def similar_row_pairs(vectors:np.ndarray,    # unit rows
     return np.concatenate(pairs).astype(np.int64), np.concatenate(sims)
 
 # %% ../nbs/06c_meaning.ipynb #a126313d
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                                                  "sixteen seventeen eighteen nineteen twenty".split())} | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "noon": "12", "half": "30"}
-_DAYS = {"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday"}
-_NEGATION = re.compile(r"\b(?:no|not|never|closed|cannot|can't|don't|doesn't|won't|isn't|aren't|unfortunately|sorry)\b|n't\b", re.I)
+_NEGATION = re.compile(r"\b(?!no (?:later|more|less|fewer) than)(?:no|not|never|closed|cannot|can't|don't|doesn't|won't|isn't|aren't|unfortunately|sorry|afraid|only)\b|n't\b|\w-free\b", re.I)
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?(?:www\.)?[a-z0-9-]+\.(?:com|org|net|io|co|uk|example|shop|biz)(?:/[\w/.-]*)?\b|\+?\(?\d[\d ().-]{5,}\d", re.I)
 
 # %% ../nbs/06c_meaning.ipynb #921a5706
-def specifics(text) -> dict:
-    "The specifics a text states, by kind: numbers, days, contacts, and whether it says no."
-    t = text.lower() if isinstance(text, str) else ""
-    words = re.findall(r"[a-z']+|\d+(?:[.,]\d+)?", t)
-    nums = {w.rstrip("0").rstrip(".") if "." in w else w for w in words if w[0].isdigit()} | {_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS}
-    days = {_DAYS[w[:3]] for w in words if w[:3] in _DAYS and (w in _DAYS or w.rstrip("s") in _DAYS.values())}
-    contacts = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:www\.)?[a-z0-9-]+\.(?:com|org|net|io|co|uk|example|shop)\b", t))
-    return {"numbers": nums, "days": days, "contacts": contacts, "says no": {bool(_NEGATION.search(t))}}
+def specifics(text, polarity:bool=True) -> dict:
+    "The specifics a text states, by kind: times, days, prices, amounts, contacts, other numbers and (with `polarity`) whether it says no."
+    t = text if isinstance(text, str) else ""
+    contacts = {re.sub(r"^(https?://)?(www\.)?", "", c.lower()).rstrip("/.") if not c[-1].isdigit() else re.sub(r"\D", "", c)
+                for c in _CONTACT.findall(t)}
+    n = normalise(_CONTACT.sub(" ", t)).text
+    cs, ps, am = clocks(n), list(PRICE_RE.finditer(n)), amounts(n)
+    taken = [(c.start, c.end) for c in cs] + [m.span() for m in ps] + [(a.start, a.end) for a in am]
+    numbers = {m[0] for m in re.finditer(r"\d+(?:\.\d+)?", n) if not any(s <= m.start() < e for s, e in taken)}
+    out = {"times": {min(c.minutes) % 720 for c in cs}, "days": day_set(n) or set(), "prices": {cents(m) for m in ps},
+           "amounts": {(round(a.value, 3), a.unit) for a in am}, "contacts": contacts, "numbers": numbers}
+    return out | ({"says no": {bool(_NEGATION.search(t))}} if polarity else {})
 
 # %% ../nbs/06c_meaning.ipynb #ff916f8c
 def specifics_agree(a:dict, b:dict) -> bool:
-    "Do two texts' `specifics` agree on every kind both of them state?"
-    return all(a[k] == b[k] for k in a if a[k] and b[k])
+    "Do two texts' `specifics` agree: on every kind, is what one says part of what the other says?"
+    return all(a[k] <= b[k] or b[k] <= a[k] for k in a if k in b)
 
 # %% ../nbs/06c_meaning.ipynb #339977ef
 def pair_cosines(vectors:np.ndarray, pairs:np.ndarray, chunk:int=100_000) -> np.ndarray:
@@ -65,22 +68,28 @@ def pair_cosines(vectors:np.ndarray, pairs:np.ndarray, chunk:int=100_000) -> np.
                            for a in range(0, len(pairs), chunk)]) if len(pairs) else np.zeros(0, np.float32)
 
 # %% ../nbs/06c_meaning.ipynb #a3339930
-def specifics_codes(texts:list) -> np.ndarray:
-    "One integer per kind of `specifics` of each text (rows × kinds; 0 where the text states none of that kind): equal codes, equal specifics."
-    out = np.zeros((len(texts), 4), np.int64)
+def _bit(x) -> int: return 1 << (zlib.crc32(repr(x).encode()) % 63)
+
+def specifics_codes(texts:list, polarity:bool=True) -> np.ndarray:
+    "The `specifics` of each text as one bit mask per kind (rows × kinds): a set is part of another when its bits are."
+    out = np.zeros((len(texts), 7 if polarity else 6), np.int64)
     for i, t in enumerate(texts):
-        for k, v in enumerate(specifics(t).values()):
-            if v: out[i, k] = hash(tuple(sorted(map(str, v)))) or 1
+        for k, v in enumerate(specifics(t, polarity).values()):
+            for x in v: out[i, k] |= _bit(x)
     return out
+
+def codes_agree(a:np.ndarray, b:np.ndarray) -> np.ndarray:
+    "Which rows of two code arrays agree, as `specifics_agree` says (each kind: one's bits are part of the other's)."
+    return (((a & ~b) == 0) | ((b & ~a) == 0)).all(-1)
 
 # %% ../nbs/06c_meaning.ipynb #60f847d1
 def _agreeing(pairs:np.ndarray, texts:list|None) -> np.ndarray:
-    "Which pairs' texts have `specifics` that agree, side by side: every kind both state is the same (each row's texts read once)."
+    "Which pairs' texts have `specifics` that agree, side by side (questions' yes-or-no not compared; each row's texts read once)."
     if texts is None or not len(pairs): return np.ones(len(pairs), bool)
     rows = np.unique(pairs)
-    codes = np.concatenate([specifics_codes([texts[r][f] for r in rows.tolist()]) for f in range(len(texts[0]))], axis=1)
-    a, b = codes[np.searchsorted(rows, pairs[:, 0])], codes[np.searchsorted(rows, pairs[:, 1])]
-    return ((a == 0) | (b == 0) | (a == b)).all(1)
+    codes = [specifics_codes([texts[r][f] for r in rows.tolist()], polarity=f > 0) for f in range(len(texts[0]))]
+    a, b = np.searchsorted(rows, pairs[:, 0]), np.searchsorted(rows, pairs[:, 1])
+    return np.logical_and.reduce([codes_agree(c[a], c[b]) for c in codes])
 
 # %% ../nbs/06c_meaning.ipynb #bcbba090
 def _answer_pairs(question:np.ndarray, answer:np.ndarray, least:float, block:int=50_000_000) -> tuple:
@@ -126,9 +135,12 @@ def example_paraphrases(question:np.ndarray, answer:np.ndarray|None, example_que
     sa = answer @ example_answer.T if answer is not None and example_answer is not None else np.ones_like(sq)
     hit = (sq >= near_question) & (sa >= near_answer)
     if texts is not None and example_texts is not None:
-        ex = [tuple(specifics(x) for x in t) for t in example_texts]
-        for i, j in zip(*np.nonzero(hit)):
-            hit[i, j] = all(specifics_agree(a, b) for a, b in zip((specifics(x) for x in texts[i]), ex[j]))
+        i, j = np.nonzero(hit)
+        if len(i):
+            rows = np.unique(i)
+            for f in range(len(example_texts[0])):
+                mine, theirs = specifics_codes([texts[r][f] for r in rows.tolist()], f > 0), specifics_codes([t[f] for t in example_texts], f > 0)
+                hit[i, j] &= codes_agree(mine[np.searchsorted(rows, i)], theirs[j])
     score = np.where(hit, sq + sa, -np.inf); best = score.argmax(1); rows = np.flatnonzero(hit.any(1))
     return pd.DataFrame({"row": rows, "example": best[rows], "question_similarity": sq[rows, best[rows]],
                          "answer_similarity": sa[rows, best[rows]]}, columns=cols)
