@@ -87,46 +87,64 @@ def codes_agree(a:np.ndarray, b:np.ndarray, same:bool=False) -> np.ndarray:
     return (((a & ~b) == 0).all(-1) | ((b & ~a) == 0).all(-1)).all(-1)
 
 # %% ../nbs/06c_meaning.ipynb #60f847d1
-def _agreeing(pairs:np.ndarray, texts:list|None) -> np.ndarray:
-    "Which pairs' texts have `specifics` that agree: questions that state the same, answers where one's are part of the other's (each row's texts read once)."
-    if texts is None or not len(pairs): return np.ones(len(pairs), bool)
-    rows = np.unique(pairs)
-    codes = [specifics_codes([texts[r][f] for r in rows.tolist()], polarity=f > 0) for f in range(len(texts[0]))]
-    a, b = np.searchsorted(rows, pairs[:, 0]), np.searchsorted(rows, pairs[:, 1])
-    return np.logical_and.reduce([codes_agree(c[a], c[b], same=f == 0) for f, c in enumerate(codes)])
+class _Specifics:
+    "Each row's `specifics_codes`, field by field, read the first time a pair needs them."
+    def __init__(self, texts:list|None): self.texts, self.codes, self.have = texts, None, None
+
+    def agree(self, pairs:np.ndarray) -> np.ndarray:
+        "Which pairs (i, j) agree: questions that state the same, answers where one's are part of the other's."
+        if self.texts is None or not len(pairs): return np.ones(len(pairs), bool)
+        if self.codes is None:
+            n = len(self.texts); self.have = np.zeros(n, bool)
+            self.codes = [np.zeros((n, 7 if f else 6, _WORDS), np.uint64) for f in range(len(self.texts[0]))]
+        need = np.unique(pairs); need = need[~self.have[need]]
+        for f, c in enumerate(self.codes): c[need] = specifics_codes([self.texts[r][f] for r in need.tolist()], polarity=f > 0)
+        self.have[need] = True
+        return np.logical_and.reduce([codes_agree(c[pairs[:, 0]], c[pairs[:, 1]], same=f == 0) for f, c in enumerate(self.codes)])
 
 # %% ../nbs/06c_meaning.ipynb #bcbba090
-def _answer_pairs(question:np.ndarray, answer:np.ndarray, least:float, block:int=50_000_000) -> tuple:
-    "Every pair (i < j) whose answers' cosine is at least `least`, with its question and answer cosines: one pass, block by block, no list of question pairs."
-    q, a = np.asarray(question, np.float32), np.asarray(answer, np.float32); n = len(a)
-    chunk, out = max(16, min(4096, block // max(n, 1))), []
-    for s in range(0, n, chunk):
-        e = min(s + chunk, n)
-        sa = a[s:e] @ a[s:].T
-        i, j = np.nonzero(sa >= least); later = j > i; i, j = i[later], j[later]   # each pair once, no row with itself
-        out.append((i + s, j + s, np.einsum("ij,ij->i", q[i + s], q[j + s]), sa[i, j]))
-    if not out: return np.zeros((0, 2), np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32)
-    i, j, qs, as_ = (np.concatenate(x) for x in zip(*out))
-    return np.c_[i, j].astype(np.int64), qs, as_
+class _Best:
+    "For each row, the earlier row it is closest to by question similarity, among the pairs offered so far."
+    def __init__(self, n:int): self.q, self.of, self.a = np.full(n, -np.inf, np.float32), np.full(n, -1, np.int64), np.full(n, np.nan, np.float32)
+
+    def offer(self, i:np.ndarray, j:np.ndarray, q:np.ndarray, a:np.ndarray):
+        "Pairs (earlier i, later j) with their question and answer cosines: each j keeps its best (ties: the earliest i)."
+        if not len(j): return
+        order = np.lexsort((i, -q, j)); first = order[np.r_[True, j[order][1:] != j[order][:-1]]]
+        better = first[q[first] > self.q[j[first]]]
+        self.q[j[better]], self.of[j[better]], self.a[j[better]] = q[better], i[better], a[better]
+
+    def frame(self, kind:str) -> pd.DataFrame:
+        rows = np.flatnonzero(self.of >= 0)
+        return pd.DataFrame({"row": rows, "of": self.of[rows], "kind": kind, "question_similarity": self.q[rows].astype(float),
+                             "answer_similarity": self.a[rows].astype(float)})
 
 def meaning_duplicates(question:np.ndarray,              # unit vectors of each row's question (or first field)
                        answer:np.ndarray|None=None,      # unit vectors of each row's answer (the rest), if any
                        near_question:float=NEAR_QUESTION, near_answer:float=NEAR_ANSWER, same_answer:float=SAME_ANSWER,
                        texts:list|None=None,             # each row's (question, answer) texts: pairs whose `specifics` disagree are left out
+                       block:int=25_000_000,             # cosines computed at once (100 MB of float32 a field)
                       ) -> pd.DataFrame:
-    "Pairs of rows (later row, earlier row) that ask the same thing and answer it alike, or give the same answer to different questions."
-    cols = ["row", "of", "kind", "question_similarity", "answer_similarity"]
-    if answer is None:
-        pairs, qs = similar_row_pairs(question, near_question); as_ = np.full(len(qs), np.nan, np.float32)
-        near, same = np.ones(len(pairs), bool), np.zeros(len(pairs), bool)
-    else:
-        pairs, qs, as_ = _answer_pairs(question, answer, min(near_answer, same_answer))
-        near, same = (qs >= near_question) & (as_ >= near_answer), (qs < near_question) & (as_ >= same_answer)
-    near[near] = _agreeing(pairs[near], texts)
-    keep = near | same
-    df = pd.DataFrame({"row": pairs[keep, 1], "of": pairs[keep, 0], "kind": np.where(near[keep], "near_duplicate", "same_answer").astype(object),
-                       "question_similarity": qs[keep].astype(float), "answer_similarity": as_[keep].astype(float)}, columns=cols).astype({"kind": object})
-    return df.sort_values(["row", "kind", "question_similarity"], ascending=[True, True, False], kind="stable").drop_duplicates(["row", "kind"]).reset_index(drop=True)
+    "Each row (later) with the earlier row it asks the same as and answers alike, and the earlier row whose answer it gives to another question."
+    q = np.asarray(question, np.float32); a = None if answer is None else np.asarray(answer, np.float32); n = len(q)
+    near, same, said = _Best(n), _Best(n), _Specifics(texts)
+    chunk = max(16, min(4096, block // max(n, 1)))
+    for s in range(0, n, chunk):   # rows s..e against the rows after them: no list of every similar pair is kept
+        e = min(s + chunk, n)
+        sq = q[s:e] @ q[s:].T
+        if a is None: i, j = np.nonzero(sq >= near_question); sa = None
+        else: sa = a[s:e] @ a[s:].T; i, j = np.nonzero(sa >= min(near_answer, same_answer))
+        later = j > i; i, j = i[later], j[later]
+        qs, as_ = sq[i, j], (np.full(len(i), np.nan, np.float32) if sa is None else sa[i, j])
+        i, j = i + s, j + s
+        is_near = qs >= near_question if sa is None else (qs >= near_question) & (as_ >= near_answer)
+        is_near[is_near] = said.agree(np.c_[i[is_near], j[is_near]])
+        near.offer(i[is_near], j[is_near], qs[is_near], as_[is_near])
+        if sa is not None:
+            other = (qs < near_question) & (as_ >= same_answer)
+            same.offer(i[other], j[other], qs[other], as_[other])
+    df = pd.concat([near.frame("near_duplicate"), same.frame("same_answer")], ignore_index=True)
+    return df.astype({"row": "int64", "of": "int64", "kind": object}).sort_values(["row", "kind"], kind="stable").reset_index(drop=True)
 
 # %% ../nbs/06c_meaning.ipynb #e6c0d3c6
 def example_paraphrases(question:np.ndarray, answer:np.ndarray|None, example_question:np.ndarray, example_answer:np.ndarray|None,
