@@ -58,8 +58,8 @@ def specifics(text, polarity:bool=True) -> dict:
 
 # %% ../nbs/06c_meaning.ipynb #ff916f8c
 def specifics_agree(a:dict, b:dict) -> bool:
-    "Do two texts' `specifics` agree: on every kind, is what one says part of what the other says?"
-    return all(a[k] <= b[k] or b[k] <= a[k] for k in a if k in b)
+    "Do two texts' `specifics` agree: the same on every kind both of them state?"
+    return all(a[k] == b[k] for k in a if k in b and a[k] and b[k])
 
 # %% ../nbs/06c_meaning.ipynb #339977ef
 def pair_cosines(vectors:np.ndarray, pairs:np.ndarray, chunk:int=100_000) -> np.ndarray:
@@ -81,10 +81,9 @@ def specifics_codes(texts:list, polarity:bool=True) -> np.ndarray:
             for x in v: b = _bit(kind, x); out[i, k, b // 64] |= np.uint64(1 << (b % 64))
     return out
 
-def codes_agree(a:np.ndarray, b:np.ndarray, same:bool=False) -> np.ndarray:
-    "Which rows of two code arrays agree, as `specifics_agree` says (each kind: one's bits are part of the other's; with `same`, equal where both state it)."
-    if same: return (((a == b).all(-1) | (a == 0).all(-1) | (b == 0).all(-1))).all(-1)
-    return (((a & ~b) == 0).all(-1) | ((b & ~a) == 0).all(-1)).all(-1)
+def codes_agree(a:np.ndarray, b:np.ndarray) -> np.ndarray:
+    "Which rows of two code arrays agree, as `specifics_agree` says (each kind both state: the same)."
+    return ((a == b).all(-1) | (a == 0).all(-1) | (b == 0).all(-1)).all(-1)
 
 # %% ../nbs/06c_meaning.ipynb #60f847d1
 class _Specifics:
@@ -92,7 +91,7 @@ class _Specifics:
     def __init__(self, texts:list|None): self.texts, self.codes, self.have = texts, None, None
 
     def agree(self, pairs:np.ndarray) -> np.ndarray:
-        "Which pairs (i, j) agree: questions that state the same, answers where one's are part of the other's."
+        "Which pairs (i, j) agree on the specifics both sides state, field by field."
         if self.texts is None or not len(pairs): return np.ones(len(pairs), bool)
         if self.codes is None:
             n = len(self.texts); self.have = np.zeros(n, bool)
@@ -100,7 +99,7 @@ class _Specifics:
         need = np.unique(pairs); need = need[~self.have[need]]
         for f, c in enumerate(self.codes): c[need] = specifics_codes([self.texts[r][f] for r in need.tolist()], polarity=f > 0)
         self.have[need] = True
-        return np.logical_and.reduce([codes_agree(c[pairs[:, 0]], c[pairs[:, 1]], same=f == 0) for f, c in enumerate(self.codes)])
+        return np.logical_and.reduce([codes_agree(c[pairs[:, 0]], c[pairs[:, 1]]) for c in self.codes])
 
 # %% ../nbs/06c_meaning.ipynb #bcbba090
 class _Best:
@@ -162,7 +161,7 @@ def example_paraphrases(question:np.ndarray, answer:np.ndarray|None, example_que
             rows = np.unique(i)
             for f in range(len(example_texts[0])):
                 mine, theirs = specifics_codes([texts[r][f] for r in rows.tolist()], f > 0), specifics_codes([t[f] for t in example_texts], f > 0)
-                hit[i, j] &= codes_agree(mine[np.searchsorted(rows, i)], theirs[j], same=True)   # a copy states the example's specifics, no more
+                hit[i, j] &= codes_agree(mine[np.searchsorted(rows, i)], theirs[j])
     score = np.where(hit, sq + sa, -np.inf); best = score.argmax(1); rows = np.flatnonzero(hit.any(1))
     return pd.DataFrame({"row": rows, "example": best[rows], "question_similarity": sq[rows, best[rows]],
                          "answer_similarity": sa[rows, best[rows]]}, columns=cols)
