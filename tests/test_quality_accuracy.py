@@ -21,6 +21,11 @@ KINDS = ["exact_duplicate", "near_duplicate", "copies_example", "too_short", "to
 # Least recall and precision asked of each kind. Change one only with a comment saying why the real figure argues for it.
 RECALL = {k: 0.8 for k in KINDS}
 PRECISION = {k: 0.8 for k in KINDS}
+# near_duplicate: the labels were revised by a teammate who saw no flags, under the definition by meaning (a later row that
+# asks and answers what an earlier one does): 25 rows, where the older labels by words had 7. quality() finds 10 of them
+# (recall 0.40) at precision 0.91; the rows it misses reword more than a 0.70 question cosine allows, or are a second copy
+# of one example (left to copies_example). The floor keeps what is reached, so that a change that loses it fails.
+RECALL["near_duplicate"] = 0.35
 
 
 def load_rows(path=DATA) -> pd.DataFrame:
@@ -78,7 +83,7 @@ def table(rows, report):
 def test_labelled_set(rows):
     "The set is what the tests assume: enough clean rows, every kind planted, known kinds only."
     assert rows.index.equals(pd.RangeIndex(len(rows)))
-    assert (rows["labels"].str.len() == 0).sum() >= 100
+    assert (rows["labels"].str.len() == 0).sum() >= 80   # 88 since 18 clean rows were found to be near-duplicates by meaning
     for k in KINDS: assert len(_labelled(rows, k)) >= 6, k
     assert set().union(*rows["labels"]) <= set(KINDS)
 
