@@ -27,8 +27,8 @@ __all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TI
            'singular', 'Amount', 'amounts', 'root', 'same_word', 'word_spans', 'content_words', 'shares_word',
            'fact_leaves', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item', 'ClosedList',
            'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'Finding', 'Claim', 'claims',
-           'negated', 'nearest_fact', 'check_answer', 'answer_fields', 'fact_checks', 'judge_messages', 'read_verdict',
-           'judge_facts']
+           'negated', 'nearest_fact', 'affirms', 'check_answer', 'answer_fields', 'fact_checks', 'judge_messages',
+           'read_verdict', 'judge_facts']
 
 # %% ../nbs/07_facts.ipynb #4b04b546
 FACT_KINDS = ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number",
@@ -493,6 +493,7 @@ class Negation:
     words: tuple         # its words; the last is the head
     instead: set         # words of what the fact offers instead ('street parking'): a claim about those is no claim about this
     fact: str
+    kind: str = "not_offered"  # 'not_in_list' when it names what a closed list of the same fact leaves out ('dogs and cats only; no birds or reptiles')
 
 # %% ../nbs/07_facts.ipynb #eb84f987
 def _values(text:str) -> list:
@@ -504,7 +505,7 @@ def _values(text:str) -> list:
 def _phrase(np:str) -> tuple:
     "The words of a noun phrase up to where it ends (a linking word, a value or a verb)."
     out = []
-    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please)(?![\w-])", np)[0]):
+    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please|except|apart|besides)(?![\w-])", np)[0]):
         if w in ("any", "a", "an", "the", "our", "your", "more", "longer"): continue
         out.append(w)
     return tuple(out[:3])
@@ -619,7 +620,8 @@ def _read_list(sheet:FactSheet, path:tuple, fact:str, clause:str) -> str|None:
     if not m: return None
     values = [v for v in _values(m["list"] or m["list2"] or m["list3"]) if v]
     if not values or any(len(v) > 4 for v in values) or re.search(r"\d", m[0]): return None
-    words = content_words(" ".join(path))
+    verb = re.match(r"(?:we\s+)?(accept|take|offer|teach|run|cover|sell|serve|stock|carry)\b", clause.strip(), re.I)
+    words = content_words(" ".join(path)) | ({verb[1].lower()} if verb else set())  # 'we stock A and B only': a claim of stocking is about it
     sheet.lists.append(ClosedList(path[0], words, values, fact))
     _note(sheet, fact, f"only: {', '.join(' '.join(v) for v in values)}")
     for v in values:
@@ -634,13 +636,17 @@ def _read_negations(sheet:FactSheet, fact:str, clause:str, rest:str, name:str=""
         words = tuple(w for w, _, _ in word_spans(name) if w not in LINK_WORDS)
         sheet.negations.append(Negation(name, words, set(), fact)); _note(sheet, fact, f"not offered: {name}"); return True
     got = False
+    own = {w for w, _, _ in word_spans(name)}  # 'home visits: no home visits': the words of the fact's name are not generic there
     for m in _NEGATION_RE.finditer(clause):
-        words = _phrase(m["np"] or m["np2"] or "") or ((m["verb"].lower(),) if m["verb"] and m["verb"].lower() in ("deliver", "ship") else ())
-        words = tuple(w for w in words if w not in GENERIC_WORDS or w in ("service",)) or words
-        if not words: continue
-        if any(x.words == words and x.fact == fact for x in sheet.negations): got = True; continue
-        sheet.negations.append(Negation(" ".join(words), words, content_words(rest) - set(words), fact)); got = True
-        _note(sheet, fact, f"not offered: {' '.join(words)}")
+        parts = re.split(r"\s*(?:,|\bor\b|\bnor\b)\s*", m["np"] or m["np2"] or "")
+        listed = len(parts) > 1 and any(l.fact == fact for l in sheet.lists)  # 'no birds or reptiles' beside 'dogs and cats only': what the list leaves out
+        for part in parts:
+            words = _phrase(part) or ((m["verb"].lower(),) if m["verb"] and m["verb"].lower() in ("deliver", "ship") else ())
+            words = tuple(w for w in words if w not in GENERIC_WORDS or w in own or w in ("service",)) or words
+            if not words: continue
+            if any(x.words == words and x.fact == fact for x in sheet.negations): got = True; continue
+            sheet.negations.append(Negation(" ".join(words), words, content_words(rest) - set(words), fact, "not_in_list" if listed else "not_offered")); got = True
+            _note(sheet, fact, f"{'not in the list' if listed else 'not offered'}: {' '.join(words)}")
     return got
 
 # %% ../nbs/07_facts.ipynb #25a82496
@@ -986,26 +992,38 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
 # %% ../nbs/07_facts.ipynb #412a425d
 def _value_of(lst:ClosedList, words:tuple):
     "The list's value that `words` names, or None."
-    for v in lst.values:
-        if shares_word(set(words), set(v)) or (v == ("card",) and set(words) & CARD_WORDS): return v
+    ws = set(words)
+    if ws and ws <= {"debit", "credit", "card"} and any(v[-1] in CARD_WORDS | {"card"} for v in lst.values): return lst.values[0]  # a debit card may be a Visa
+    for v in lst.values:  # 'hot desk' is not 'dedicated desk'; 'cards' may be 'HSA cards'
+        if len(shares_word(set(v), ws)) == len(v) or (ws and len(shares_word(ws, set(v))) == len(ws)) or (v == ("card",) and ws & CARD_WORDS): return v
     return None
 
 # %% ../nbs/07_facts.ipynb #612f9ce8
 _LIST_VERB = re.compile(r"\b(?:accept|accepts|accepted|take|takes|taken|pay(?:ing)? (?:with|by|using|in|via)|use|teach|teaches|run|runs|offer|offers|cover|covers|bill|in[- ]network with|work with|works with|speak|speaks|stock|stocks|carry|carries|sell|sells)\s+(?P<np>[A-Za-z][\w' -]*)", re.I)
 
+# %% ../nbs/07_facts.ipynb #0005af8a
+_LIST_SUBJECT = re.compile(r"(?P<np>[A-Za-z][\w' -]*?)\s+(?:is|are)\s+(?:\w+\s+)?(?:fine|welcome|accepted|ok|okay|no problem)\b|\b(?P<np2>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s+(?:works|will work)\b", re.I)
+
 # %% ../nbs/07_facts.ipynb #a8a17da1
-def _candidates(claim:Claim, lst:ClosedList) -> list:
+def _candidates(claim:Claim, lst:ClosedList, items:tuple=()) -> list:
     "Phrases of the claim that could be values of the list: the objects of 'accept', 'take', 'pay with'; names before its kind ('Zumba classes'); names listed beside a value."
     t, out = claim.text, []
     for m in _LIST_VERB.finditer(t): out.append(_phrase(m["np"]))
+    for m in _LIST_SUBJECT.finditer(t): out.append(tuple(w for w, _, _ in word_spans(m["np"] or m["np2"]) if w not in STOP_WORDS)[-2:])  # 'PayPal works' 
     spans = word_spans(t)
     for i, (w, s, e) in enumerate(spans):
-        if i and w in lst.words and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s:
+        head = i + 1 == len(spans) or spans[i + 1][1] - e > 1 or not _modifier(t[spans[i + 1][1]:spans[i + 1][2]])  # 'payment plans': payment is no head
+        if i and w in lst.words and head and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s:
             out.append((spans[i - 1][0],))
+        if w in lst.words and head and (m := re.match(r"\W+(?:\w+\W+){0,3}?for\s+(?:an?\s+|the\s+)?(?P<np>[A-Za-z][\w' -]*)", t[e:])):
+            out.append(_phrase(m["np"]))  # 'walk-ins are welcome for colour': what it is for
+    if any(v[-1] in CARD_WORDS | {"card"} for v in lst.values):  # 'American Express is fine': a card named is a payment
+        out += [(w,) for w in content_words(t) if w in CARD_WORDS]
     parts = [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*", t) if p.strip()]
     if len(parts) > 1 and any(_value_of(lst, _phrase(p) or tuple(content_words(p))) for p in parts):
         out += [tuple(w for w, _, _ in word_spans(p) if w not in STOP_WORDS)[-2:] for p in parts if len(p.split()) <= 2]
-    return [c for c in out if c and not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c)]
+    named = lambda c: any(i and len(shares_word(set(i), set(c))) == len(i) for i in items)  # 'hot desk': an item of the sheet, not common words
+    return [c for c in out if c and (named(c) or not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c))]
 
 # %% ../nbs/07_facts.ipynb #aed7fcfa
 def _about(sheet:FactSheet, claim:Claim, fact:str) -> bool:
@@ -1022,8 +1040,11 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
     for lst in sheet.lists:
         paying = bool(words & CARD_WORDS) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex': a card is a payment
         if not (shares_word(words, lst.words) or _value_of(lst, tuple(content_words(claim.text))) or paying or _about(sheet, claim, lst.fact)): continue
-        for c in _candidates(claim, lst):
+        sheet_words = content_words(lst.fact, pairs=False)
+        for c in _candidates(claim, lst, tuple(i.words for i in sheet.items if len(i.words) > 1)):
             if _value_of(lst, c) or any(shares_word(set(c), set(n.words)) for n in sheet.negations): continue
+            if any(_value_of(other, c) for other in sheet.lists if other is not lst): continue  # 'we accept Visa' is a payment, not an insurer
+            if len(shares_word(set(c), sheet_words)) == len(c): continue  # 'repeat prescriptions' when the fact says 'repeat prescriptions need …': its own words
             said = " ".join(c)
             m = re.search(r"\b" + r"\W*".join(map(re.escape, c)), re.sub(r"-", "", claim.text), re.I)
             out.append(Finding("not_in_list", claim.words(m.start(), m.end()) if m else said, lst.fact,
@@ -1032,11 +1053,22 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
 # %% ../nbs/07_facts.ipynb #f2ee8532
 _GENERIC_HEADS = {"service", "option", "facility", "available", "availability"}
 
+# %% ../nbs/07_facts.ipynb #17b846cd
+_AFFIRM = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem)\b|\b(?:we|you|they|i)(?:'ll|'re| can| could| will| may| do| also| now| even)?\s+(?:\w+\s+)?(?:offer|have|provide|sell|stock|serve|carry|run|do|fit|take|accept|allow|welcome|see|treat|deliver|arrange|set up|get|use|book|bring|park|pay|come|hold|host|give|make|include)\w*\b|\b(?:our|fine|welcome|available|included|includes?|allowed|accepted|friendly|works?|okay|ok|costs?|priced|takes?|lasts?)\b|[$€£]\d", re.I)
+
+# %% ../nbs/07_facts.ipynb #754a208d
+def affirms(sentence:str) -> bool:
+    "Does the sentence say something is there or can be had ('Yes, …', 'we offer …', '… is fine', a price), rather than merely name it?"
+    return _AFFIRM.search(sentence) is not None
+
+# %% ../nbs/07_facts.ipynb #66bb2edf
+_YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem)\b", re.I)
+
 # %% ../nbs/07_facts.ipynb #f8126f54
 def _check_negations(sheet:FactSheet, claim:Claim, out:list):
     "A claim that offers what the sheet says is not offered ('we offer IV sedation' when it says 'no sedation services')."
-    if negated(claim.text): return
-    words = content_words(claim.text, pairs=False) | {w.replace("-", "") for w in content_words(claim.text)}
+    if negated(claim.text) or re.search(r"\bonly\b", claim.text, re.I) or not (affirms(claim.text) or _YES.match(claim.sentence)): return  # 'with food' names food, it doesn't offer it; 'the only grooming we do' restates the sheet
+    words = content_words(claim.text, pairs=False) | {w.replace("-", "") for w in content_words(claim.text)} | content_words(claim.text.replace("-", " "), pairs=False)
     for n in sheet.negations:
         key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
         hit = shares_word(set(key), words)
@@ -1046,7 +1078,7 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
                                        if f"{k}: {fact_text(v)}" != n.fact): continue  # 'sessions' when only 'online sessions' are ruled out
         if len(shares_word(words, n.instead)) >= 2: continue
         m = next((m for m in re.finditer(r"[A-Za-z][\w'-]*", claim.text) if any(same_word(singular(m[0]).replace("-", ""), k) for k in hit)), None)
-        out.append(Finding("not_offered", claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
+        out.append(Finding(n.kind, claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
                            f"offers {n.phrase}; the fact sheet says {n.fact}")); return
 
 # %% ../nbs/07_facts.ipynb #68fa4431
