@@ -93,7 +93,7 @@ def normalise(text:str) -> Normalised:
     "`text` with numbers as digits: 'seven in the evening' → '7pm', 'twenty-four hours' → '24 hours', 'a day' → '1 day'."
     n = Normalised(text, [(i, i + 1) for i in range(len(text))], text)
     n = _rewrite(n, re.compile(r"\b([ap])\.\s?m\.", re.I), lambda m, t: m[1] + "m")
-    for rx, repl in [(r"\bhalf an hour\b", "30 minutes"), (r"\b(?:midday|mid-day)\b", "noon"), (r"\b24/7\b|\b(?:a)?round the clock\b", "24 hours")]:
+    for rx, repl in [(r"\bhalf an hour\b", "30 minutes"), (r"\bhalf[- ]hour\b", "30-minute"), (r"\ba quarter of an hour\b", "15 minutes"), (r"\b(?:midday|mid-day)\b", "noon"), (r"\b24/7\b|\b(?:a)?round the clock\b", "24 hours")]:
         n = _rewrite(n, re.compile(rx, re.I), lambda m, t, r=repl: r)
     n = _rewrite(n, NUMBER_RE, lambda m, t: None if m[0].lower() == "one" and re.match(r"\s+(?:of|who|that|another|is)\b", t[m.end():m.end() + 9]) else str(number_value(m[0])))
     n = _rewrite(n, _A_UNIT, lambda m, t: None if _RATE_BEFORE.search(t[max(0, m.start() - 12):m.start()]) else f"1 {m[1]}{m[2] or ''}")
@@ -205,7 +205,7 @@ def clocks(text:str) -> list:
     return out
 
 # %% ../nbs/07_facts.ipynb #797554f6
-PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d+(?:[.,]\d{1,2})?)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|bucks|euros?|pounds?|usd|eur|gbp)\b", re.I)
+PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d+(?:[.,]\d{1,2})?)(?!\d|k\b|\s?(?:bn|million|billion|thousand)\b)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|bucks|euros?|pounds?|usd|eur|gbp)\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #bf3a178f
 def cents(m:re.Match) -> int:
@@ -454,6 +454,7 @@ class Item:
     bound: str           # '=' the price, '>=' a 'from' price
     fact: str
     currency: str = "$"  # as the sheet writes it
+    options: tuple = ()  # the prices it comes at when the sheet lists them ('$25, $50 and $100 vouchers'): no other is on offer
 
 # %% ../nbs/07_facts.ipynb #3ceca31e
 _GROUP_NAMES = {"price", "prices", "menu", "pricing", "fees", "fee", "costs", "cost", "rates", "rate", "price list", "products", "services", "items", "treatments", "options"}
@@ -587,7 +588,10 @@ def _read_hours(sheet:FactSheet, name:str, fact:str, text:str) -> bool:
     return True
 
 # %% ../nbs/07_facts.ipynb #6f987e2a
-_THRESHOLD = re.compile(r"\b(?:over|under|above|below|more than|less than|up to|at least|orders? of)\s*$", re.I)
+_THRESHOLD = re.compile(r"\b(?:over|under|above|below|more than|less than|up to|at least|orders? of)\s*(?:about|around|roughly|approximately|nearly|almost)?\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #1fc9eff4
+_UNIT_WORDS = {"hour", "minute", "day", "week", "month", "year", "before", "after", "least", "less", "more", "within", "during", "ahead"}  # say how, not of what
 
 # %% ../nbs/07_facts.ipynb #4636c2d2
 def _read_prices(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
@@ -603,11 +607,23 @@ def _read_prices(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
         _note(sheet, fact, f"price {' / '.join(' '.join(w) for w in names)}: {'from ' if bound == '>=' else ''}{show_price(cents(m), cur)}")
     return bool(found)
 
+# %% ../nbs/07_facts.ipynb #1c867389
+_PRICE_LIST = re.compile(r"[$€£]\s?\d+(?:\.\d\d)?(?:\s*(?:,|\band\b|\bor\b|&)\s*[$€£]\s?\d+(?:\.\d\d)?)+")
+
+# %% ../nbs/07_facts.ipynb #81638388
+def _read_price_options(sheet:FactSheet, fact:str, text:str):
+    "Prices listed one after the other ('$25, $50 and $100 vouchers') are the only ones the item comes at."
+    for m in _PRICE_LIST.finditer(text):
+        got = {cents(p) for p in PRICE_RE.finditer(m[0])}
+        for i in sheet.items:
+            if i.fact == fact and i.cents in got: i.options = tuple(sorted(got))
+        _note(sheet, fact, f"prices only: {', '.join(show_price(c) for c in sorted(got))}")
+
 # %% ../nbs/07_facts.ipynb #b48ab2c2
 def _read_amounts(sheet:FactSheet, path:tuple, fact:str, clause:str, durations_only:bool=False) -> bool:
     "Read durations, ages and counts; beside a price ('$280 for 5 sessions') a count is part of the price, not a limit."
     n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", PRICE_RE.sub(" ", clause)))); got = [a for a in amounts(n.text) if not durations_only or a.unit == "time"]
-    context = content_words(" ".join(path) + " " + n.text) - {"hour", "minute", "day", "week", "month", "year"}
+    context = content_words(" ".join(path) + " " + n.text) - _UNIT_WORDS
     for a in got:
         sheet.amounts.append((a, context, fact))
         _note(sheet, fact, f"amount {n.span(a.start, a.end)} ({ {'<=': 'at most', '>=': 'at least', '=': 'exactly'}[a.bound]} {a.value:g} {'hours' if a.unit == 'time' else a.unit})")
@@ -681,6 +697,7 @@ def _read_fact(sheet:FactSheet, name:str, value):
                 for words in _item_words(path + (c,), c): sheet.items.append(Item(c, words, None, "=", fact))
                 _note(sheet, fact, f"item {c}"); said.append(True)
             if not any(said): sheet.unchecked.setdefault(fact, []).append(c)
+    _read_price_options(sheet, fact, text)
     if isinstance(value, list) and all(isinstance(x, str) and len(x.split()) <= 4 and not re.search(r"\d", x) for x in value) and value:
         sheet.lists.append(ClosedList(name, content_words(name), [tuple(w for w, _, _ in word_spans(x) if w not in LINK_WORDS) for x in value], fact))
         _note(sheet, fact, f"only: {', '.join(value)}")
@@ -924,8 +941,18 @@ def _known(sheet:FactSheet, words:tuple) -> bool:
 
 # %% ../nbs/07_facts.ipynb #6c1188f0
 def _price_ok(item:Item, c:int, counts:set=frozenset()) -> bool:
-    "Does price `c` agree with the item's ('from' prices allow more; 'two rolls come to $7' allows twice the price)?"
-    return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents) or any(c == k * item.cents for k in counts)
+    "Does price `c` agree with the item's ('from' prices allow more; 'two rolls come to $7' allows twice the price, '$200 for 10 days' $20 a day)?"
+    return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents) or any(c == k * item.cents or c * k == item.cents for k in counts)
+
+# %% ../nbs/07_facts.ipynb #f1d2438f
+_COUNT_WORDS = re.compile(rf"\b(?:(?P<n>{_NUM})|(?P<two>both|pair|couple)|(?P<dozen>dozen))\b", re.I)
+
+# %% ../nbs/07_facts.ipynb #ea9722b5
+def _counts(text:str) -> set:
+    "The counts a text names, a price may be a multiple of: '2 rolls', 'the two of them', 'both', 'a dozen'."
+    got = {int(x) for x in re.findall(r"(?<![$€£\d.])\b(\d{1,2})\b(?![.:]\d|\s*(?:am|pm)\b)", PRICE_RE.sub(" ", text))}
+    for m in _COUNT_WORDS.finditer(text): got.add(number_value(m["n"]) if m["n"] else 2 if m["two"] else 12)
+    return got - {0, 1}
 
 # %% ../nbs/07_facts.ipynb #03975f2e
 def _check_prices(sheet:FactSheet, claim:Claim, out:list):
@@ -933,7 +960,7 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     priced = [i for i in sheet.items if i.cents is not None]
     unknown = [(s, e) for s, e, w in _mentions(sheet, claim.text) if not _known(sheet, w)]
     found = list(PRICE_RE.finditer(claim.text))
-    counts = {int(x) for x in re.findall(r"(?<![$€£\d.])\b(\d{1,2})\b(?![.:]\d|\s*(?:am|pm)\b)", PRICE_RE.sub(" ", claim.text))} | ({12} if re.search(r"\bdozen\b", claim.text, re.I) else set())
+    counts = _counts(claim.sentence)  # 'the 10-day pass is $200, which works out at $20 a day': the count may sit in another clause
     for k, m in enumerate(found):
         c = cents(m)
         if unknown or _THRESHOLD.search(claim.text[:m.start()]): continue  # 'orders over $100': a threshold, not a price  # a price of an item the sheet doesn't have: `_check_items` says so
@@ -941,12 +968,18 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
         before = claim.text[found[k - 1].end() if k else 0:m.start()]
         after = claim.text[m.end():found[k + 1].start() if k + 1 < len(found) else len(claim.text)]
         said = lambda t: content_words(t) | {w for w, _, _ in word_spans(t)}
-        best = _best(priced, said(before), lambda i: i.words) or _best(priced, said(after), lambda i: i.words)
+        nxt = re.match(r"\s?([A-Za-z][\w'-]*)", claim.text[m.end():])  # '$20 deposit': the word right after a price names it
+        best = (_best(priced, said(nxt[1]), lambda i: i.words) if nxt and nxt[1].lower() not in STOP_WORDS else []) or \
+               _best(priced, said(before), lambda i: i.words) or _best(priced, said(after), lambda i: i.words)
         if not best:  # said of nothing in its clause: the item named in its sentence or in the question
             around = _best(priced, content_words(claim.sentence), lambda i: i.words) + _best(priced, content_words(claim.question), lambda i: i.words)
             if around and any(_price_ok(i, c, counts) for i in around): continue
             best = around
-        if best and not any(_price_ok(i, c, counts) for i in best):
+        if best and not any(_price_ok(i, c, counts) for i in best) and all(i.options for i in best):
+            i = best[0]
+            out.append(Finding("not_in_list", claim.words(m.start(), m.end()), i.fact,
+                               f"says {show_price(c, i.currency)} for {i.name}; the fact sheet lists {', '.join(show_price(x, i.currency) for x in i.options)} only"))
+        elif best and not any(_price_ok(i, c, counts) for i in best):
             i = best[0]
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), i.fact,
                                f"says {show_price(c, i.currency)} for {i.name}; the fact sheet says {'from ' if i.bound == '>=' else ''}{show_price(i.cents, i.currency)}"))
@@ -979,12 +1012,16 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
     text = PHONE_RE.sub(lambda m: " " * len(m[0]), EMAIL_RE.sub(lambda m: " " * len(m[0]), claim.text))
     text = PRICE_RE.sub(lambda m: " " * len(m[0]), text)
     words = content_words(claim.text)
+    names = {i.words for i in sheet.items if len(i.words) > 1}
     for a in amounts(text):
         if re.search(r"\b(?:every|each|per)\s*$", text[max(0, a.start - 7):a.start], re.I): continue  # 'every six hours': how often, not how long
+        if re.search(r"[$€£]\s?\d[\d.,]*\s+(?:for|per)\s+(?:the\s+|a\s+)?$", claim.text[max(0, a.start - 20):a.start]): continue  # '$60 for two hours': what the price buys
+        unit_word = re.search(r"[a-z][a-z']*$", text[a.start:a.end], re.I); nxt = re.match(r"[\s-]*([a-z][\w'-]*)", text[a.end:], re.I)
+        if unit_word and nxt and (singular(unit_word[0]), singular(nxt[1])) in {w[i:i + 2] for w in names for i in range(len(w) - 1)}: continue  # 'a 10-day pass': part of an item's name
         same = [x for x in sheet.amounts if _same_unit(a.unit, x[0].unit)]
-        best = _best(same, words - {"hour", "minute", "day", "week", "month", "year"}, lambda x: x[1])
+        best = _best(same, words - _UNIT_WORDS, lambda x: x[1])
         if a.unit not in ("time", "age", "percent") and not best: best = same  # 'up to 4 guests': the unit says what it is about
-        if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [same[i]]
+        if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [x for x in same if x[2] == same[i][2]]  # any amount of that fact
         if best and not any(_amount_ok(a, f) for f, _, _ in best):
             f, _, fact = best[0]
             out.append(Finding("wrong_number", claim.words(a.start, a.end), fact, f"says {claim.words(a.start, a.end)}; the fact sheet says {fact}"))
