@@ -26,9 +26,9 @@ __all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TI
            'normalise', 'days_in', 'day_set', 'minutes', 'Clock', 'clocks', 'cents', 'phone_digits', 'web_address',
            'singular', 'Amount', 'amounts', 'root', 'same_word', 'word_spans', 'content_words', 'shares_word',
            'fact_leaves', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item', 'ClosedList',
-           'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'Finding', 'Claim', 'claims',
-           'negated', 'nearest_fact', 'affirms', 'check_answer', 'answer_fields', 'fact_checks', 'judge_messages',
-           'read_verdict', 'judge_facts']
+           'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'TimeFact', 'Finding',
+           'Claim', 'claims', 'negated', 'nearest_fact', 'affirms', 'check_answer', 'answer_fields', 'fact_checks',
+           'judge_messages', 'read_verdict', 'judge_facts']
 
 # %% ../nbs/07_facts.ipynb #4b04b546
 FACT_KINDS = ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number",
@@ -525,6 +525,7 @@ class FactSheet:
     read: dict = field(default_factory=dict)          # fact -> what the rules read from it (lines of text)
     unchecked: dict = field(default_factory=dict)     # fact -> its parts no rule reads (the judge's)
     schedules: list = field(default_factory=list)     # `Schedule`s, the business's own hours first
+    times: list = field(default_factory=list)         # `TimeFact`s: when other things happen ('pickup after 4pm', 'lunch at 12:30pm')
     day_facts: list = field(default_factory=list)     # (words, days, fact): things offered on some days only
     items: list = field(default_factory=list)         # `Item`s
     phones: dict = field(default_factory=dict)        # digits -> fact
@@ -675,6 +676,42 @@ def _read_days(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
     _note(sheet, fact, f"{' '.join(words)} on {show_days(days)} only")
     return True
 
+# %% ../nbs/07_facts.ipynb #a3b6522c
+@dataclass
+class TimeFact:
+    "When something other than the opening hours happens: 'pickup after 4pm' (>= 4pm), 'community lunch at 12:30pm' (= 12:30pm)."
+    words: set           # what happens then
+    minutes: frozenset   # the time, in its readings
+    bound: str           # '=' at, '>=' after or from, '<=' before or by
+    fact: str
+
+# %% ../nbs/07_facts.ipynb #0abe1a0b
+_AFTER = re.compile(r"\b(?:after|from|not before|no earlier than|any ?time after|once it'?s|later than)\s*$", re.I)
+_BEFORE = re.compile(r"\b(?:before|by|until|till|til|no later than|not after|up to)\s*$", re.I)
+
+def _time_bound(text:str, c:Clock) -> str:
+    "Whether a time is a bound ('after 4pm' '>=', 'by 9am' '<=') or a point ('at 12:30pm' '=')."
+    before = text[max(0, c.start - 25):c.start]
+    return ">=" if _AFTER.search(before) else "<=" if _BEFORE.search(before) else "="
+
+# %% ../nbs/07_facts.ipynb #b781934c
+_PHRASAL = re.compile(r"\b(pick|drop|check|sign|log)(?:\s+(?:\w+\s+)?)(up|off|in|out)\b", re.I)
+
+def _event_words(text:str) -> set:
+    "The words that say what a time is of: 'pick her up' → pickup; times, days and words of when left out."
+    t = _PHRASAL.sub(lambda m: f"{m[1]}{m[2]}", text)
+    return {w for w in content_words(t, pairs=False) if w not in _UNIT_WORDS and w not in _SCHEDULE_WORDS and not DAY_RE.fullmatch(w) and not re.search(r"\d", w) and w not in ("time", "noon", "midnight")}
+
+# %% ../nbs/07_facts.ipynb #19435ee6
+def _read_times(sheet:FactSheet, fact:str, clause:str) -> bool:
+    "Read the times of things in a clause that are no opening hours: a time alone, not a range ('pickup after 4pm')."
+    if re.search(r"\b(?:no|not|never|without)\b|n't\b", clause, re.I): return False  # 'no food after 10pm': a rule for the client, not when something is offered
+    t = normalise(clause).text; cs = clocks(t)
+    if len(cs) != 1 or not (words := _event_words(TIME_RE.sub(" ", t))): return False
+    sheet.times.append(TimeFact(words, cs[0].minutes, _time_bound(t, cs[0]), fact))
+    _note(sheet, fact, f"time of {' '.join(sorted(words))}: {({'=': 'at ', '>=': 'after ', '<=': 'by '})[_time_bound(t, cs[0])]}{'/'.join(show_time(x) for x in sorted(cs[0].minutes))}")
+    return True
+
 # %% ../nbs/07_facts.ipynb #04b068cb
 def _read_fact(sheet:FactSheet, name:str, value):
     text = fact_text(value); fact = f"{name}: {text}"
@@ -692,6 +729,7 @@ def _read_fact(sheet:FactSheet, name:str, value):
             said.append(_read_amounts(sheet, path, fact, c, durations_only=said[0]))
             said.append(hours and (day_set(c) is not None or bool(clocks(normalise(c).text)) or bool(_CLOSED_RE.search(c)) or bool(day_set(" ".join(path[1:])))))
             if not hours: said.append(_read_days(sheet, path, fact, c))
+            said.append(_read_times(sheet, fact, c))
             said.append(bool(EMAIL_RE.search(c) or URL_RE.search(c) or PHONE_RE.search(c)))
             if isinstance(value, (list, dict)) and not any(said) and len(c.split()) <= 4 and not re.search(r"\d", c):
                 for words in _item_words(path + (c,), c): sheet.items.append(Item(c, words, None, "=", fact))
@@ -788,9 +826,9 @@ def _best(candidates:list, words:set, key) -> list:
 def _schedule_for(sheet:FactSheet, claim:Claim):
     "The schedule a claim is about: the one whose own words it uses, else the business's hours."
     if not sheet.schedules: return None
-    words = content_words(claim.text, pairs=False)
+    words = content_words(claim.text, pairs=False) - _UNIT_WORDS  # 'after 4pm' says when, not of what
     common = set.intersection(*[s.words for s in sheet.schedules]) if len(sheet.schedules) > 1 else set()
-    best = _best(sheet.schedules, words, lambda s: s.words - common)
+    best = _best(sheet.schedules, words, lambda s: s.words - common - _UNIT_WORDS)
     return best[0] if len(best) == 1 else sheet.schedules[0]
 
 # %% ../nbs/07_facts.ipynb #ca5ec200
@@ -866,6 +904,29 @@ def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
             what = {"open": "an opening time", "close": "a closing time", "": "a time"}[role]
             out.append(Finding("wrong_time", claim.words(c.start, c.end), sched.fact,
                                f"gives {'/'.join(show_time(x) for x in sorted(c.minutes))} as {what}" + (f" on {show_days(days)}" if days else "") + f"; the fact sheet says {want}"))
+
+# %% ../nbs/07_facts.ipynb #b4303252
+def _time_ok(said:frozenset, bound:str, f:TimeFact) -> bool:
+    "Does a time said ('after 2pm' is '>=' 2pm) agree with the sheet's ('pickup after 4pm')?"
+    for t in said:
+        for x in f.minutes:
+            if f.bound == "=" and (t == x or (bound == ">=" and t <= x) or (bound == "<=" and t >= x)): return True
+            if f.bound == ">=" and (t >= x or (bound == "<=" and t > x)): return True
+            if f.bound == "<=" and (t <= x or (bound == ">=" and t < x)): return True
+    return False
+
+# %% ../nbs/07_facts.ipynb #ec31d90d
+def _check_time_facts(sheet:FactSheet, claim:Claim, out:list) -> bool:
+    "Times of things other than the opening hours ('pick her up after 2pm' when pickup is after 4pm); True when the claim was about one."
+    if not sheet.times or not (cs := clocks(claim.text)): return False
+    words = _event_words(claim.text)
+    best = _best(sheet.times, words, lambda f: f.words)
+    if not best: return False
+    for c in cs:
+        if not any(_time_ok(c.minutes, _time_bound(claim.text, c), f) for f in best):
+            f = best[0]; want = ({'=': 'at ', '>=': 'after ', '<=': 'by '})[f.bound] + "/".join(show_time(x) for x in sorted(f.minutes))
+            out.append(Finding("wrong_time", claim.words(c.start, c.end), f.fact, f"gives {'/'.join(show_time(x) for x in sorted(c.minutes))} for {' '.join(sorted(f.words))}; the fact sheet says {want}"))
+    return True
 
 # %% ../nbs/07_facts.ipynb #46b254f3
 def _check_item_days(sheet:FactSheet, claim:Claim, out:list):
@@ -1135,10 +1196,14 @@ def _check_items(sheet:FactSheet, claim:Claim, out:list):
         if ws and not shares_word(set(ws), sheet.vocabulary) and not any(w in COMMON_NOUNS for w in ws) and ws[-1] not in sheet.heads:
             out.append(Finding("unknown_item", " ".join(ws), "", f"offers {' '.join(ws)}, which the fact sheet does not name")); return
 
+# %% ../nbs/07_facts.ipynb #b71301bc
+_SOMEONE_ELSE = re.compile(r"\b(?:his|her|their)\s+(?:own\s+|direct\s+|personal\s+)?(?:number|phone|mobile|cell|e-?mail|address|website|site)\b|\b(?:reach|call|ring|email|e-mail|contact|text|message)\s+(?:him|her)\b", re.I)  # a person's own number or address is no claim about the business's
+
 # %% ../nbs/07_facts.ipynb #2f230617
 def _check_contacts(sheet:FactSheet, claim:Claim, out:list):
-    "Phone numbers, e-mail and web addresses that are not the sheet's."
+    "Phone numbers, e-mail and web addresses that are not the sheet's (not those said to be someone else's: 'her number is …')."
     t = claim.text
+    if _SOMEONE_ELSE.search(t): return
     for m in EMAIL_RE.finditer(t):
         if m[0].lower() not in sheet.emails:
             out.append(Finding("wrong_email", m[0], "; ".join(sorted(set(sheet.emails.values()))), f"gives the e-mail {m[0]}, which is not on the fact sheet"))
@@ -1164,8 +1229,10 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
     for claim in claims(text, question if isinstance(question, str) else "", sheet.vocabulary):
         _check_contacts(sheet, claim, out)
         claim.text = _without_contacts(claim.text)
+        timed = _check_time_facts(sheet, claim, out)
         if (sched := _schedule_for(sheet, claim)) is not None:
-            _check_days_open(sheet, claim, sched, out); _check_times(sheet, claim, sched, out)
+            _check_days_open(sheet, claim, sched, out)
+            if not timed: _check_times(sheet, claim, sched, out)
         _check_item_days(sheet, claim, out); _check_prices(sheet, claim, out); _check_amounts(sheet, claim, out)
         _check_lists(sheet, claim, out); _check_negations(sheet, claim, out); _check_items(sheet, claim, out)
     return out
