@@ -334,7 +334,7 @@ def same_word(a:str, b:str) -> bool:
 # %% ../nbs/07_facts.ipynb #abba0ac0
 @lru_cache(maxsize=1 << 16)  # the same clauses and fact names are read many times over
 def _word_spans(text:str) -> tuple:
-    return tuple((singular(m[0]).replace("-", ""), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]", text))
+    return tuple((singular(m[0]).replace("-", ""), m.start(), m.end()) for m in re.finditer(r"[^\W\d_](?:[^\W\d_]|['’-])*[^\W\d_]|[^\W\d_]", text))
 
 def word_spans(text:str) -> list:
     "(word, start, end) of each word of `text`: lower case, singular, without hyphens ('X-rays' → 'xray')."
@@ -1180,20 +1180,29 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
                            f"offers {n.phrase}; the fact sheet says {n.fact}")); return
 
 # %% ../nbs/07_facts.ipynb #68fa4431
-_OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:also|now|even)\s+(?:have|run|do|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
+_OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:(?:also|now|even)\s+(?:have|run|do|provide)|have|run|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
+
+# %% ../nbs/07_facts.ipynb #1229147d
+_PRICED_NP = re.compile(r"(?P<np>[A-Za-z][\w' -]*?)\s+(?:is|are|costs?|comes? to|will be)\s+(?:just\s+|only\s+|about\s+|around\s+)?[$€£]\d|\bour\s+(?P<np2>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,2}?)\s+(?:include|includes|come with|comes with|cost|costs|start at|starts at)\b", re.I)  # 'a keratin treatment is $180', 'our bridal packages include …'  
 
 # %% ../nbs/07_facts.ipynb #2c04489c
 def _check_items(sheet:FactSheet, claim:Claim, out:list):
     "Items the sheet doesn't have: a kind of a known item ('chocolate croissant'), or something offered that the sheet never names."
     if negated(claim.text): return
-    for s, e, words in _mentions(sheet, claim.text):
+    presented = affirms(claim.text) or _YES.match(claim.sentence) or _OFFER_RE.search(claim.text)  # 'taking proper lunch breaks' names lunch; it offers none
+    for s, e, words in _mentions(sheet, claim.text) if presented else []:
         if not _known(sheet, words):
             known = ", ".join(sorted({i.name for i in sheet.items if i.words and i.words[-1] == words[-1]}))
             out.append(Finding("unknown_item", claim.words(s, e), "", f"names {claim.words(s, e)}, which is not on the fact sheet (it has: {known})")); return
-    for m in _OFFER_RE.finditer(claim.text):
-        np = _phrase(m["np"] or m["np2"] or m["np3"] or m["np4"] or "")
+    offered = [_phrase(m["np"] or m["np2"] or m["np3"] or m["np4"] or "") for m in _OFFER_RE.finditer(claim.text)]
+    for m in _PRICED_NP.finditer(claim.text):
+        np = m["np"] or m["np2"]; last = word_spans(np)[-1][0]
+        if last not in STOP_WORDS: offered.append(_phrase(re.sub(r"^(?:\W*(?:and|but|so|yes|a|an|the|our|your|then|also|plus)\b)+", "", np, flags=re.I)))  # 'larger ones cost $150': a known thing again
+    for np in offered:
         ws = [w for w in np if w not in GENERIC_WORDS and w not in STOP_WORDS and not re.search(r"\d", w)]
-        if ws and not shares_word(set(ws), sheet.vocabulary) and not any(w in COMMON_NOUNS for w in ws) and ws[-1] not in sheet.heads:
+        head = next((w for w in reversed(ws) if not w.endswith(("ing", "ed"))), None)  # 'a café serving lunch', 'puppy training classes': the noun
+        new = lambda w: not shares_word({w}, sheet.vocabulary) and w not in COMMON_NOUNS
+        if head and head not in sheet.heads and (new(head) or (head in COMMON_NOUNS and any(new(w) for w in ws[:ws.index(head)]))):  # 'puppy training classes': a kind of class the sheet never names
             out.append(Finding("unknown_item", " ".join(ws), "", f"offers {' '.join(ws)}, which the fact sheet does not name")); return
 
 # %% ../nbs/07_facts.ipynb #b71301bc
@@ -1233,8 +1242,12 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
         if (sched := _schedule_for(sheet, claim)) is not None:
             _check_days_open(sheet, claim, sched, out)
             if not timed: _check_times(sheet, claim, sched, out)
-        _check_item_days(sheet, claim, out); _check_prices(sheet, claim, out); _check_amounts(sheet, claim, out)
-        _check_lists(sheet, claim, out); _check_negations(sheet, claim, out); _check_items(sheet, claim, out)
+        n = len(out); _check_items(sheet, claim, out)
+        unknown = any(x.kind == "unknown_item" for x in out[n:])  # the price of a thing the sheet doesn't have is no wrong price of another
+        _check_item_days(sheet, claim, out)
+        if not unknown: _check_prices(sheet, claim, out)
+        _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); _check_negations(sheet, claim, out)
+        if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
     return out
 
 # %% ../nbs/07_facts.ipynb #9c690b89
