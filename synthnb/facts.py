@@ -1120,7 +1120,7 @@ def _candidates(claim:Claim, lst:ClosedList, items:tuple=()) -> list:
     parts = [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*", t) if p.strip()]
     if len(parts) > 1 and any(_value_of(lst, _phrase(p) or tuple(content_words(p))) for p in parts):
         out += [tuple(w for w, _, _ in word_spans(p) if w not in STOP_WORDS)[-2:] for p in parts if len(p.split()) <= 2]
-    named = lambda c: any(i and len(shares_word(set(i), set(c))) == len(i) for i in items)  # 'hot desk': an item of the sheet, not common words
+    named = lambda c: any(i and len(shares_word(set(i), set(c))) >= min(2, len(i)) for i in items)  # 'hot desk': an item of the sheet, not common words
     return [c for c in out if c and (named(c) or not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c))]
 
 # %% ../nbs/07_facts.ipynb #aed7fcfa
@@ -1178,6 +1178,17 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
         m = next((m for m in re.finditer(r"[A-Za-z][\w'-]*", claim.text) if any(same_word(singular(m[0]).replace("-", ""), k) for k in hit)), None)
         out.append(Finding(n.kind, claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
                            f"offers {n.phrase}; the fact sheet says {n.fact}")); return
+
+# %% ../nbs/07_facts.ipynb #8a2bc1f2
+def _check_yes(sheet:FactSheet, answer:str, question:str, out:list):
+    "An answer that says yes to a question asking for what the sheet rules out ('Can the vet come to my home?' 'Of course, …' when it says 'no home visits')."
+    a = normalise(answer).text
+    if not question or not _YES.match(a) or negated(a): return
+    asked, said = {w for w, _, _ in word_spans(question)} - LINK_WORDS, content_words(a, pairs=False)  # 'home' is generic, but it is what a home visit is
+    for n in sheet.negations:
+        key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
+        if len(shares_word(set(key), asked)) < len(key) or shares_word(said, n.instead): continue  # 'Yes, street parking on Elm Street': what the sheet offers instead
+        out.append(Finding(n.kind, _YES.match(a)[0], n.fact, f"says yes to {n.phrase}; the fact sheet says {n.fact}")); return
 
 # %% ../nbs/07_facts.ipynb #68fa4431
 _OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:(?:also|now|even)\s+(?:have|run|do|provide)|have|run|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
@@ -1248,6 +1259,7 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
         if not unknown: _check_prices(sheet, claim, out)
         _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); _check_negations(sheet, claim, out)
         if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
+    if not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, text, question if isinstance(question, str) else "", out)
     return out
 
 # %% ../nbs/07_facts.ipynb #9c690b89
