@@ -503,13 +503,13 @@ def _values(text:str) -> list:
     return [tuple(w for w, _, _ in word_spans(p) if w not in LINK_WORDS) for p in parts if p.strip()]
 
 # %% ../nbs/07_facts.ipynb #f16038f6
-def _phrase(np:str) -> tuple:
+def _phrase(np:str, n:int=3) -> tuple:
     "The words of a noun phrase up to where it ends (a linking word, a value or a verb)."
     out = []
     for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please|except|apart|besides)(?![\w-])", np)[0]):
         if w in ("any", "a", "an", "the", "our", "your", "more", "longer"): continue
         out.append(w)
-    return tuple(out[:3])
+    return tuple(out[:n])
 
 # %% ../nbs/07_facts.ipynb #6fb982bb
 _HOURS_NAMES = {"hour", "opening", "open", "time", "business", "store", "shop", "office", "schedule", "timing"}
@@ -1103,7 +1103,7 @@ _LIST_VERB = re.compile(r"\b(?:accept|accepts|accepted|take|takes|taken|pay(?:in
 _LIST_SUBJECT = re.compile(r"(?P<np>[A-Za-z][\w' -]*?)\s+(?:is|are)\s+(?:\w+\s+)?(?:fine|welcome|accepted|ok|okay|no problem)\b|\b(?P<np2>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s+(?:works|will work)\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #a8a17da1
-def _candidates(claim:Claim, lst:ClosedList, items:tuple=()) -> list:
+def _candidates(claim:Claim, lst:ClosedList, items:tuple=(), vocabulary:set=frozenset()) -> list:
     "Phrases of the claim that could be values of the list: the objects of 'accept', 'take', 'pay with'; names before its kind ('Zumba classes'); names listed beside a value."
     t, out = claim.text, []
     for m in _LIST_VERB.finditer(t): out.append(_phrase(m["np"]))
@@ -1111,14 +1111,14 @@ def _candidates(claim:Claim, lst:ClosedList, items:tuple=()) -> list:
     spans = word_spans(t)
     for i, (w, s, e) in enumerate(spans):
         head = i + 1 == len(spans) or spans[i + 1][1] - e > 1 or not _modifier(t[spans[i + 1][1]:spans[i + 1][2]])  # 'payment plans': payment is no head
-        if i and w in lst.words and head and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s:
+        if i and w in lst.words and head and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s and spans[i - 1][0] not in vocabulary:  # 'drop-in class': the sheet's drop-in, no kind of class
             out.append((spans[i - 1][0],))
         if w in lst.words and head and (m := re.match(r"\W+(?:\w+\W+){0,3}?for\s+(?:an?\s+|the\s+)?(?P<np>[A-Za-z][\w' -]*)", t[e:])):
             out.append(_phrase(m["np"]))  # 'walk-ins are welcome for colour': what it is for
     if any(v[-1] in CARD_WORDS | {"card"} for v in lst.values):  # 'American Express is fine': a card named is a payment
         out += [(w,) for w in content_words(t) if w in CARD_WORDS]
     parts = [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*", t) if p.strip()]
-    if len(parts) > 1 and any(_value_of(lst, _phrase(p) or tuple(content_words(p))) for p in parts):
+    if len(parts) > 1 and any(len(p.split()) <= 2 and _value_of(lst, _phrase(p) or tuple(content_words(p))) for p in parts):  # 'yoga, Zumba and spin'; not 'Yin is slow and gentle' 
         out += [tuple(w for w, _, _ in word_spans(p) if w not in STOP_WORDS)[-2:] for p in parts if len(p.split()) <= 2]
     named = lambda c: any(i and len(shares_word(set(i), set(c))) >= min(2, len(i)) for i in items)  # 'hot desk': an item of the sheet, not common words
     return [c for c in out if c and (named(c) or not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c))]
@@ -1139,8 +1139,8 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
         paying = bool(words & CARD_WORDS) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex': a card is a payment
         if not (shares_word(words, lst.words) or _value_of(lst, tuple(content_words(claim.text))) or paying or _about(sheet, claim, lst.fact)): continue
         sheet_words = content_words(lst.fact, pairs=False)
-        for c in _candidates(claim, lst, tuple(i.words for i in sheet.items if len(i.words) > 1)):
-            if _value_of(lst, c) or any(shares_word(set(c), set(n.words)) for n in sheet.negations): continue
+        for c in _candidates(claim, lst, tuple(i.words for i in sheet.items if len(i.words) > 1), sheet.vocabulary):
+            if _value_of(lst, c) or any(len(shares_word(set(n.words), set(c))) == len(n.words) for n in sheet.negations): continue  # ruled out: `_check_negations` says so
             if any(_value_of(other, c) for other in sheet.lists if other is not lst): continue  # 'we accept Visa' is a payment, not an insurer
             if len(shares_word(set(c), sheet_words)) == len(c): continue  # 'repeat prescriptions' when the fact says 'repeat prescriptions need …': its own words
             said = " ".join(c)
@@ -1211,9 +1211,9 @@ def _check_items(sheet:FactSheet, claim:Claim, out:list):
         if last not in STOP_WORDS: offered.append(_phrase(re.sub(r"^(?:\W*(?:and|but|so|yes|a|an|the|our|your|then|also|plus)\b)+", "", np, flags=re.I)))  # 'larger ones cost $150': a known thing again
     for np in offered:
         ws = [w for w in np if w not in GENERIC_WORDS and w not in STOP_WORDS and not re.search(r"\d", w)]
-        head = next((w for w in reversed(ws) if not w.endswith(("ing", "ed"))), None)  # 'a café serving lunch', 'puppy training classes': the noun
         new = lambda w: not shares_word({w}, sheet.vocabulary) and w not in COMMON_NOUNS
-        if head and head not in sheet.heads and (new(head) or (head in COMMON_NOUNS and any(new(w) for w in ws[:ws.index(head)]))):  # 'puppy training classes': a kind of class the sheet never names
+        heads = ws[-1:] + [a for a, b in zip(ws, ws[1:]) if b.endswith("ing")]  # 'a bike fitting'; 'a café serving lunch': the noun before the verb
+        if any(h not in sheet.heads and (new(h) or (h in COMMON_NOUNS and any(new(w) for w in ws[:ws.index(h)]))) for h in heads):  # 'puppy training classes': a kind of class the sheet never names
             out.append(Finding("unknown_item", " ".join(ws), "", f"offers {' '.join(ws)}, which the fact sheet does not name")); return
 
 # %% ../nbs/07_facts.ipynb #b71301bc
