@@ -855,6 +855,10 @@ def _closed_days(sched:Schedule, main:bool) -> set:
 # %% ../nbs/07_facts.ipynb #e238e1c7
 _EVERY_OPEN_DAY = re.compile(r"(?:every ?day|daily|each day)\s+(?:that\s+)?(?:we're|we are|you're|you are|we’re)\s+open", re.I)
 
+# %% ../nbs/07_facts.ipynb #00a9d21e
+_LATE = re.compile(r"\b(?:open|opens|stay open|staying open)\s+late\b|\blate (?:opening|nights?|evenings?)\b", re.I)
+_EARLY = re.compile(r"\b(?:open|opens)\s+early\b|\bearly (?:opening|mornings?)\b", re.I)
+
 # %% ../nbs/07_facts.ipynb #3da5bd0e
 def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     "A day said to be open that the sheet says is closed, or the other way round."
@@ -864,6 +868,12 @@ def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     main, days = sched is sheet.schedules[0], claim.days
     said = next((m for m in DAY_RE.finditer(_day_claims_text(t))), None)
     words = claim.words(said.start(), said.end()) if said else t.strip()
+    late, early = _LATE.search(t), _EARLY.search(t)
+    if (late or early) and not _CLOSED_RE.search(t) and (open_ := _open_days(sched)):
+        edge = {d: (max(e for _, e in sched.hours[d]) if late else -min(o for o, _ in sched.hours[d])) for d in open_}
+        best = max(edge.values())
+        if len(set(edge.values())) > 1 and (bad := {d for d in days & open_ if edge[d] < best}):  # 'open late on Tuesdays' when Thursdays and Fridays are the late ones
+            out.append(Finding("wrong_day", words, sched.fact, f"says open {'late' if late else 'early'} on {show_days(bad)}; the fact sheet says {sched.fact}")); return
     if _CLOSED_RE.search(t):
         if bad := days & _open_days(sched) - _closed_days(sched, main):
             out.append(Finding("wrong_day", words, sched.fact, f"says closed on {show_days(bad)}; the fact sheet says {sched.fact}"))
