@@ -535,6 +535,7 @@ class FactSheet:
     lists: list = field(default_factory=list)         # `ClosedList`s
     negations: list = field(default_factory=list)     # `Negation`s
     vocabulary: set = field(default_factory=set)      # every content word of the sheet
+    lines: list = field(default_factory=list)         # each fact as one line, 'name: text'
     about: object = None                              # texts -> unit vectors (`synthnb.embeddings.embed`), to find which fact a claim is about
 
     @property
@@ -714,7 +715,7 @@ def _read_times(sheet:FactSheet, fact:str, clause:str) -> bool:
 
 # %% ../nbs/07_facts.ipynb #04b068cb
 def _read_fact(sheet:FactSheet, name:str, value):
-    text = fact_text(value); fact = f"{name}: {text}"
+    text = fact_text(value); fact = f"{name}: {text}"; sheet.lines.append(fact)
     sheet.vocabulary |= content_words(fact) | {w for w, _, _ in word_spans(fact)}
     _read_contacts(sheet, fact, text)
     hours = _read_hours(sheet, name, fact, text)
@@ -1031,6 +1032,7 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     priced = [i for i in sheet.items if i.cents is not None]
     unknown = [(s, e) for s, e, w in _mentions(sheet, claim.text) if not _known(sheet, w)]
     found = list(PRICE_RE.finditer(claim.text))
+    if not found: return
     counts = _counts(claim.sentence)  # 'the 10-day pass is $200, which works out at $20 a day': the count may sit in another clause
     for k, m in enumerate(found):
         c = cents(m)
@@ -1110,7 +1112,7 @@ def _value_of(lst:ClosedList, words:tuple):
 _LIST_VERB = re.compile(r"\b(?:accept|accepts|accepted|take|takes|taken|pay(?:ing)? (?:with|by|using|in|via)|use|teach|teaches|run|runs|offer|offers|cover|covers|bill|in[- ]network with|work with|works with|speak|speaks|stock|stocks|carry|carries|sell|sells)\s+(?P<np>[A-Za-z][\w' -]*)", re.I)
 
 # %% ../nbs/07_facts.ipynb #0005af8a
-_LIST_SUBJECT = re.compile(r"(?P<np>[A-Za-z][\w' -]*?)\s+(?:is|are)\s+(?:\w+\s+)?(?:fine|welcome|accepted|ok|okay|no problem)\b|\b(?P<np2>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s+(?:works|will work)\b", re.I)
+_LIST_SUBJECT = re.compile(r"(?P<np>[A-Za-z][\w' -]*?)\s+(?:is|are)\s+(?:\w+\s+)?(?:fine|welcome|accepted|ok|okay|no problem)\b|\b(?P<np2>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s+(?:works|will work)(?=\s*(?:[.,!;]|$|(?:fine|too|well|perfectly|great|as well|for\b|at the (?:till|counter|front desk)|at reception)))", re.I)
 
 # %% ../nbs/07_facts.ipynb #a8a17da1
 def _candidates(claim:Claim, lst:ClosedList, items:tuple=(), vocabulary:set=frozenset()) -> list:
@@ -1136,7 +1138,8 @@ def _candidates(claim:Claim, lst:ClosedList, items:tuple=(), vocabulary:set=froz
 # %% ../nbs/07_facts.ipynb #aed7fcfa
 def _about(sheet:FactSheet, claim:Claim, fact:str) -> bool:
     "Is the claim about `fact` by meaning ('possible in French' is about 'languages: English and German only')? False without vectors."
-    facts = [f"{k}: {fact_text(v)}" for k, v in sheet.facts.items()]
+    if sheet.about is None: return False
+    facts = sheet.lines or [f"{k}: {fact_text(v)}" for k, v in sheet.facts.items()]
     i = nearest_fact(sheet, claim.text, facts, least=0.3, margin=0.1)  # a closed list still needs a value outside it to flag
     return i is not None and facts[i] == fact
 
@@ -1147,9 +1150,10 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
     words = content_words(claim.text) | content_words(claim.question)
     for lst in sheet.lists:
         paying = bool(words & CARD_WORDS) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex': a card is a payment
-        if not (shares_word(words, lst.words) or _value_of(lst, tuple(content_words(claim.text))) or paying or _about(sheet, claim, lst.fact)): continue
-        sheet_words = content_words(lst.fact, pairs=False)
-        for c in _candidates(claim, lst, tuple(i.words for i in sheet.items if len(i.words) > 1), sheet.vocabulary):
+        said = content_words(claim.text)
+        if not (shares_word(words, lst.words) or any(shares_word(said, set(v)) for v in lst.values) or paying or _about(sheet, claim, lst.fact)): continue
+        sheet_words, names = content_words(lst.fact, pairs=False), tuple(i.words for i in sheet.items if len(i.words) > 1)
+        for c in _candidates(claim, lst, names, sheet.vocabulary):
             if _value_of(lst, c) or any(len(shares_word(set(n.words), set(c))) == len(n.words) for n in sheet.negations): continue  # ruled out: `_check_negations` says so
             if any(_value_of(other, c) for other in sheet.lists if other is not lst): continue  # 'we accept Visa' is a payment, not an insurer
             if len(shares_word(set(c), sheet_words)) == len(c): continue  # 'repeat prescriptions' when the fact says 'repeat prescriptions need …': its own words
@@ -1190,10 +1194,9 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
                            f"offers {n.phrase}; the fact sheet says {n.fact}")); return
 
 # %% ../nbs/07_facts.ipynb #8a2bc1f2
-def _check_yes(sheet:FactSheet, answer:str, question:str, out:list):
+def _check_yes(sheet:FactSheet, a:str, question:str, out:list):
     "An answer that says yes to a question asking for what the sheet rules out ('Can the vet come to my home?' 'Of course, …' when it says 'no home visits')."
-    a = normalise(answer).text
-    if not question or not _YES.match(a) or negated(a): return
+    if not question or not _YES.match(a) or negated(a): return  # `a`: the answer, `normalise`d
     asked, said = {w for w, _, _ in word_spans(question)} - LINK_WORDS, content_words(a, pairs=False)  # 'home' is generic, but it is what a home visit is
     for n in sheet.negations:
         key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
@@ -1256,7 +1259,8 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
     "The `Finding`s of one answer against the fact sheet (`question`, when given, says which day or item a short answer is about)."
     out = []
     if not isinstance(text, str) or not text.strip(): return out
-    for claim in claims(text, question if isinstance(question, str) else "", sheet.vocabulary):
+    said = claims(text, question if isinstance(question, str) else "", sheet.vocabulary)
+    for claim in said:
         _check_contacts(sheet, claim, out)
         claim.text = _without_contacts(claim.text)
         timed = _check_time_facts(sheet, claim, out)
@@ -1269,7 +1273,7 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
         if not unknown: _check_prices(sheet, claim, out)
         _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); _check_negations(sheet, claim, out)
         if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
-    if not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, text, question if isinstance(question, str) else "", out)
+    if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)
     return out
 
 # %% ../nbs/07_facts.ipynb #9c690b89
