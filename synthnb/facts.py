@@ -506,7 +506,7 @@ def _values(text:str) -> list:
 def _phrase(np:str, n:int=3) -> tuple:
     "The words of a noun phrase up to where it ends (a linking word, a value or a verb)."
     out = []
-    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please|except|apart|besides)(?![\w-])", np)[0]):
+    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please|except|apart|besides|instead|too|also|as well|today|now)(?![\w-])", np)[0]):
         if w in ("any", "a", "an", "the", "our", "your", "more", "longer"): continue
         out.append(w)
     return tuple(out[:n])
@@ -1166,7 +1166,7 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
 _GENERIC_HEADS = {"service", "option", "facility", "available", "availability"}
 
 # %% ../nbs/07_facts.ipynb #17b846cd
-_AFFIRM = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem)\b|\b(?:we|you|they|i)(?:'ll|'re| can| could| will| may| do| also| now| even)?\s+(?:\w+\s+)?(?:offer|have|provide|sell|stock|serve|carry|run|do|fit|take|accept|allow|welcome|see|treat|deliver|arrange|set up|get|use|book|bring|park|pay|come|hold|host|give|make|include)\w*\b|\b(?:our|fine|welcome|available|included|includes?|allowed|accepted|friendly|works?|okay|ok|costs?|priced|takes?|lasts?)\b|[$€£]\d", re.I)
+_AFFIRM = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem)\b|\b(?:we|you|they|i)(?:'ll|'re| can| could| will| may| do| also| now| even)?\s+(?:\w+\s+)?(?:offer|have|provide|sell|stock|serve|carry|run|do|fit|take|accept|allow|welcome|see|treat|deliver|arrange|set up|get|use|book|bring|park|pay|come|hold|host|give|make|bake|cook|brew|include)\w*\b|\b(?:our|fine|welcome|available|included|includes?|allowed|accepted|friendly|works?|okay|ok|costs?|priced|takes?|lasts?)\b|[$€£]\d", re.I)
 
 # %% ../nbs/07_facts.ipynb #754a208d
 def affirms(sentence:str) -> bool:
@@ -1226,7 +1226,7 @@ def _check_items(sheet:FactSheet, claim:Claim, out:list):
         ws = [w for w in np if w not in GENERIC_WORDS and w not in STOP_WORDS and not re.search(r"\d", w)]
         new = lambda w: not shares_word({w}, sheet.vocabulary) and w not in COMMON_NOUNS
         heads = ws[-1:] + [a for a, b in zip(ws, ws[1:]) if b.endswith("ing")]  # 'a bike fitting'; 'a café serving lunch': the noun before the verb
-        if any(h not in sheet.heads and (new(h) or (h in COMMON_NOUNS and any(new(w) for w in ws[:ws.index(h)]))) for h in heads):  # 'puppy training classes': a kind of class the sheet never names
+        if any(h not in sheet.heads and new(h) for h in heads):
             out.append(Finding("unknown_item", " ".join(ws), "", f"offers {' '.join(ws)}, which the fact sheet does not name")); return
 
 # %% ../nbs/07_facts.ipynb #b71301bc
