@@ -1092,8 +1092,9 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
         unit_word = re.search(r"[a-z][a-z']*$", text[a.start:a.end], re.I); nxt = re.match(r"[\s-]*([a-z][\w'-]*)", text[a.end:], re.I)
         if unit_word and nxt and (singular(unit_word[0]), singular(nxt[1])) in {w[i:i + 2] for w in names for i in range(len(w) - 1)}: continue  # 'a 10-day pass': part of an item's name
         same = [x for x in sheet.amounts if _same_unit(a.unit, x[0].unit)]
-        best = _best(same, words - _UNIT_WORDS, lambda x: x[1])
-        if a.unit not in ("time", "age", "percent") and not best: best = same  # 'up to 4 guests': the unit says what it is about
+        best = _best(same, words - _UNIT_WORDS - {a.unit}, lambda x: x[1])  # the unit matched already; what is it said of?
+        elsewhere = any(i.words and len(shares_word(set(i.words), words)) == len(i.words) and i.fact not in {x[2] for x in same} for i in sheet.items)
+        if a.unit not in ("time", "age", "percent") and not best and not elsewhere: best = same  # 'up to 4 guests': the unit says what it is about; not 'private offices fit 6 people' when the 8 people are a meeting room's
         if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [x for x in same if x[2] == same[i][2]]  # any amount of that fact
         if best and not any(_amount_ok(a, f) for f, _, _ in best):
             f, _, fact = best[0]
