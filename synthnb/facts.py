@@ -1220,7 +1220,7 @@ def _check_items(sheet:FactSheet, claim:Claim, out:list):
             known = ", ".join(sorted({i.name for i in sheet.items if i.words and i.words[-1] == words[-1]}))
             out.append(Finding("unknown_item", claim.words(s, e), "", f"names {claim.words(s, e)}, which is not on the fact sheet (it has: {known})")); return
     offered = [_phrase(m["np"] or m["np2"] or m["np3"] or m["np4"] or "") for m in _OFFER_RE.finditer(claim.text)]
-    for m in _PRICED_NP.finditer(claim.text):
+    for m in _PRICED_NP.finditer(claim.text) if re.search(r"[$€£]\d|\bour\b", claim.text, re.I) else []:  # a price or 'our': the slow pattern only then
         np = m["np"] or m["np2"]; last = word_spans(np)[-1][0]
         if last not in STOP_WORDS: offered.append(_phrase(re.sub(r"^(?:\W*(?:and|but|so|yes|a|an|the|our|your|then|also|plus)\b)+", "", np, flags=re.I)))  # 'larger ones cost $150': a known thing again
     for np in offered:
