@@ -26,9 +26,9 @@ __all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TI
            'normalise', 'days_in', 'day_set', 'minutes', 'Clock', 'clocks', 'cents', 'phone_digits', 'web_address',
            'singular', 'Amount', 'amounts', 'root', 'same_word', 'word_spans', 'content_words', 'shares_word',
            'fact_leaves', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item', 'ClosedList',
-           'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'Finding', 'Claim', 'claims',
-           'negated', 'nearest_fact', 'check_answer', 'answer_fields', 'fact_checks', 'judge_messages', 'read_verdict',
-           'judge_facts']
+           'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'TimeFact', 'Finding',
+           'Claim', 'claims', 'negated', 'nearest_fact', 'affirms', 'check_answer', 'answer_fields', 'fact_checks',
+           'judge_messages', 'read_verdict', 'judge_facts']
 
 # %% ../nbs/07_facts.ipynb #4b04b546
 FACT_KINDS = ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number",
@@ -93,7 +93,7 @@ def normalise(text:str) -> Normalised:
     "`text` with numbers as digits: 'seven in the evening' → '7pm', 'twenty-four hours' → '24 hours', 'a day' → '1 day'."
     n = Normalised(text, [(i, i + 1) for i in range(len(text))], text)
     n = _rewrite(n, re.compile(r"\b([ap])\.\s?m\.", re.I), lambda m, t: m[1] + "m")
-    for rx, repl in [(r"\bhalf an hour\b", "30 minutes"), (r"\b(?:midday|mid-day)\b", "noon"), (r"\b24/7\b|\b(?:a)?round the clock\b", "24 hours")]:
+    for rx, repl in [(r"\bhalf an hour\b", "30 minutes"), (r"\bhalf[- ]hour\b", "30-minute"), (r"\ba quarter of an hour\b", "15 minutes"), (r"\b(?:midday|mid-day)\b", "noon"), (r"\b24/7\b|\b(?:a)?round the clock\b", "24 hours")]:
         n = _rewrite(n, re.compile(rx, re.I), lambda m, t, r=repl: r)
     n = _rewrite(n, NUMBER_RE, lambda m, t: None if m[0].lower() == "one" and re.match(r"\s+(?:of|who|that|another|is)\b", t[m.end():m.end() + 9]) else str(number_value(m[0])))
     n = _rewrite(n, _A_UNIT, lambda m, t: None if _RATE_BEFORE.search(t[max(0, m.start() - 12):m.start()]) else f"1 {m[1]}{m[2] or ''}")
@@ -205,7 +205,7 @@ def clocks(text:str) -> list:
     return out
 
 # %% ../nbs/07_facts.ipynb #797554f6
-PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d+(?:[.,]\d{1,2})?)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|bucks|euros?|pounds?|usd|eur|gbp)\b", re.I)
+PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d+(?:[.,]\d{1,2})?)(?!\d|k\b|\s?(?:bn|million|billion|thousand)\b)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|bucks|euros?|pounds?|usd|eur|gbp)\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #bf3a178f
 def cents(m:re.Match) -> int:
@@ -334,7 +334,7 @@ def same_word(a:str, b:str) -> bool:
 # %% ../nbs/07_facts.ipynb #abba0ac0
 @lru_cache(maxsize=1 << 16)  # the same clauses and fact names are read many times over
 def _word_spans(text:str) -> tuple:
-    return tuple((singular(m[0]).replace("-", ""), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]", text))
+    return tuple((singular(m[0]).replace("-", ""), m.start(), m.end()) for m in re.finditer(r"[^\W\d_](?:[^\W\d_]|['’-])*[^\W\d_]|[^\W\d_]", text))
 
 def word_spans(text:str) -> list:
     "(word, start, end) of each word of `text`: lower case, singular, without hyphens ('X-rays' → 'xray')."
@@ -454,6 +454,7 @@ class Item:
     bound: str           # '=' the price, '>=' a 'from' price
     fact: str
     currency: str = "$"  # as the sheet writes it
+    options: tuple = ()  # the prices it comes at when the sheet lists them ('$25, $50 and $100 vouchers'): no other is on offer
 
 # %% ../nbs/07_facts.ipynb #3ceca31e
 _GROUP_NAMES = {"price", "prices", "menu", "pricing", "fees", "fee", "costs", "cost", "rates", "rate", "price list", "products", "services", "items", "treatments", "options"}
@@ -493,6 +494,7 @@ class Negation:
     words: tuple         # its words; the last is the head
     instead: set         # words of what the fact offers instead ('street parking'): a claim about those is no claim about this
     fact: str
+    kind: str = "not_offered"  # 'not_in_list' when it names what a closed list of the same fact leaves out ('dogs and cats only; no birds or reptiles')
 
 # %% ../nbs/07_facts.ipynb #eb84f987
 def _values(text:str) -> list:
@@ -501,13 +503,13 @@ def _values(text:str) -> list:
     return [tuple(w for w, _, _ in word_spans(p) if w not in LINK_WORDS) for p in parts if p.strip()]
 
 # %% ../nbs/07_facts.ipynb #f16038f6
-def _phrase(np:str) -> tuple:
+def _phrase(np:str, n:int=3) -> tuple:
     "The words of a noun phrase up to where it ends (a linking word, a value or a verb)."
     out = []
-    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please)(?![\w-])", np)[0]):
+    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please|except|apart|besides|instead|too|also|as well|today|now)(?![\w-])", np)[0]):
         if w in ("any", "a", "an", "the", "our", "your", "more", "longer"): continue
         out.append(w)
-    return tuple(out[:3])
+    return tuple(out[:n])
 
 # %% ../nbs/07_facts.ipynb #6fb982bb
 _HOURS_NAMES = {"hour", "opening", "open", "time", "business", "store", "shop", "office", "schedule", "timing"}
@@ -523,6 +525,7 @@ class FactSheet:
     read: dict = field(default_factory=dict)          # fact -> what the rules read from it (lines of text)
     unchecked: dict = field(default_factory=dict)     # fact -> its parts no rule reads (the judge's)
     schedules: list = field(default_factory=list)     # `Schedule`s, the business's own hours first
+    times: list = field(default_factory=list)         # `TimeFact`s: when other things happen ('pickup after 4pm', 'lunch at 12:30pm')
     day_facts: list = field(default_factory=list)     # (words, days, fact): things offered on some days only
     items: list = field(default_factory=list)         # `Item`s
     phones: dict = field(default_factory=dict)        # digits -> fact
@@ -532,6 +535,7 @@ class FactSheet:
     lists: list = field(default_factory=list)         # `ClosedList`s
     negations: list = field(default_factory=list)     # `Negation`s
     vocabulary: set = field(default_factory=set)      # every content word of the sheet
+    lines: list = field(default_factory=list)         # each fact as one line, 'name: text'
     about: object = None                              # texts -> unit vectors (`synthnb.embeddings.embed`), to find which fact a claim is about
 
     @property
@@ -586,7 +590,10 @@ def _read_hours(sheet:FactSheet, name:str, fact:str, text:str) -> bool:
     return True
 
 # %% ../nbs/07_facts.ipynb #6f987e2a
-_THRESHOLD = re.compile(r"\b(?:over|under|above|below|more than|less than|up to|at least|orders? of)\s*$", re.I)
+_THRESHOLD = re.compile(r"\b(?:over|under|above|below|more than|less than|up to|at least|orders? of)\s*(?:about|around|roughly|approximately|nearly|almost)?\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #1fc9eff4
+_UNIT_WORDS = {"hour", "minute", "day", "week", "month", "year", "before", "after", "least", "less", "more", "within", "during", "ahead"}  # say how, not of what
 
 # %% ../nbs/07_facts.ipynb #4636c2d2
 def _read_prices(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
@@ -602,11 +609,23 @@ def _read_prices(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
         _note(sheet, fact, f"price {' / '.join(' '.join(w) for w in names)}: {'from ' if bound == '>=' else ''}{show_price(cents(m), cur)}")
     return bool(found)
 
+# %% ../nbs/07_facts.ipynb #1c867389
+_PRICE_LIST = re.compile(r"[$€£]\s?\d+(?:\.\d\d)?(?:\s*(?:,|\band\b|\bor\b|&)\s*[$€£]\s?\d+(?:\.\d\d)?)+")
+
+# %% ../nbs/07_facts.ipynb #81638388
+def _read_price_options(sheet:FactSheet, fact:str, text:str):
+    "Prices listed one after the other ('$25, $50 and $100 vouchers') are the only ones the item comes at."
+    for m in _PRICE_LIST.finditer(text):
+        got = {cents(p) for p in PRICE_RE.finditer(m[0])}
+        for i in sheet.items:
+            if i.fact == fact and i.cents in got: i.options = tuple(sorted(got))
+        _note(sheet, fact, f"prices only: {', '.join(show_price(c) for c in sorted(got))}")
+
 # %% ../nbs/07_facts.ipynb #b48ab2c2
 def _read_amounts(sheet:FactSheet, path:tuple, fact:str, clause:str, durations_only:bool=False) -> bool:
     "Read durations, ages and counts; beside a price ('$280 for 5 sessions') a count is part of the price, not a limit."
     n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", PRICE_RE.sub(" ", clause)))); got = [a for a in amounts(n.text) if not durations_only or a.unit == "time"]
-    context = content_words(" ".join(path) + " " + n.text) - {"hour", "minute", "day", "week", "month", "year"}
+    context = content_words(" ".join(path) + " " + n.text) - _UNIT_WORDS
     for a in got:
         sheet.amounts.append((a, context, fact))
         _note(sheet, fact, f"amount {n.span(a.start, a.end)} ({ {'<=': 'at most', '>=': 'at least', '=': 'exactly'}[a.bound]} {a.value:g} {'hours' if a.unit == 'time' else a.unit})")
@@ -619,7 +638,8 @@ def _read_list(sheet:FactSheet, path:tuple, fact:str, clause:str) -> str|None:
     if not m: return None
     values = [v for v in _values(m["list"] or m["list2"] or m["list3"]) if v]
     if not values or any(len(v) > 4 for v in values) or re.search(r"\d", m[0]): return None
-    words = content_words(" ".join(path))
+    verb = re.match(r"(?:we\s+)?(accept|take|offer|teach|run|cover|sell|serve|stock|carry)\b", clause.strip(), re.I)
+    words = content_words(" ".join(path)) | ({verb[1].lower()} if verb else set())  # 'we stock A and B only': a claim of stocking is about it
     sheet.lists.append(ClosedList(path[0], words, values, fact))
     _note(sheet, fact, f"only: {', '.join(' '.join(v) for v in values)}")
     for v in values:
@@ -634,13 +654,17 @@ def _read_negations(sheet:FactSheet, fact:str, clause:str, rest:str, name:str=""
         words = tuple(w for w, _, _ in word_spans(name) if w not in LINK_WORDS)
         sheet.negations.append(Negation(name, words, set(), fact)); _note(sheet, fact, f"not offered: {name}"); return True
     got = False
+    own = {w for w, _, _ in word_spans(name)}  # 'home visits: no home visits': the words of the fact's name are not generic there
     for m in _NEGATION_RE.finditer(clause):
-        words = _phrase(m["np"] or m["np2"] or "") or ((m["verb"].lower(),) if m["verb"] and m["verb"].lower() in ("deliver", "ship") else ())
-        words = tuple(w for w in words if w not in GENERIC_WORDS or w in ("service",)) or words
-        if not words: continue
-        if any(x.words == words and x.fact == fact for x in sheet.negations): got = True; continue
-        sheet.negations.append(Negation(" ".join(words), words, content_words(rest) - set(words), fact)); got = True
-        _note(sheet, fact, f"not offered: {' '.join(words)}")
+        parts = re.split(r"\s*(?:,|\bor\b|\bnor\b)\s*", m["np"] or m["np2"] or "")
+        listed = len(parts) > 1 and any(l.fact == fact for l in sheet.lists)  # 'no birds or reptiles' beside 'dogs and cats only': what the list leaves out
+        for part in parts:
+            words = _phrase(part) or ((m["verb"].lower(),) if m["verb"] and m["verb"].lower() in ("deliver", "ship") else ())
+            words = tuple(w for w in words if w not in GENERIC_WORDS or w in own or w in ("service",)) or words
+            if not words: continue
+            if any(x.words == words and x.fact == fact for x in sheet.negations): got = True; continue
+            sheet.negations.append(Negation(" ".join(words), words, content_words(rest) - set(words), fact, "not_in_list" if listed else "not_offered")); got = True
+            _note(sheet, fact, f"{'not in the list' if listed else 'not offered'}: {' '.join(words)}")
     return got
 
 # %% ../nbs/07_facts.ipynb #25a82496
@@ -653,9 +677,45 @@ def _read_days(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
     _note(sheet, fact, f"{' '.join(words)} on {show_days(days)} only")
     return True
 
+# %% ../nbs/07_facts.ipynb #a3b6522c
+@dataclass
+class TimeFact:
+    "When something other than the opening hours happens: 'pickup after 4pm' (>= 4pm), 'community lunch at 12:30pm' (= 12:30pm)."
+    words: set           # what happens then
+    minutes: frozenset   # the time, in its readings
+    bound: str           # '=' at, '>=' after or from, '<=' before or by
+    fact: str
+
+# %% ../nbs/07_facts.ipynb #0abe1a0b
+_AFTER = re.compile(r"\b(?:after|from|not before|no earlier than|any ?time after|once it'?s|later than)\s*$", re.I)
+_BEFORE = re.compile(r"\b(?:before|by|until|till|til|no later than|not after|up to)\s*$", re.I)
+
+def _time_bound(text:str, c:Clock) -> str:
+    "Whether a time is a bound ('after 4pm' '>=', 'by 9am' '<=') or a point ('at 12:30pm' '=')."
+    before = text[max(0, c.start - 25):c.start]
+    return ">=" if _AFTER.search(before) else "<=" if _BEFORE.search(before) else "="
+
+# %% ../nbs/07_facts.ipynb #b781934c
+_PHRASAL = re.compile(r"\b(pick|drop|check|sign|log)(?:\s+(?:\w+\s+)?)(up|off|in|out)\b", re.I)
+
+def _event_words(text:str) -> set:
+    "The words that say what a time is of: 'pick her up' → pickup; times, days and words of when left out."
+    t = _PHRASAL.sub(lambda m: f"{m[1]}{m[2]}", text)
+    return {w for w in content_words(t, pairs=False) if w not in _UNIT_WORDS and w not in _SCHEDULE_WORDS and not DAY_RE.fullmatch(w) and not re.search(r"\d", w) and w not in ("time", "noon", "midnight")}
+
+# %% ../nbs/07_facts.ipynb #19435ee6
+def _read_times(sheet:FactSheet, fact:str, clause:str) -> bool:
+    "Read the times of things in a clause that are no opening hours: a time alone, not a range ('pickup after 4pm')."
+    if re.search(r"\b(?:no|not|never|without)\b|n't\b", clause, re.I): return False  # 'no food after 10pm': a rule for the client, not when something is offered
+    t = normalise(clause).text; cs = clocks(t)
+    if len(cs) != 1 or not (words := _event_words(TIME_RE.sub(" ", t))): return False
+    sheet.times.append(TimeFact(words, cs[0].minutes, _time_bound(t, cs[0]), fact))
+    _note(sheet, fact, f"time of {' '.join(sorted(words))}: {({'=': 'at ', '>=': 'after ', '<=': 'by '})[_time_bound(t, cs[0])]}{'/'.join(show_time(x) for x in sorted(cs[0].minutes))}")
+    return True
+
 # %% ../nbs/07_facts.ipynb #04b068cb
 def _read_fact(sheet:FactSheet, name:str, value):
-    text = fact_text(value); fact = f"{name}: {text}"
+    text = fact_text(value); fact = f"{name}: {text}"; sheet.lines.append(fact)
     sheet.vocabulary |= content_words(fact) | {w for w, _, _ in word_spans(fact)}
     _read_contacts(sheet, fact, text)
     hours = _read_hours(sheet, name, fact, text)
@@ -670,11 +730,13 @@ def _read_fact(sheet:FactSheet, name:str, value):
             said.append(_read_amounts(sheet, path, fact, c, durations_only=said[0]))
             said.append(hours and (day_set(c) is not None or bool(clocks(normalise(c).text)) or bool(_CLOSED_RE.search(c)) or bool(day_set(" ".join(path[1:])))))
             if not hours: said.append(_read_days(sheet, path, fact, c))
+            said.append(_read_times(sheet, fact, c))
             said.append(bool(EMAIL_RE.search(c) or URL_RE.search(c) or PHONE_RE.search(c)))
             if isinstance(value, (list, dict)) and not any(said) and len(c.split()) <= 4 and not re.search(r"\d", c):
                 for words in _item_words(path + (c,), c): sheet.items.append(Item(c, words, None, "=", fact))
                 _note(sheet, fact, f"item {c}"); said.append(True)
             if not any(said): sheet.unchecked.setdefault(fact, []).append(c)
+    _read_price_options(sheet, fact, text)
     if isinstance(value, list) and all(isinstance(x, str) and len(x.split()) <= 4 and not re.search(r"\d", x) for x in value) and value:
         sheet.lists.append(ClosedList(name, content_words(name), [tuple(w for w, _, _ in word_spans(x) if w not in LINK_WORDS) for x in value], fact))
         _note(sheet, fact, f"only: {', '.join(value)}")
@@ -765,9 +827,9 @@ def _best(candidates:list, words:set, key) -> list:
 def _schedule_for(sheet:FactSheet, claim:Claim):
     "The schedule a claim is about: the one whose own words it uses, else the business's hours."
     if not sheet.schedules: return None
-    words = content_words(claim.text, pairs=False)
+    words = content_words(claim.text, pairs=False) - _UNIT_WORDS  # 'after 4pm' says when, not of what
     common = set.intersection(*[s.words for s in sheet.schedules]) if len(sheet.schedules) > 1 else set()
-    best = _best(sheet.schedules, words, lambda s: s.words - common)
+    best = _best(sheet.schedules, words, lambda s: s.words - common - _UNIT_WORDS)
     return best[0] if len(best) == 1 else sheet.schedules[0]
 
 # %% ../nbs/07_facts.ipynb #ca5ec200
@@ -794,6 +856,10 @@ def _closed_days(sched:Schedule, main:bool) -> set:
 # %% ../nbs/07_facts.ipynb #e238e1c7
 _EVERY_OPEN_DAY = re.compile(r"(?:every ?day|daily|each day)\s+(?:that\s+)?(?:we're|we are|you're|you are|we’re)\s+open", re.I)
 
+# %% ../nbs/07_facts.ipynb #00a9d21e
+_LATE = re.compile(r"\b(?:open|opens|stay open|staying open)\s+late\b|\blate (?:opening|nights?|evenings?)\b", re.I)
+_EARLY = re.compile(r"\b(?:open|opens)\s+early\b|\bearly (?:opening|mornings?)\b", re.I)
+
 # %% ../nbs/07_facts.ipynb #3da5bd0e
 def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     "A day said to be open that the sheet says is closed, or the other way round."
@@ -803,6 +869,12 @@ def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     main, days = sched is sheet.schedules[0], claim.days
     said = next((m for m in DAY_RE.finditer(_day_claims_text(t))), None)
     words = claim.words(said.start(), said.end()) if said else t.strip()
+    late, early = _LATE.search(t), _EARLY.search(t)
+    if (late or early) and not _CLOSED_RE.search(t) and (open_ := _open_days(sched)):
+        edge = {d: (max(e for _, e in sched.hours[d]) if late else -min(o for o, _ in sched.hours[d])) for d in open_}
+        best = max(edge.values())
+        if len(set(edge.values())) > 1 and (bad := {d for d in days & open_ if edge[d] < best}):  # 'open late on Tuesdays' when Thursdays and Fridays are the late ones
+            out.append(Finding("wrong_day", words, sched.fact, f"says open {'late' if late else 'early'} on {show_days(bad)}; the fact sheet says {sched.fact}")); return
     if _CLOSED_RE.search(t):
         if bad := days & _open_days(sched) - _closed_days(sched, main):
             out.append(Finding("wrong_day", words, sched.fact, f"says closed on {show_days(bad)}; the fact sheet says {sched.fact}"))
@@ -843,6 +915,29 @@ def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
             what = {"open": "an opening time", "close": "a closing time", "": "a time"}[role]
             out.append(Finding("wrong_time", claim.words(c.start, c.end), sched.fact,
                                f"gives {'/'.join(show_time(x) for x in sorted(c.minutes))} as {what}" + (f" on {show_days(days)}" if days else "") + f"; the fact sheet says {want}"))
+
+# %% ../nbs/07_facts.ipynb #b4303252
+def _time_ok(said:frozenset, bound:str, f:TimeFact) -> bool:
+    "Does a time said ('after 2pm' is '>=' 2pm) agree with the sheet's ('pickup after 4pm')?"
+    for t in said:
+        for x in f.minutes:
+            if f.bound == "=" and (t == x or (bound == ">=" and t <= x) or (bound == "<=" and t >= x)): return True
+            if f.bound == ">=" and (t >= x or (bound == "<=" and t > x)): return True
+            if f.bound == "<=" and (t <= x or (bound == ">=" and t < x)): return True
+    return False
+
+# %% ../nbs/07_facts.ipynb #ec31d90d
+def _check_time_facts(sheet:FactSheet, claim:Claim, out:list) -> bool:
+    "Times of things other than the opening hours ('pick her up after 2pm' when pickup is after 4pm); True when the claim was about one."
+    if not sheet.times or not (cs := clocks(claim.text)): return False
+    words = _event_words(claim.text)
+    best = _best(sheet.times, words, lambda f: f.words)
+    if not best: return False
+    for c in cs:
+        if not any(_time_ok(c.minutes, _time_bound(claim.text, c), f) for f in best):
+            f = best[0]; want = ({'=': 'at ', '>=': 'after ', '<=': 'by '})[f.bound] + "/".join(show_time(x) for x in sorted(f.minutes))
+            out.append(Finding("wrong_time", claim.words(c.start, c.end), f.fact, f"gives {'/'.join(show_time(x) for x in sorted(c.minutes))} for {' '.join(sorted(f.words))}; the fact sheet says {want}"))
+    return True
 
 # %% ../nbs/07_facts.ipynb #46b254f3
 def _check_item_days(sheet:FactSheet, claim:Claim, out:list):
@@ -918,8 +1013,18 @@ def _known(sheet:FactSheet, words:tuple) -> bool:
 
 # %% ../nbs/07_facts.ipynb #6c1188f0
 def _price_ok(item:Item, c:int, counts:set=frozenset()) -> bool:
-    "Does price `c` agree with the item's ('from' prices allow more; 'two rolls come to $7' allows twice the price)?"
-    return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents) or any(c == k * item.cents for k in counts)
+    "Does price `c` agree with the item's ('from' prices allow more; 'two rolls come to $7' allows twice the price, '$200 for 10 days' $20 a day)?"
+    return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents) or any(c == k * item.cents or c * k == item.cents for k in counts)
+
+# %% ../nbs/07_facts.ipynb #f1d2438f
+_COUNT_WORDS = re.compile(rf"\b(?:(?P<n>{_NUM})|(?P<two>both|pair|couple)|(?P<dozen>dozen))\b", re.I)
+
+# %% ../nbs/07_facts.ipynb #ea9722b5
+def _counts(text:str) -> set:
+    "The counts a text names, a price may be a multiple of: '2 rolls', 'the two of them', 'both', 'a dozen'."
+    got = {int(x) for x in re.findall(r"(?<![$€£\d.])\b(\d{1,2})\b(?![.:]\d|\s*(?:am|pm)\b)", PRICE_RE.sub(" ", text))}
+    for m in _COUNT_WORDS.finditer(text): got.add(number_value(m["n"]) if m["n"] else 2 if m["two"] else 12)
+    return got - {0, 1}
 
 # %% ../nbs/07_facts.ipynb #03975f2e
 def _check_prices(sheet:FactSheet, claim:Claim, out:list):
@@ -927,7 +1032,8 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     priced = [i for i in sheet.items if i.cents is not None]
     unknown = [(s, e) for s, e, w in _mentions(sheet, claim.text) if not _known(sheet, w)]
     found = list(PRICE_RE.finditer(claim.text))
-    counts = {int(x) for x in re.findall(r"(?<![$€£\d.])\b(\d{1,2})\b(?![.:]\d|\s*(?:am|pm)\b)", PRICE_RE.sub(" ", claim.text))} | ({12} if re.search(r"\bdozen\b", claim.text, re.I) else set())
+    if not found: return
+    counts = _counts(claim.sentence)  # 'the 10-day pass is $200, which works out at $20 a day': the count may sit in another clause
     for k, m in enumerate(found):
         c = cents(m)
         if unknown or _THRESHOLD.search(claim.text[:m.start()]): continue  # 'orders over $100': a threshold, not a price  # a price of an item the sheet doesn't have: `_check_items` says so
@@ -935,12 +1041,18 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
         before = claim.text[found[k - 1].end() if k else 0:m.start()]
         after = claim.text[m.end():found[k + 1].start() if k + 1 < len(found) else len(claim.text)]
         said = lambda t: content_words(t) | {w for w, _, _ in word_spans(t)}
-        best = _best(priced, said(before), lambda i: i.words) or _best(priced, said(after), lambda i: i.words)
+        nxt = re.match(r"\s?([A-Za-z][\w'-]*)", claim.text[m.end():])  # '$20 deposit': the word right after a price names it
+        best = (_best(priced, said(nxt[1]), lambda i: i.words) if nxt and nxt[1].lower() not in STOP_WORDS else []) or \
+               _best(priced, said(before), lambda i: i.words) or _best(priced, said(after), lambda i: i.words)
         if not best:  # said of nothing in its clause: the item named in its sentence or in the question
             around = _best(priced, content_words(claim.sentence), lambda i: i.words) + _best(priced, content_words(claim.question), lambda i: i.words)
             if around and any(_price_ok(i, c, counts) for i in around): continue
             best = around
-        if best and not any(_price_ok(i, c, counts) for i in best):
+        if best and not any(_price_ok(i, c, counts) for i in best) and all(i.options for i in best):
+            i = best[0]
+            out.append(Finding("not_in_list", claim.words(m.start(), m.end()), i.fact,
+                               f"says {show_price(c, i.currency)} for {i.name}; the fact sheet lists {', '.join(show_price(x, i.currency) for x in i.options)} only"))
+        elif best and not any(_price_ok(i, c, counts) for i in best):
             i = best[0]
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), i.fact,
                                f"says {show_price(c, i.currency)} for {i.name}; the fact sheet says {'from ' if i.bound == '>=' else ''}{show_price(i.cents, i.currency)}"))
@@ -973,12 +1085,17 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
     text = PHONE_RE.sub(lambda m: " " * len(m[0]), EMAIL_RE.sub(lambda m: " " * len(m[0]), claim.text))
     text = PRICE_RE.sub(lambda m: " " * len(m[0]), text)
     words = content_words(claim.text)
+    names = {i.words for i in sheet.items if len(i.words) > 1}
     for a in amounts(text):
         if re.search(r"\b(?:every|each|per)\s*$", text[max(0, a.start - 7):a.start], re.I): continue  # 'every six hours': how often, not how long
+        if re.search(r"[$€£]\s?\d[\d.,]*\s+(?:for|per)\s+(?:the\s+|a\s+)?$", claim.text[max(0, a.start - 20):a.start]): continue  # '$60 for two hours': what the price buys
+        unit_word = re.search(r"[a-z][a-z']*$", text[a.start:a.end], re.I); nxt = re.match(r"[\s-]*([a-z][\w'-]*)", text[a.end:], re.I)
+        if unit_word and nxt and (singular(unit_word[0]), singular(nxt[1])) in {w[i:i + 2] for w in names for i in range(len(w) - 1)}: continue  # 'a 10-day pass': part of an item's name
         same = [x for x in sheet.amounts if _same_unit(a.unit, x[0].unit)]
-        best = _best(same, words - {"hour", "minute", "day", "week", "month", "year"}, lambda x: x[1])
-        if a.unit not in ("time", "age", "percent") and not best: best = same  # 'up to 4 guests': the unit says what it is about
-        if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [same[i]]
+        best = _best(same, words - _UNIT_WORDS - {a.unit}, lambda x: x[1])  # the unit matched already; what is it said of?
+        elsewhere = any(i.words and len(shares_word(set(i.words), words)) == len(i.words) and i.fact not in {x[2] for x in same} for i in sheet.items)
+        if a.unit not in ("time", "age", "percent") and not best and not elsewhere: best = same  # 'up to 4 guests': the unit says what it is about; not 'private offices fit 6 people' when the 8 people are a meeting room's
+        if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [x for x in same if x[2] == same[i][2]]  # any amount of that fact
         if best and not any(_amount_ok(a, f) for f, _, _ in best):
             f, _, fact = best[0]
             out.append(Finding("wrong_number", claim.words(a.start, a.end), fact, f"says {claim.words(a.start, a.end)}; the fact sheet says {fact}"))
@@ -986,31 +1103,44 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
 # %% ../nbs/07_facts.ipynb #412a425d
 def _value_of(lst:ClosedList, words:tuple):
     "The list's value that `words` names, or None."
-    for v in lst.values:
-        if shares_word(set(words), set(v)) or (v == ("card",) and set(words) & CARD_WORDS): return v
+    ws = set(words)
+    if ws and ws <= {"debit", "credit", "card"} and any(v[-1] in CARD_WORDS | {"card"} for v in lst.values): return lst.values[0]  # a debit card may be a Visa
+    for v in lst.values:  # 'hot desk' is not 'dedicated desk'; 'cards' may be 'HSA cards'
+        if len(shares_word(set(v), ws)) == len(v) or (ws and len(shares_word(ws, set(v))) == len(ws)) or (v == ("card",) and ws & CARD_WORDS): return v
     return None
 
 # %% ../nbs/07_facts.ipynb #612f9ce8
 _LIST_VERB = re.compile(r"\b(?:accept|accepts|accepted|take|takes|taken|pay(?:ing)? (?:with|by|using|in|via)|use|teach|teaches|run|runs|offer|offers|cover|covers|bill|in[- ]network with|work with|works with|speak|speaks|stock|stocks|carry|carries|sell|sells)\s+(?P<np>[A-Za-z][\w' -]*)", re.I)
 
+# %% ../nbs/07_facts.ipynb #0005af8a
+_LIST_SUBJECT = re.compile(r"(?P<np>[A-Za-z][\w' -]*?)\s+(?:is|are)\s+(?:\w+\s+)?(?:fine|welcome|accepted|ok|okay|no problem)\b|\b(?P<np2>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s+(?:works|will work)(?=\s*(?:[.,!;]|$|(?:fine|too|well|perfectly|great|as well|for\b|at the (?:till|counter|front desk)|at reception)))", re.I)
+
 # %% ../nbs/07_facts.ipynb #a8a17da1
-def _candidates(claim:Claim, lst:ClosedList) -> list:
+def _candidates(claim:Claim, lst:ClosedList, items:tuple=(), vocabulary:set=frozenset()) -> list:
     "Phrases of the claim that could be values of the list: the objects of 'accept', 'take', 'pay with'; names before its kind ('Zumba classes'); names listed beside a value."
     t, out = claim.text, []
     for m in _LIST_VERB.finditer(t): out.append(_phrase(m["np"]))
+    for m in _LIST_SUBJECT.finditer(t): out.append(tuple(w for w, _, _ in word_spans(m["np"] or m["np2"]) if w not in STOP_WORDS)[-2:])  # 'PayPal works' 
     spans = word_spans(t)
     for i, (w, s, e) in enumerate(spans):
-        if i and w in lst.words and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s:
+        head = i + 1 == len(spans) or spans[i + 1][1] - e > 1 or not _modifier(t[spans[i + 1][1]:spans[i + 1][2]])  # 'payment plans': payment is no head
+        if i and w in lst.words and head and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s and spans[i - 1][0] not in vocabulary:  # 'drop-in class': the sheet's drop-in, no kind of class
             out.append((spans[i - 1][0],))
+        if w in lst.words and head and (m := re.match(r"\W+(?:\w+\W+){0,3}?for\s+(?:an?\s+|the\s+)?(?P<np>[A-Za-z][\w' -]*)", t[e:])):
+            out.append(_phrase(m["np"]))  # 'walk-ins are welcome for colour': what it is for
+    if any(v[-1] in CARD_WORDS | {"card"} for v in lst.values):  # 'American Express is fine': a card named is a payment
+        out += [(w,) for w in content_words(t) if w in CARD_WORDS]
     parts = [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*", t) if p.strip()]
-    if len(parts) > 1 and any(_value_of(lst, _phrase(p) or tuple(content_words(p))) for p in parts):
+    if len(parts) > 1 and any(len(p.split()) <= 2 and _value_of(lst, _phrase(p) or tuple(content_words(p))) for p in parts):  # 'yoga, Zumba and spin'; not 'Yin is slow and gentle' 
         out += [tuple(w for w, _, _ in word_spans(p) if w not in STOP_WORDS)[-2:] for p in parts if len(p.split()) <= 2]
-    return [c for c in out if c and not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c)]
+    named = lambda c: any(i and len(shares_word(set(i), set(c))) >= min(2, len(i)) for i in items)  # 'hot desk': an item of the sheet, not common words
+    return [c for c in out if c and (named(c) or not all(w in COMMON_NOUNS or w in GENERIC_WORDS or w in STOP_WORDS or w in lst.words for w in c))]
 
 # %% ../nbs/07_facts.ipynb #aed7fcfa
 def _about(sheet:FactSheet, claim:Claim, fact:str) -> bool:
     "Is the claim about `fact` by meaning ('possible in French' is about 'languages: English and German only')? False without vectors."
-    facts = [f"{k}: {fact_text(v)}" for k, v in sheet.facts.items()]
+    if sheet.about is None: return False
+    facts = sheet.lines or [f"{k}: {fact_text(v)}" for k, v in sheet.facts.items()]
     i = nearest_fact(sheet, claim.text, facts, least=0.3, margin=0.1)  # a closed list still needs a value outside it to flag
     return i is not None and facts[i] == fact
 
@@ -1021,9 +1151,13 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
     words = content_words(claim.text) | content_words(claim.question)
     for lst in sheet.lists:
         paying = bool(words & CARD_WORDS) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex': a card is a payment
-        if not (shares_word(words, lst.words) or _value_of(lst, tuple(content_words(claim.text))) or paying or _about(sheet, claim, lst.fact)): continue
-        for c in _candidates(claim, lst):
-            if _value_of(lst, c) or any(shares_word(set(c), set(n.words)) for n in sheet.negations): continue
+        said = content_words(claim.text)
+        if not (shares_word(words, lst.words) or any(shares_word(said, set(v)) for v in lst.values) or paying or _about(sheet, claim, lst.fact)): continue
+        sheet_words, names = content_words(lst.fact, pairs=False), tuple(i.words for i in sheet.items if len(i.words) > 1)
+        for c in _candidates(claim, lst, names, sheet.vocabulary):
+            if _value_of(lst, c) or any(len(shares_word(set(n.words), set(c))) == len(n.words) for n in sheet.negations): continue  # ruled out: `_check_negations` says so
+            if any(_value_of(other, c) for other in sheet.lists if other is not lst): continue  # 'we accept Visa' is a payment, not an insurer
+            if len(shares_word(set(c), sheet_words)) == len(c): continue  # 'repeat prescriptions' when the fact says 'repeat prescriptions need …': its own words
             said = " ".join(c)
             m = re.search(r"\b" + r"\W*".join(map(re.escape, c)), re.sub(r"-", "", claim.text), re.I)
             out.append(Finding("not_in_list", claim.words(m.start(), m.end()) if m else said, lst.fact,
@@ -1032,11 +1166,22 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
 # %% ../nbs/07_facts.ipynb #f2ee8532
 _GENERIC_HEADS = {"service", "option", "facility", "available", "availability"}
 
+# %% ../nbs/07_facts.ipynb #17b846cd
+_AFFIRM = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem)\b|\b(?:we|you|they|i)(?:'ll|'re| can| could| will| may| do| also| now| even)?\s+(?:\w+\s+)?(?:offer|have|provide|sell|stock|serve|carry|run|do|fit|take|accept|allow|welcome|see|treat|deliver|arrange|set up|get|use|book|bring|park|pay|come|hold|host|give|make|bake|cook|brew|include)\w*\b|\b(?:our|fine|welcome|available|included|includes?|allowed|accepted|friendly|works?|okay|ok|costs?|priced|takes?|lasts?)\b|[$€£]\d", re.I)
+
+# %% ../nbs/07_facts.ipynb #754a208d
+def affirms(sentence:str) -> bool:
+    "Does the sentence say something is there or can be had ('Yes, …', 'we offer …', '… is fine', a price), rather than merely name it?"
+    return _AFFIRM.search(sentence) is not None
+
+# %% ../nbs/07_facts.ipynb #66bb2edf
+_YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem)\b", re.I)
+
 # %% ../nbs/07_facts.ipynb #f8126f54
 def _check_negations(sheet:FactSheet, claim:Claim, out:list):
     "A claim that offers what the sheet says is not offered ('we offer IV sedation' when it says 'no sedation services')."
-    if negated(claim.text): return
-    words = content_words(claim.text, pairs=False) | {w.replace("-", "") for w in content_words(claim.text)}
+    if negated(claim.text) or re.search(r"\bonly\b", claim.text, re.I) or not (affirms(claim.text) or _YES.match(claim.sentence)): return  # 'with food' names food, it doesn't offer it; 'the only grooming we do' restates the sheet
+    words = content_words(claim.text, pairs=False) | {w.replace("-", "") for w in content_words(claim.text)} | content_words(claim.text.replace("-", " "), pairs=False)
     for n in sheet.negations:
         key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
         hit = shares_word(set(key), words)
@@ -1046,30 +1191,53 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
                                        if f"{k}: {fact_text(v)}" != n.fact): continue  # 'sessions' when only 'online sessions' are ruled out
         if len(shares_word(words, n.instead)) >= 2: continue
         m = next((m for m in re.finditer(r"[A-Za-z][\w'-]*", claim.text) if any(same_word(singular(m[0]).replace("-", ""), k) for k in hit)), None)
-        out.append(Finding("not_offered", claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
+        out.append(Finding(n.kind, claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
                            f"offers {n.phrase}; the fact sheet says {n.fact}")); return
 
+# %% ../nbs/07_facts.ipynb #8a2bc1f2
+def _check_yes(sheet:FactSheet, a:str, question:str, out:list):
+    "An answer that says yes to a question asking for what the sheet rules out ('Can the vet come to my home?' 'Of course, …' when it says 'no home visits')."
+    if not question or not _YES.match(a) or negated(a): return  # `a`: the answer, `normalise`d
+    asked, said = {w for w, _, _ in word_spans(question)} - LINK_WORDS, content_words(a, pairs=False)  # 'home' is generic, but it is what a home visit is
+    for n in sheet.negations:
+        key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
+        if len(shares_word(set(key), asked)) < len(key) or shares_word(said, n.instead): continue  # 'Yes, street parking on Elm Street': what the sheet offers instead
+        out.append(Finding(n.kind, _YES.match(a)[0], n.fact, f"says yes to {n.phrase}; the fact sheet says {n.fact}")); return
+
 # %% ../nbs/07_facts.ipynb #68fa4431
-_OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:also|now|even)\s+(?:have|run|do|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
+_OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:(?:also|now|even)\s+(?:have|run|do|provide)|have|run|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
+
+# %% ../nbs/07_facts.ipynb #1229147d
+_PRICED_NP = re.compile(r"(?P<np>[A-Za-z][\w' -]*?)\s+(?:is|are|costs?|comes? to|will be)\s+(?:just\s+|only\s+|about\s+|around\s+)?[$€£]\d|\bour\s+(?P<np2>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,2}?)\s+(?:include|includes|come with|comes with|cost|costs|start at|starts at)\b", re.I)  # 'a keratin treatment is $180', 'our bridal packages include …'  
 
 # %% ../nbs/07_facts.ipynb #2c04489c
 def _check_items(sheet:FactSheet, claim:Claim, out:list):
     "Items the sheet doesn't have: a kind of a known item ('chocolate croissant'), or something offered that the sheet never names."
     if negated(claim.text): return
-    for s, e, words in _mentions(sheet, claim.text):
+    presented = affirms(claim.text) or _YES.match(claim.sentence) or _OFFER_RE.search(claim.text)  # 'taking proper lunch breaks' names lunch; it offers none
+    for s, e, words in _mentions(sheet, claim.text) if presented else []:
         if not _known(sheet, words):
             known = ", ".join(sorted({i.name for i in sheet.items if i.words and i.words[-1] == words[-1]}))
             out.append(Finding("unknown_item", claim.words(s, e), "", f"names {claim.words(s, e)}, which is not on the fact sheet (it has: {known})")); return
-    for m in _OFFER_RE.finditer(claim.text):
-        np = _phrase(m["np"] or m["np2"] or m["np3"] or m["np4"] or "")
+    offered = [_phrase(m["np"] or m["np2"] or m["np3"] or m["np4"] or "") for m in _OFFER_RE.finditer(claim.text)]
+    for m in _PRICED_NP.finditer(claim.text) if re.search(r"[$€£]\d|\bour\b", claim.text, re.I) else []:  # a price or 'our': the slow pattern only then
+        np = m["np"] or m["np2"]; last = word_spans(np)[-1][0]
+        if last not in STOP_WORDS: offered.append(_phrase(re.sub(r"^(?:\W*(?:and|but|so|yes|a|an|the|our|your|then|also|plus)\b)+", "", np, flags=re.I)))  # 'larger ones cost $150': a known thing again
+    for np in offered:
         ws = [w for w in np if w not in GENERIC_WORDS and w not in STOP_WORDS and not re.search(r"\d", w)]
-        if ws and not shares_word(set(ws), sheet.vocabulary) and not any(w in COMMON_NOUNS for w in ws) and ws[-1] not in sheet.heads:
+        new = lambda w: not shares_word({w}, sheet.vocabulary) and w not in COMMON_NOUNS
+        heads = ws[-1:] + [a for a, b in zip(ws, ws[1:]) if b.endswith("ing")]  # 'a bike fitting'; 'a café serving lunch': the noun before the verb
+        if any(h not in sheet.heads and new(h) for h in heads):
             out.append(Finding("unknown_item", " ".join(ws), "", f"offers {' '.join(ws)}, which the fact sheet does not name")); return
+
+# %% ../nbs/07_facts.ipynb #b71301bc
+_SOMEONE_ELSE = re.compile(r"\b(?:his|her|their)\s+(?:own\s+|direct\s+|personal\s+)?(?:number|phone|mobile|cell|e-?mail|address|website|site)\b|\b(?:reach|call|ring|email|e-mail|contact|text|message)\s+(?:him|her)\b", re.I)  # a person's own number or address is no claim about the business's
 
 # %% ../nbs/07_facts.ipynb #2f230617
 def _check_contacts(sheet:FactSheet, claim:Claim, out:list):
-    "Phone numbers, e-mail and web addresses that are not the sheet's."
+    "Phone numbers, e-mail and web addresses that are not the sheet's (not those said to be someone else's: 'her number is …')."
     t = claim.text
+    if _SOMEONE_ELSE.search(t): return
     for m in EMAIL_RE.finditer(t):
         if m[0].lower() not in sheet.emails:
             out.append(Finding("wrong_email", m[0], "; ".join(sorted(set(sheet.emails.values()))), f"gives the e-mail {m[0]}, which is not on the fact sheet"))
@@ -1092,13 +1260,21 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
     "The `Finding`s of one answer against the fact sheet (`question`, when given, says which day or item a short answer is about)."
     out = []
     if not isinstance(text, str) or not text.strip(): return out
-    for claim in claims(text, question if isinstance(question, str) else "", sheet.vocabulary):
+    said = claims(text, question if isinstance(question, str) else "", sheet.vocabulary)
+    for claim in said:
         _check_contacts(sheet, claim, out)
         claim.text = _without_contacts(claim.text)
+        timed = _check_time_facts(sheet, claim, out)
         if (sched := _schedule_for(sheet, claim)) is not None:
-            _check_days_open(sheet, claim, sched, out); _check_times(sheet, claim, sched, out)
-        _check_item_days(sheet, claim, out); _check_prices(sheet, claim, out); _check_amounts(sheet, claim, out)
-        _check_lists(sheet, claim, out); _check_negations(sheet, claim, out); _check_items(sheet, claim, out)
+            _check_days_open(sheet, claim, sched, out)
+            if not timed: _check_times(sheet, claim, sched, out)
+        n = len(out); _check_items(sheet, claim, out)
+        unknown = any(x.kind == "unknown_item" for x in out[n:])  # the price of a thing the sheet doesn't have is no wrong price of another
+        _check_item_days(sheet, claim, out)
+        if not unknown: _check_prices(sheet, claim, out)
+        _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); _check_negations(sheet, claim, out)
+        if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
+    if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)
     return out
 
 # %% ../nbs/07_facts.ipynb #9c690b89

@@ -133,6 +133,33 @@ def test_unknown_items():
     assert kinds(sheet, "We also sell protein bars.") == ["unknown_item"]
     assert kinds(sheet, "We bake sourdough loaves on Tuesdays and croissants every morning.") == []
 
+BIKE = {"hours": {"Tue-Sat": "10am-6pm", "Sun-Mon": "closed"}, "services": {"tune-up": "$60", "puncture repair": "$15"},
+        "rentals": "city bikes $30 a day", "brands": "we sell Trek, Brompton and Surly only", "vouchers": "$20, $40 and $80 vouchers",
+        "workshop": "collection after 3pm", "club ride": "group ride every Sunday at 8am", "payment": "card and cash only; no cheques",
+        "delivery": "no delivery", "species": "road, gravel and city bikes only; no unicycles or tandems"}
+
+@pytest.fixture(scope="module")
+def bike(): return FactSheet.read(BIKE)
+
+def test_times_of_other_things_than_the_hours(bike):
+    assert kinds(bike, "The group ride leaves at 8am on Sundays.") == [] and kinds(bike, "The group ride leaves at 9am.") == ["wrong_time"]
+    assert kinds(bike, "You can collect it any time after 4pm.") == [] and kinds(bike, "Collection is after 1pm.") == ["wrong_time"]
+
+def test_derived_prices_and_listed_price_options(bike):
+    assert kinds(bike, "Two puncture repairs come to $30, so $15 each.") == []
+    assert kinds(bike, "A city bike is $30 a day, so $60 for two days.") == []
+    assert kinds(bike, "We do $40 vouchers.") == [] and kinds(bike, "We do $50 vouchers.") == ["not_in_list"]
+
+def test_only_what_is_presented_as_offered_is_unknown(bike):
+    assert kinds(bike, "Yes, a professional bike fitting is $90.") == ["unknown_item"]
+    assert kinds(bike, "Use mudguards and good lights when it rains.") == []
+    assert kinds(bike, "Yes, we stock Giant bikes too.", "Do you sell Giant?") == ["not_in_list"]
+
+def test_negations_need_a_claim_that_affirms(bike):
+    assert kinds(bike, "Yes, cheques are fine.") == ["not_offered"] and kinds(bike, "Sorry, no cheques; card or cash is fine.") == []
+    assert kinds(bike, "Of course, we can bring it round.", "Can you deliver my bike?") == ["not_offered"]
+    assert kinds(bike, "Yes, tandems are welcome.") == ["not_in_list"]  # named beside a closed list: what the list leaves out
+
 def test_findings_keep_the_words_the_fact_and_a_reason(dental):
     f = check_answer(dental, "On Fridays we stay open till seven in the evening.")[0]
     assert (f.kind, f.text) == ("wrong_time", "seven in the evening")
