@@ -12,13 +12,16 @@ from .embeddings import embed, nearest_rows, mean_pairwise_similarity
 from .facts import normalise, clocks, day_set, amounts, cents, PRICE_RE
 
 # %% auto #0
-__all__ = ['NEAR_QUESTION', 'NEAR_ANSWER', 'SAME_ANSWER', 'AVOID_SIMILARITY', 'similar_row_pairs', 'specifics', 'specifics_agree',
-           'pair_cosines', 'specifics_codes', 'codes_agree', 'meaning_duplicates', 'example_paraphrases', 'row_vectors',
-           'topic_similarity', 'split_sentences', 'avoided_topic_hits', 'map_coordinates', 'meaning_spread']
+__all__ = ['NEAR_QUESTION', 'NEAR_ANSWER', 'LOOSE_QUESTION', 'CLOSE_ANSWER', 'SAME_ANSWER', 'AVOID_SIMILARITY',
+           'similar_row_pairs', 'specifics', 'specifics_agree', 'pair_cosines', 'specifics_codes', 'codes_agree',
+           'meaning_duplicates', 'example_paraphrases', 'row_vectors', 'topic_similarity', 'split_sentences',
+           'avoided_topic_hits', 'map_coordinates', 'meaning_spread']
 
 # %% ../nbs/07_meaning.ipynb #768f87c6
-NEAR_QUESTION = 0.70   # question cosine from which two rows ask the same thing, when their specifics agree (all dev sets pooled: recall 0.50, precision 0.95; at 0.60: 0.61, 0.79)
+NEAR_QUESTION = 0.70   # question cosine from which two rows ask the same thing, when their answers are alike and their specifics agree
 NEAR_ANSWER = 0.80     # answer cosine from which they also answer it the same way
+LOOSE_QUESTION = 0.55  # a question this close is enough when the answers are nearly the same words...
+CLOSE_ANSWER = 0.92    # ...this close (both tiers: all six dev sets pooled recall 0.58, precision 0.96; the first alone 0.50, 0.95)
 SAME_ANSWER = 0.95     # answer cosine from which two answers to different questions are the same answer
 
 # %% ../nbs/07_meaning.ipynb #7bc1179b
@@ -123,6 +126,7 @@ def meaning_duplicates(question:np.ndarray,              # unit vectors of each 
                        near_question:float=NEAR_QUESTION, near_answer:float=NEAR_ANSWER, same_answer:float=SAME_ANSWER,
                        texts:list|None=None,             # each row's (question, answer) texts: pairs whose `specifics` disagree are left out
                        block:int=25_000_000,             # cosines computed at once (100 MB of float32 a field)
+                       loose_question:float=LOOSE_QUESTION, close_answer:float=CLOSE_ANSWER,  # the second tier: a looser question, a closer answer
                       ) -> pd.DataFrame:
     "Each row (later) with the earlier row it asks the same as and answers alike, and the earlier row whose answer it gives to another question."
     q = np.asarray(question, np.float32); a = None if answer is None else np.asarray(answer, np.float32); n = len(q)
@@ -136,11 +140,12 @@ def meaning_duplicates(question:np.ndarray,              # unit vectors of each 
         later = j > i; i, j = i[later], j[later]
         qs, as_ = sq[i, j], (np.full(len(i), np.nan, np.float32) if sa is None else sa[i, j])
         i, j = i + s, j + s
-        is_near = qs >= near_question if sa is None else (qs >= near_question) & (as_ >= near_answer)
+        is_near = qs >= near_question if sa is None else ((qs >= near_question) & (as_ >= near_answer)) | ((qs >= loose_question) & (as_ >= close_answer))
+        alike = is_near.copy()
         is_near[is_near] = said.agree(np.c_[i[is_near], j[is_near]])
         near.offer(i[is_near], j[is_near], qs[is_near], as_[is_near])
         if sa is not None:
-            other = (qs < near_question) & (as_ >= same_answer)
+            other = ~alike & (as_ >= same_answer)
             same.offer(i[other], j[other], qs[other], as_[other])
     df = pd.concat([near.frame("near_duplicate"), same.frame("same_answer")], ignore_index=True)
     return df.astype({"row": "int64", "of": "int64", "kind": object}).sort_values(["row", "kind"], kind="stable").reset_index(drop=True)
