@@ -11,11 +11,12 @@ import ipywidgets as W
 from fastcore.basics import patch
 from .spec import PromptSpec, Field, SpecError, FORMATS, FIELD_TYPES, fact_text
 from .endpoints import Endpoint, EndpointError
+from .facts import FactSheet
 
 # %% auto #0
 __all__ = ['EMBEDDED', 'OTHER', 'text_lines', 'facts_to_text', 'facts_from_text', 'fields_to_text', 'fields_from_text',
            'example_value', 'text_area', 'ExamplesGrid', 'endpoint_from_form', 'key_status', 'prompt_html',
-           'problems_html', 'SpecForm']
+           'fact_sheet_html', 'problems_html', 'SpecForm']
 
 # %% ../nbs/09a_spec_form.ipynb #f71fb202
 def text_lines(text:str) -> list:
@@ -157,6 +158,13 @@ def prompt_html(spec:PromptSpec) -> str:
     pre = "white-space:pre-wrap;font-size:12px;margin:2px 0 10px;padding:6px;background:var(--jp-layout-color2,#f4f4f4)"
     return "".join(f"<div><small>{m['role']}</small><pre style='{pre}'>{html.escape(m['content'])}</pre></div>" for m in msgs)
 
+# %% ../nbs/09a_spec_form.ipynb #278c5750
+def fact_sheet_html(facts:dict) -> str:
+    "What the fact checks read from a fact sheet, as HTML (`FactSheet`'s table), or a line saying why there is nothing."
+    if not facts: return "<p><i>No fact sheet: the fact checks have nothing to hold the answers to.</i></p>"
+    try: return FactSheet.read(facts, None)._repr_html_()
+    except Exception as e: return f"<p>The fact sheet could not be read: {html.escape(str(e).splitlines()[0] if str(e) else type(e).__name__)}</p>"
+
 # %% ../nbs/09a_spec_form.ipynb #3a6d40dc
 def problems_html(problems:list) -> str:
     if not problems: return "<span class='synthnb-ok'>✓ the spec is ready</span>"
@@ -187,6 +195,7 @@ class SpecForm(W.VBox):
         self.examples = ExamplesGrid([])
         self.problems_box = W.HTML().add_class("synthnb-spec-problems")
         self.prompt = W.HTML().add_class("synthnb-prompt")
+        self.fact_sheet = W.HTML().add_class("synthnb-fact-sheet")
         self._layout()
         self.load(spec or PromptSpec())
         for w in (self.name, self.instruction, self.system, self.fields, self.format, self.topics, self.avoid, self.facts, self.per_request):
@@ -216,7 +225,8 @@ def _layout(self:SpecForm):
                    h("Topics to cover"), self.topics, h("Topics to avoid"), self.avoid, h("Fact sheet"), self.facts,
                    h("Run"), W.HBox([self.n, self.per_request]), W.HBox([self.temperature, self.seed]), self.endpoint, self.server],
                   layout=W.Layout(width="50%", padding="0 8px 0 0"))
-    right = W.VBox([self.problems_box, h("The prompt the model reads"), self.prompt], layout=W.Layout(width="50%"))
+    right = W.VBox([self.problems_box, h("The prompt the model reads"), self.prompt, h("What the fact checks read"), self.fact_sheet],
+                   layout=W.Layout(width="50%"))
     self.children = [W.HBox([left, right], layout=W.Layout(width="100%"))]
 
 # %% ../nbs/09a_spec_form.ipynb #ab84b21e
@@ -255,7 +265,7 @@ def _changed(self:SpecForm, *_):
     if getattr(self, "_loading", False): return
     spec, problems = self.read()
     self.problems_box.value = problems_html(problems)
-    if spec is not None: self.prompt.value = prompt_html(spec)
+    if spec is not None: self.prompt.value, self.fact_sheet.value = prompt_html(spec), fact_sheet_html(spec.facts)
 
 # %% ../nbs/09a_spec_form.ipynb #ba4d91ec
 @patch(as_prop=True)

@@ -78,6 +78,11 @@ def test_lab_bakery_curate_export(tmp_path):
             instruction = studio.locator(".synthnb-instruction textarea")
             instruction.fill(instruction.input_value() + " " + sentence)
             expect(studio.locator(".synthnb-prompt")).to_contain_text(sentence)
+            # Beside the prompt, what the fact checks read; a new fact shows up there as it is typed.
+            expect(studio.locator(".synthnb-fact-sheet")).to_contain_text("read by the rules")
+            facts = studio.locator(".synthnb-facts textarea")
+            facts.fill(facts.input_value() + "\nparking: no parking on site")
+            expect(studio.locator(".synthnb-fact-sheet")).to_contain_text("no parking on site")
             n = studio.locator(".synthnb-n input")
             n.fill("3"); n.press("Enter")
 
