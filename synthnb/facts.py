@@ -714,6 +714,13 @@ def _read_times(sheet:FactSheet, fact:str, clause:str) -> bool:
     return True
 
 # %% ../nbs/07_facts.ipynb #04b068cb
+def _fact_parts(leaf:str) -> list:
+    "The parts of a fact's text that each say one thing: at ; and line breaks, and apart from a negation ('no delivery, pickup only')."
+    out = []
+    for part in re.split(r"[;\n]", leaf):
+        out += [p for p in re.split(r"^\s*((?:no|not|never)\s+[^,]+),|,\s*(?=(?:no|not|never)\s)", part, flags=re.I) if p]
+    return out
+
 def _read_fact(sheet:FactSheet, name:str, value):
     text = fact_text(value); fact = f"{name}: {text}"; sheet.lines.append(fact)
     sheet.vocabulary |= content_words(fact) | {w for w, _, _ in word_spans(fact)}
@@ -721,7 +728,7 @@ def _read_fact(sheet:FactSheet, name:str, value):
     hours = _read_hours(sheet, name, fact, text)
     for path, leaf in fact_leaves({name: value}):
         clauses = []
-        for part in re.split(r"[;\n]", leaf):
+        for part in _fact_parts(leaf):
             rest = _read_list(sheet, path, fact, part) if part.strip() else None
             clauses += split_clauses(part if rest is None else rest)
         for i, c in enumerate(clauses):
