@@ -13,9 +13,9 @@ from .facts import normalise, clocks, day_set, amounts, cents, PRICE_RE
 
 # %% auto #0
 __all__ = ['NEAR_QUESTION', 'NEAR_ANSWER', 'LOOSE_QUESTION', 'CLOSE_ANSWER', 'SAME_ANSWER', 'AVOID_SIMILARITY',
-           'similar_row_pairs', 'specifics', 'specifics_agree', 'pair_cosines', 'specifics_codes', 'codes_agree',
-           'meaning_duplicates', 'example_paraphrases', 'row_vectors', 'topic_similarity', 'split_sentences',
-           'avoided_topic_hits', 'map_coordinates', 'meaning_spread']
+           'similar_row_pairs', 'specifics', 'specifics_agree', 'specifics_codes', 'codes_agree', 'meaning_duplicates',
+           'example_paraphrases', 'row_vectors', 'topic_similarity', 'split_sentences', 'avoided_topic_hits',
+           'map_coordinates', 'meaning_spread']
 
 # %% ../nbs/07_meaning.ipynb #768f87c6
 NEAR_QUESTION = 0.70   # question cosine from which two rows ask the same thing, when their answers are alike and their specifics agree
@@ -64,19 +64,13 @@ def specifics_agree(a:dict, b:dict) -> bool:
     "Do two texts' `specifics` agree: the same on every kind both of them state?"
     return all(a[k] == b[k] for k in a if k in b and a[k] and b[k])
 
-# %% ../nbs/07_meaning.ipynb #339977ef
-def pair_cosines(vectors:np.ndarray, pairs:np.ndarray, chunk:int=100_000) -> np.ndarray:
-    "The cosine of each pair (i, j) of unit rows, a chunk of pairs at a time."
-    return np.concatenate([np.einsum("ij,ij->i", vectors[pairs[a:a + chunk, 0]], vectors[pairs[a:a + chunk, 1]])
-                           for a in range(0, len(pairs), chunk)]) if len(pairs) else np.zeros(0, np.float32)
-
 # %% ../nbs/07_meaning.ipynb #a3339930
 _WORDS = 4  # 64-bit words a kind: 256 bits, so two different values share a bit once in 256
 
 def _bit(kind:str, x) -> int: return x if kind == "days" else zlib.crc32(repr(x).encode()) % (64 * _WORDS)
 
 def specifics_codes(texts:list, polarity:bool=True) -> np.ndarray:
-    "The `specifics` of each text as bit masks (rows × kinds × words): a set is part of another when its bits are."
+    "The `specifics` of each text as bit masks (rows × kinds × words): equal masks, equal sets (but for a shared bit, once in 256 values)."
     kinds = list(specifics("", polarity))
     out = np.zeros((len(texts), len(kinds), _WORDS), np.uint64)
     for i, t in enumerate(texts):
@@ -98,7 +92,7 @@ class _Specifics:
         if self.texts is None or not len(pairs): return np.ones(len(pairs), bool)
         if self.codes is None:
             n = len(self.texts); self.have = np.zeros(n, bool)
-            self.codes = [np.zeros((n, 7 if f else 6, _WORDS), np.uint64) for f in range(len(self.texts[0]))]
+            self.codes = [np.zeros((n, len(specifics('', f > 0)), _WORDS), np.uint64) for f in range(len(self.texts[0]))]
         need = np.unique(pairs); need = need[~self.have[need]]
         for f, c in enumerate(self.codes): c[need] = specifics_codes([self.texts[r][f] for r in need.tolist()], polarity=f > 0)
         self.have[need] = True
