@@ -212,5 +212,5 @@ def map_coordinates(vectors:np.ndarray, seed:int=0) -> np.ndarray:
 
 # %% ../nbs/07_meaning.ipynb #7de9d265
 def meaning_spread(vectors:np.ndarray) -> float:
-    "1 − the mean cosine of all pairs of rows: 0 when every row means the same, higher for varied rows."
-    return 1 - mean_pairwise_similarity(vectors)
+    "1 − the mean cosine of all pairs of rows, to 3 places (the 4th depends on the CPU's float sums): 0 when every row means the same, higher for varied rows."
+    return round(1 - mean_pairwise_similarity(vectors), 3)
