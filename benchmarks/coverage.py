@@ -76,30 +76,27 @@ def fill_cache(texts_:list) -> float:
         part = texts_[a:a + 50_000]; store.put(model.identity, [text_key(x) for x in part], proxy(part, shared=0.9))
     return time.perf_counter() - t
 
-def by_meaning(rows:pd.DataFrame, real:list) -> dict:
-    "coverage() by meaning on cached vectors (texts the model had to compute counted), and nearest() against the baseline."
+def measure(rows:pd.DataFrame, real:list, by:str) -> dict:
+    "coverage() one way (texts the model had to compute counted), then its vectors again and nearest() against the baseline."
     from synthnb.embeddings import embedding_model
-    from synthnb.real import coverage, meaning_vectors, nearest
+    from synthnb.real import coverage, meaning_vectors, nearest, ruler
     model, computed = embedding_model(), [0]
     encode = model.encode
     def counted(texts_, *a, **k): computed[0] += len(texts_); return encode(texts_, *a, **k)
     model.encode = counted
-    cov, t_all = timed(lambda: coverage(rows, real))
-    (rv, sv), t_vec = timed(lambda: meaning_vectors(real, rows["question"].tolist()))
+    synthetic = rows["question"].tolist()
+    def vectors():
+        if by == "meaning": return meaning_vectors(real, synthetic)
+        r = ruler(real); return r.vectors(real), r.vectors(synthetic)
+    try:
+        cov, t_all = timed(lambda: coverage(rows, real, by=by))
+        (rv, sv), t_vec = timed(vectors)
+    finally: model.encode = encode
     (at, sim), t_near = timed(lambda: nearest(rv, sv))
     (bi, bs), t_base = timed(lambda: baseline(rv, sv))
-    return {"by": "meaning (cached vectors)", "all": t_all, "vectors": t_vec, "near": t_near, "base": t_base, "computed": computed[0],
-            "agree": float(np.mean(np.abs(bs - sim) < 1e-4)), "covered": cov.covered, "threshold": cov.threshold, "topics": len(cov.suggestions)}
-
-def by_words(rows:pd.DataFrame, real:list) -> dict:
-    from synthnb.real import coverage, ruler, nearest
-    cov, t_all = timed(lambda: coverage(rows, real, by="words"))
-    r, t_ruler = timed(lambda: ruler(real))
-    (rv, sv), t_vec = timed(lambda: (r.vectors(real), r.vectors(rows["question"].tolist())))
-    (at, sim), t_near = timed(lambda: nearest(rv, sv))
-    (bi, bs), t_base = timed(lambda: baseline(rv, sv))
-    return {"by": "words (TF-IDF)", "all": t_all, "vectors": t_ruler + t_vec, "near": t_near, "base": t_base, "computed": 0,
-            "agree": float(np.mean(np.abs(bs - sim) < 1e-4)), "covered": cov.covered, "threshold": cov.threshold, "topics": len(cov.suggestions)}
+    return {"by": "meaning (cached vectors)" if by == "meaning" else "words (TF-IDF)", "all": t_all, "vectors": t_vec, "near": t_near,
+            "base": t_base, "computed": computed[0], "agree": float(np.mean(np.abs(bs - sim) < 1e-4)), "covered": cov.covered,
+            "threshold": cov.threshold, "topics": len(cov.suggestions)}
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -112,7 +109,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as cache:
         os.environ["SYNTHNB_CACHE_DIR"] = cache
         t_fill = fill_cache(list(dict.fromkeys(real + synthetic)))
-        runs = [by_meaning(rows, real), by_words(rows, real)]
+        runs = [measure(rows, real, "meaning"), measure(rows, real, "words")]
     n = f"{a.real:,} real × {a.synthetic:,} synthetic"
     lines = [f"Coverage benchmark, {datetime.date.today()}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {n}.",
              "", "| by | `coverage()`, everything (target ≤ 60 s) | vectors | synthnb `nearest()` | baseline: scikit-learn brute cosine, n_jobs=2 | nearest vs baseline | same similarity | texts the model computed |",
