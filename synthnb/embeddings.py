@@ -6,7 +6,7 @@ Docs: https://synthnb.github.io/synthnb/embeddings.html.md"""
 
 # %% ../nbs/05c_embeddings.ipynb #331dc3df
 from __future__ import annotations
-import hashlib, importlib.metadata, json, re, sqlite3, struct, threading, unicodedata
+import hashlib, importlib.metadata, json, os, re, sqlite3, struct, threading, unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -292,9 +292,10 @@ def embedding_model(model=None):
 
 # %% ../nbs/05c_embeddings.ipynb #9a4a2fe2
 def _cache() -> EmbeddingCache:
-    path = cache_dir()/"embeddings.sqlite"
-    if path not in _caches: _caches[path] = EmbeddingCache(path)
-    return _caches[path]
+    "This process's cache (a forked worker opens its own connection: SQLite connections must not cross a fork)."
+    key = (os.getpid(), cache_dir()/"embeddings.sqlite")
+    if key not in _caches: _caches[key] = EmbeddingCache(key[1])
+    return _caches[key]
 
 # %% ../nbs/05c_embeddings.ipynb #63f23312
 def embed(texts,                  # strings (anything else counts as empty text)

@@ -1,4 +1,4 @@
-"""`SynthnbError`, the base of every error a user can act on; `error_line`, the one line the CLI and the studio show for it; and the file helpers several modules share: `write_atomic`, `read_table`, `read_rows`.
+"""`SynthnbError`, the base of every error a user can act on; `error_line`, the one line the CLI and the studio show for it; and the file helpers several modules share: `write_atomic`, `read_table`, `read_rows`; and `forked_map`, work shared among the cores.
 
 Docs: https://synthnb.github.io/synthnb/files.html.md"""
 
@@ -6,13 +6,14 @@ Docs: https://synthnb.github.io/synthnb/files.html.md"""
 
 # %% ../nbs/00_files.ipynb #22354b1f
 from __future__ import annotations
-import os
+import multiprocessing, os
 from pathlib import Path
 import pandas as pd
 import yaml
 
 # %% auto #0
-__all__ = ['SynthnbError', 'DataError', 'first_line', 'error_line', 'write_atomic', 'failures_path', 'read_table', 'read_rows']
+__all__ = ['SynthnbError', 'DataError', 'first_line', 'error_line', 'write_atomic', 'failures_path', 'read_table', 'read_rows',
+           'cores', 'forked_map']
 
 # %% ../nbs/00_files.ipynb #a5149533
 class SynthnbError(Exception):
@@ -71,3 +72,23 @@ def read_rows(path, failures:bool=True) -> pd.DataFrame:
     if "status" not in df: df["status"] = "ok"
     if failures and (f := failures_path(path)).exists() and f != Path(path): df = pd.concat([df, read_table(f)], ignore_index=True)
     return df.reset_index(drop=True)
+
+# %% ../nbs/00_files.ipynb #8fb34a7e
+def cores() -> int:
+    "The cores this process may use (at most 8)."
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+_forked = None   # (fn, shared, tasks) while `forked_map` runs: its workers inherit it
+
+def _run_task(k:int): fn, shared, tasks = _forked; return fn(shared, tasks[k])
+
+def forked_map(fn, shared, tasks:list, workers:int|None=None) -> list:
+    "`[fn(shared, t) for t in tasks]`, in `workers` forked processes (default: `cores()`), results in the tasks' order."
+    global _forked
+    workers = min(workers or cores(), len(tasks))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return [fn(shared, t) for t in tasks]
+    _forked = (fn, shared, tasks)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool: return pool.map(_run_task, range(len(tasks)))
+    finally: _forked = None

@@ -8,14 +8,16 @@ Docs: https://synthnb.github.io/synthnb/meaning.html.md"""
 from __future__ import annotations
 import re, zlib
 import numpy as np, pandas as pd
+from .files import cores, forked_map
 from .embeddings import embed, nearest_rows, mean_pairwise_similarity
 from .facts import normalise, clocks, day_set, amounts, cents, PRICE_RE
 
 # %% auto #0
-__all__ = ['NEAR_QUESTION', 'NEAR_ANSWER', 'LOOSE_QUESTION', 'CLOSE_ANSWER', 'SAME_ANSWER', 'AVOID_SIMILARITY',
-           'similar_row_pairs', 'specifics', 'specifics_agree', 'specifics_codes', 'codes_agree', 'meaning_duplicates',
-           'example_paraphrases', 'row_vectors', 'topic_similarity', 'split_sentences', 'avoided_topic_hits',
-           'map_coordinates', 'meaning_spread']
+__all__ = ['NEAR_QUESTION', 'NEAR_ANSWER', 'LOOSE_QUESTION', 'CLOSE_ANSWER', 'SAME_ANSWER', 'SPECIFICS_IN_PARALLEL_FROM',
+           'INDEX_FROM', 'PROBES', 'AVOID_SIMILARITY', 'similar_row_pairs', 'specifics', 'specifics_agree',
+           'specifics_codes', 'codes_agree', 'vector_cells', 'cell_pairs', 'meaning_duplicates', 'example_paraphrases',
+           'row_vectors', 'topic_similarity', 'split_sentences', 'avoided_topic_hits', 'map_coordinates',
+           'meaning_spread']
 
 # %% ../nbs/07_meaning.ipynb #768f87c6
 NEAR_QUESTION = 0.70   # question cosine from which two rows ask the same thing, when their answers are alike and their specifics agree
@@ -66,17 +68,26 @@ def specifics_agree(a:dict, b:dict) -> bool:
 
 # %% ../nbs/07_meaning.ipynb #a3339930
 _WORDS = 4  # 64-bit words a kind: 256 bits, so two different values share a bit once in 256
+SPECIFICS_IN_PARALLEL_FROM = 5_000  # distinct texts from which their specifics are read on every core
 
 def _bit(kind:str, x) -> int: return x if kind == "days" else zlib.crc32(repr(x).encode()) % (64 * _WORDS)
 
-def specifics_codes(texts:list, polarity:bool=True) -> np.ndarray:
-    "The `specifics` of each text as bit masks (rows × kinds × words): equal masks, equal sets (but for a shared bit, once in 256 values)."
+def _codes(polarity:bool, texts:list) -> np.ndarray:
     kinds = list(specifics("", polarity))
     out = np.zeros((len(texts), len(kinds), _WORDS), np.uint64)
     for i, t in enumerate(texts):
         for k, (kind, v) in enumerate(specifics(t, polarity).items()):
             for x in v: b = _bit(kind, x); out[i, k, b // 64] |= np.uint64(1 << (b % 64))
     return out
+
+def specifics_codes(texts:list, polarity:bool=True) -> np.ndarray:
+    "The `specifics` of each text as bit masks (rows × kinds × words): equal masks, equal sets (but for a shared bit, once in 256 values). Each distinct text is read once, on every core when there are many."
+    texts = [t if isinstance(t, str) else "" for t in texts]
+    distinct = {t: k for k, t in enumerate(dict.fromkeys(texts))}
+    uniq = list(distinct)
+    parts = [uniq[a:a + 1000] for a in range(0, len(uniq), 1000)] or [[]]
+    codes = np.concatenate(forked_map(_codes, polarity, parts, cores() if len(uniq) >= SPECIFICS_IN_PARALLEL_FROM else 1))
+    return codes[[distinct[t] for t in texts]]
 
 def codes_agree(a:np.ndarray, b:np.ndarray) -> np.ndarray:
     "Which rows of two code arrays agree, as `specifics_agree` says (each kind both state: the same)."
@@ -98,6 +109,50 @@ class _Specifics:
         self.have[need] = True
         return np.logical_and.reduce([codes_agree(c[pairs[:, 0]], c[pairs[:, 1]]) for c in self.codes])
 
+# %% ../nbs/07_meaning.ipynb #d2c37def
+INDEX_FROM = 20_000  # rows from which pairs are looked for among nearby rows (k-means cells), not among all pairs
+PROBES = 16          # cells each cell's rows are compared with: its own and the nearest others
+
+def _nearest_centre(v:np.ndarray, centres:np.ndarray, chunk:int=16_384) -> np.ndarray:
+    return np.concatenate([(v[a:a + chunk] @ centres.T).argmax(1) for a in range(0, len(v), chunk)]) if len(v) else np.zeros(0, np.int64)
+
+def vector_cells(vectors:np.ndarray, cells:int|None=None, iterations:int=10, sample:int=50_000, seed:int=0) -> tuple:
+    "Spherical k-means on unit rows: the cells' centres (√n of them unless `cells` says) and each row's cell."
+    v = np.asarray(vectors, np.float32); n = len(v); k = max(1, min(n, cells or int(round(np.sqrt(n)))))
+    rng = np.random.default_rng(seed)
+    s = v[np.sort(rng.choice(n, min(n, sample), replace=False))]
+    centres = s[rng.choice(len(s), k, replace=False)].copy()
+    for _ in range(iterations):
+        cell = _nearest_centre(s, centres)
+        sums = np.zeros_like(centres); np.add.at(sums, cell, s)
+        norm = np.linalg.norm(sums, axis=1, keepdims=True)
+        centres = np.where(norm > 0, sums / np.maximum(norm, 1e-12), centres).astype(np.float32)   # an empty cell keeps its centre
+    return centres, _nearest_centre(v, centres)
+
+# %% ../nbs/07_meaning.ipynb #556c563f
+def cell_pairs(keys:np.ndarray,          # unit vectors that put the rows in cells
+               question:np.ndarray, answer:np.ndarray|None,
+               keep,                     # (question cosines, answer cosines or None) -> which pairs to keep
+               probes:int=PROBES, block:int=25_000_000, seed:int=0) -> tuple:
+    "Pairs (i < j) of rows in the same or nearby cells that `keep` keeps, with their question and answer cosines."
+    centres, cell = vector_cells(keys, seed=seed); k = len(centres)
+    order = np.argsort(cell, kind="stable"); bounds = np.searchsorted(cell[order], np.arange(k + 1))
+    members = [order[bounds[c]:bounds[c + 1]] for c in range(k)]
+    near = centres @ centres.T; np.fill_diagonal(near, np.inf); nearby = np.argsort(-near, axis=1)[:, :probes]
+    found = []
+    for c in range(k):
+        if not len(members[c]): continue
+        others = np.sort(np.concatenate([members[x] for x in nearby[c]]))
+        for s in range(0, len(members[c]), max(1, block // len(others))):
+            rows = members[c][s:s + max(1, block // len(others))]
+            sq = question[rows] @ question[others].T; sa = None if answer is None else answer[rows] @ answer[others].T
+            x, y = np.nonzero(keep(sq, sa) & (rows[:, None] != others[None, :]))
+            found.append((np.minimum(rows[x], others[y]), np.maximum(rows[x], others[y]), sq[x, y], np.full(len(x), np.nan, np.float32) if sa is None else sa[x, y]))
+    if not found: return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32)
+    i, j, qs, as_ = (np.concatenate(f) for f in zip(*found))
+    _, first = np.unique(i * len(question) + j, return_index=True)   # a pair seen from both of its cells: once
+    return i[first], j[first], qs[first], as_[first]
+
 # %% ../nbs/07_meaning.ipynb #bcbba090
 class _Best:
     "For each row, the earlier row it is closest to by question similarity, among the pairs offered so far."
@@ -115,30 +170,46 @@ class _Best:
         return pd.DataFrame({"row": rows, "of": self.of[rows], "kind": kind, "question_similarity": self.q[rows].astype(float),
                              "answer_similarity": self.a[rows].astype(float)})
 
+def _all_pairs(q:np.ndarray, a:np.ndarray|None, least_question:float, least_answer:float, block:int):
+    "Batches (i, j, question cosines, answer cosines) of every pair i < j close enough, block by block: no list of every similar pair is kept."
+    n = len(q); chunk = max(16, min(4096, block // max(n, 1)))
+    for s in range(0, n, chunk):   # rows s..e against the rows after them
+        e = min(s + chunk, n)
+        sq = q[s:e] @ q[s:].T
+        if a is None: i, j = np.nonzero(sq >= least_question); sa = None
+        else: sa = a[s:e] @ a[s:].T; i, j = np.nonzero(sa >= least_answer)
+        later = j > i; i, j = i[later], j[later]
+        yield i + s, j + s, sq[i, j], (np.full(len(i), np.nan, np.float32) if sa is None else sa[i, j])
+
+def _nearby_pairs(q:np.ndarray, a:np.ndarray|None, least_question:float, least_answer:float, same_answer:float, block:int):
+    "One batch: the close pairs among nearby rows, by the rows' vectors (near-duplicates) and by the answers' (the same answer)."
+    if a is None: yield cell_pairs(q, q, None, lambda sq, sa: sq >= least_question, block=block); return
+    rows = q + a; rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    by_row = cell_pairs(rows, q, a, lambda sq, sa: sa >= least_answer, block=block)
+    by_answer = cell_pairs(a, q, a, lambda sq, sa: sa >= same_answer, block=block)
+    i, j, qs, as_ = (np.concatenate(x) for x in zip(by_row, by_answer))
+    _, first = np.unique(i * len(q) + j, return_index=True)
+    yield i[first], j[first], qs[first], as_[first]
+
 def meaning_duplicates(question:np.ndarray,              # unit vectors of each row's question (or first field)
                        answer:np.ndarray|None=None,      # unit vectors of each row's answer (the rest), if any
                        near_question:float=NEAR_QUESTION, near_answer:float=NEAR_ANSWER, same_answer:float=SAME_ANSWER,
                        texts:list|None=None,             # each row's (question, answer) texts: pairs whose `specifics` disagree are left out
                        block:int=25_000_000,             # cosines computed at once (100 MB of float32 a field)
                        loose_question:float=LOOSE_QUESTION, close_answer:float=CLOSE_ANSWER,  # the second tier: a looser question, a closer answer
+                       index_from:int=INDEX_FROM,        # rows from which pairs are looked for among nearby rows (`cell_pairs`), not all pairs
                       ) -> pd.DataFrame:
     "Each row (later) with the earlier row it asks the same as and answers alike, and the earlier row whose answer it gives to another question."
     q = np.asarray(question, np.float32); a = None if answer is None else np.asarray(answer, np.float32); n = len(q)
     near, same, said = _Best(n), _Best(n), _Specifics(texts)
-    chunk = max(16, min(4096, block // max(n, 1)))
-    for s in range(0, n, chunk):   # rows s..e against the rows after them: no list of every similar pair is kept
-        e = min(s + chunk, n)
-        sq = q[s:e] @ q[s:].T
-        if a is None: i, j = np.nonzero(sq >= near_question); sa = None
-        else: sa = a[s:e] @ a[s:].T; i, j = np.nonzero(sa >= min(near_answer, same_answer))
-        later = j > i; i, j = i[later], j[later]
-        qs, as_ = sq[i, j], (np.full(len(i), np.nan, np.float32) if sa is None else sa[i, j])
-        i, j = i + s, j + s
-        is_near = qs >= near_question if sa is None else ((qs >= near_question) & (as_ >= near_answer)) | ((qs >= loose_question) & (as_ >= close_answer))
+    least = min(near_answer, same_answer)
+    batches = _nearby_pairs(q, a, near_question, least, same_answer, block) if n >= index_from else _all_pairs(q, a, near_question, least, block)
+    for i, j, qs, as_ in batches:
+        is_near = qs >= near_question if a is None else ((qs >= near_question) & (as_ >= near_answer)) | ((qs >= loose_question) & (as_ >= close_answer))
         alike = is_near.copy()
         is_near[is_near] = said.agree(np.c_[i[is_near], j[is_near]])
         near.offer(i[is_near], j[is_near], qs[is_near], as_[is_near])
-        if sa is not None:
+        if a is not None:
             other = ~alike & (as_ >= same_answer)
             same.offer(i[other], j[other], qs[other], as_[other])
     df = pd.concat([near.frame("near_duplicate"), same.frame("same_answer")], ignore_index=True)

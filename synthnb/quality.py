@@ -10,21 +10,22 @@ import html, math, time
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from scipy import sparse
+from .files import cores, forked_map
 from .spec import PromptSpec, fact_text
 from .text import (Tokens, tokenize, join_tokens, take_rows, fingerprints, counts, tfidf, distinct_n, compression_ratio, self_bleu,
                           mean_pairwise_distance, flag_frame, concat_flags, FLAG_COLUMNS)
 from .duplicates import find_duplicates, example_copies, Duplicates
-from .facts import fact_checks, judge_facts, singular, LINK_WORDS, FACT_KINDS
+from .facts import fact_checks, answer_fields, judge_facts, singular, LINK_WORDS, FACT_KINDS
 from .embeddings import embed
 from .meaning import (meaning_duplicates, example_paraphrases, row_vectors, topic_similarity, avoided_topic_hits,
                              map_coordinates, meaning_spread)
 
 # %% auto #0
-__all__ = ['DIVERSITY', 'NO_TOPIC', 'MEANING_TOPIC_SCORE', 'FLAG_GROUPS', 'FLAG_KINDS', 'text_fields', 'length_table',
-           'length_flags', 'schema_flags', 'duplicate_flags', 'copy_flags', 'diversity', 'stem', 'topic_scores',
-           'assign_topics', 'avoid_flags', 'topic_coverage_table', 'row_map_points', 'field_vectors',
+__all__ = ['DIVERSITY', 'NO_TOPIC', 'MEANING_TOPIC_SCORE', 'FACTS_IN_PARALLEL_FROM', 'FLAG_GROUPS', 'FLAG_KINDS', 'text_fields',
+           'length_table', 'length_flags', 'schema_flags', 'duplicate_flags', 'copy_flags', 'diversity', 'stem',
+           'topic_scores', 'assign_topics', 'avoid_flags', 'topic_coverage_table', 'row_map_points', 'field_vectors',
            'question_and_answer', 'question_answer_texts', 'meaning_duplicate_flags', 'example_copy_flags',
-           'avoid_meaning_flags', 'assign_topics_by_meaning', 'QualityReport', 'quality']
+           'avoid_meaning_flags', 'assign_topics_by_meaning', 'checked_facts', 'QualityReport', 'quality']
 
 # %% ../nbs/07a_quality.ipynb #63bd024d
 def text_fields(spec:PromptSpec, df:pd.DataFrame) -> list:
@@ -287,6 +288,22 @@ def assign_topics_by_meaning(rows:np.ndarray, topics:list, facts:dict, min_score
     best = s.argmax(1); top = s[np.arange(len(best)), best]
     return np.where(top >= min_score, np.array(topics, object)[best], NO_TOPIC), top.astype(float)
 
+# %% ../nbs/07a_quality.ipynb #1e29c23b
+FACTS_IN_PARALLEL_FROM = 5_000  # rows from which the fact checks run on every core
+
+def _facts_part(job:tuple, task:tuple) -> pd.DataFrame:
+    (df, spec, about), (field, rows) = job, task
+    return fact_checks(df.iloc[rows], spec, [field], about=about)
+
+def checked_facts(df:pd.DataFrame, spec:PromptSpec, about=None, workers:int|None=None, min_rows:int=FACTS_IN_PARALLEL_FROM) -> pd.DataFrame:
+    "`fact_checks` of the good rows of `df`, on `workers` cores (default: all) when there are `min_rows` or more: the same flags in the same order."
+    ok = df[df["status"] == "ok"] if "status" in df else df
+    workers = min(workers or cores(), max(1, len(ok) // 100))
+    if not spec.facts or len(ok) < min_rows or workers < 2: return fact_checks(ok, spec, about=about)
+    tasks = [(f, part) for f in answer_fields(spec) if f in ok for part in np.array_split(np.arange(len(ok)), workers * 4)]  # fact_checks' order
+    found = [p for p in forked_map(_facts_part, (ok, spec, about), tasks, workers) if len(p)]
+    return pd.concat(found, ignore_index=True) if found else flag_frame()
+
 # %% ../nbs/07a_quality.ipynb #d47523cf
 FLAG_GROUPS = {"duplicates": ["exact_duplicate", "near_duplicate", "same_answer", "copies_example"],
                "lengths": ["too_short", "too_long"],
@@ -398,7 +415,7 @@ def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any
         parts += [copies_found, meaning_duplicate_flags(ok, fields, vq, va, lexical, copies), avoid_meaning_flags(ok, fields, list(spec.avoid))]
         found, score = assign_topics_by_meaning(rowvec, list(spec.topics), spec.facts, MEANING_TOPIC_SCORE if min_topic_score is None else min_topic_score, embeddings)
     else: found, score = assign_topics(record, list(spec.topics), spec.facts, 0.12 if min_topic_score is None else min_topic_score)
-    parts.append(fact_checks(ok, spec, about=(lambda t: embed(t, embeddings)) if by == "meaning" else None))
+    parts.append(checked_facts(ok, spec, about=(lambda t: embed(t, embeddings)) if by == "meaning" else None))
     judged = None
     if judge is not None:
         judge_found, judged = judge_facts(ok, spec, judge, rows=judge_rows, seed=seed)
