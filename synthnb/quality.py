@@ -6,7 +6,7 @@ Docs: https://synthnb.github.io/synthnb/quality.html.md"""
 
 # %% ../nbs/07a_quality.ipynb #d46abfec
 from __future__ import annotations
-import html, math, time
+import html, math, re, time
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from scipy import sparse
@@ -17,7 +17,7 @@ from .text import (Tokens, tokenize, join_tokens, take_rows, fingerprints, count
 from .duplicates import find_duplicates, example_copies, Duplicates
 from .facts import fact_checks, answer_fields, judge_facts, singular, LINK_WORDS, FACT_KINDS
 from .embeddings import embed
-from .meaning import (meaning_duplicates, example_paraphrases, row_vectors, topic_similarity, avoided_topic_hits,
+from .meaning import (meaning_duplicates, example_paraphrases, row_vectors, topic_similarity, avoided_topic_hits, avoided_topic_rows, AVOID_RELATIVE_FROM,
                              map_coordinates, meaning_spread)
 
 # %% auto #0
@@ -244,9 +244,9 @@ def question_answer_texts(df:pd.DataFrame, fields:list) -> list:
 # %% ../nbs/07a_quality.ipynb #d4e8c658
 def meaning_duplicate_flags(df:pd.DataFrame, fields:list, question:np.ndarray, answer:np.ndarray|None, already:set=frozenset(),
                             copies:dict|None=None) -> pd.DataFrame:
-    "Flags for rows that ask what an earlier row asks and answer alike, or give another question's answer; rows in `already` are left out, as are two copies of one example."
+    "Flags for rows that ask what an earlier row asks and answer alike, or give another question's answer; rows in `already` and copies of an example are left out."
     found, copies = meaning_duplicates(question, answer, texts=question_answer_texts(df, fields)), copies or {}
-    found = found[~found["row"].isin(list(already))]
+    found = found[~found["row"].isin(list(set(already) | set(copies)))]   # a copy of an example is flagged as that
     same_copy = [copies.get(r) is not None and copies.get(r) == copies.get(o) for r, o in zip(found["row"], found["of"])]
     found = found[~np.array(same_copy, bool)] if len(found) else found
     label = lambda i: df.index[i]
@@ -270,13 +270,20 @@ def example_copy_flags(df:pd.DataFrame, spec:PromptSpec, fields:list, question:n
     return flag_frame(df.index[found["row"].to_numpy()], "copies_example", reasons), dict(zip(found["row"], found["example"]))
 
 # %% ../nbs/07a_quality.ipynb #b982e744
-def avoid_meaning_flags(df:pd.DataFrame, fields:list, avoid:list) -> pd.DataFrame:
-    "Flags for rows with a sentence about a topic to avoid, whatever its words."
+_ABOUT_THE_FACTS = re.compile(r"\b(?:fact ?sheet|the facts|not (?:on|in|listed)|unlisted)\b", re.I)  # 'prices or products that are not on the fact sheet'
+
+def avoid_meaning_flags(df:pd.DataFrame, fields:list, avoid:list, rowvec:np.ndarray|None=None, topics:list=(), model=None) -> pd.DataFrame:
+    "Flags for rows about a topic to avoid, whatever its words: by how the row stands out in its data set (from 20 rows, with topics), else by its sentences."
+    avoid = [t for t in avoid if not _ABOUT_THE_FACTS.search(t)]   # whether a price is on the sheet is the fact checks' call: a cosine sees only "a price"
     texts = _joined(df[fields]).str.replace(" | ", "\n", regex=False).tolist() if fields else []
-    hits = avoided_topic_hits(texts, list(avoid))
-    return flag_frame(df.index[hits["row"].to_numpy()], "avoided_topic",
-                      [f"is about '{t}' ({s:.2f}): \"{x[:80]}\"" for t, x, s in hits[["topic", "sentence", "similarity"]].itertuples(index=False)],
-                      text=hits["sentence"].tolist(), fact=[f"avoid: {t}" for t in hits["topic"]])
+    if rowvec is not None and len(df) >= AVOID_RELATIVE_FROM and topics:
+        hits = avoided_topic_rows(rowvec, list(avoid), list(topics), texts, model=model)
+        reasons = [f"is about '{t}' more than the other rows (similarity {c:.2f}, {g:+.2f} over its nearest topic): \"{x[:80]}\""
+                   for t, c, g, x in hits[["topic", "similarity", "margin", "sentence"]].itertuples(index=False)]
+    else:
+        hits = avoided_topic_hits(texts, list(avoid), model=model)
+        reasons = [f"is about '{t}' ({s:.2f}): \"{x[:80]}\"" for t, x, s in hits[["topic", "sentence", "similarity"]].itertuples(index=False)]
+    return flag_frame(df.index[hits["row"].to_numpy()], "avoided_topic", reasons, text=hits["sentence"].tolist(), fact=[f"avoid: {t}" for t in hits["topic"]])
 
 # %% ../nbs/07a_quality.ipynb #086d1029
 MEANING_TOPIC_SCORE = 0.25  # cosine of a row with its best topic below which it is on no topic
@@ -412,7 +419,7 @@ def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any
         vectors = field_vectors(ok, fields, embeddings); vq, va = question_and_answer(vectors); rowvec = row_vectors(vq, va)
         copies_found, copies = example_copy_flags(ok, spec, fields, vq, va, embeddings)
         lexical = set(np.flatnonzero((dups.exact_of >= 0) | ((dups.cluster >= 0) & (dups.representative != np.arange(len(ok))))))
-        parts += [copies_found, meaning_duplicate_flags(ok, fields, vq, va, lexical, copies), avoid_meaning_flags(ok, fields, list(spec.avoid))]
+        parts += [copies_found, meaning_duplicate_flags(ok, fields, vq, va, lexical, copies), avoid_meaning_flags(ok, fields, list(spec.avoid), rowvec, list(spec.topics), embeddings)]
         found, score = assign_topics_by_meaning(rowvec, list(spec.topics), spec.facts, MEANING_TOPIC_SCORE if min_topic_score is None else min_topic_score, embeddings)
     else: found, score = assign_topics(record, list(spec.topics), spec.facts, 0.12 if min_topic_score is None else min_topic_score)
     parts.append(checked_facts(ok, spec, about=(lambda t: embed(t, embeddings)) if by == "meaning" else None))
