@@ -127,7 +127,8 @@ def vector_cells(vectors:np.ndarray, cells:int|None=None, iterations:int=10, sam
     centres = s[rng.choice(len(s), k, replace=False)].copy()
     for _ in range(iterations):
         cell = _nearest_centre(s, centres)
-        sums = np.zeros_like(centres); np.add.at(sums, cell, s)
+        order = np.argsort(cell, kind="stable"); start = np.searchsorted(cell[order], np.arange(k)); full = np.diff(np.r_[start, len(s)]) > 0
+        sums = np.zeros_like(centres); sums[full] = np.add.reduceat(s[order], start[full])
         norm = np.linalg.norm(sums, axis=1, keepdims=True)
         centres = np.where(norm > 0, sums / np.maximum(norm, 1e-12), centres).astype(np.float32)   # an empty cell keeps its centre
     return centres, _nearest_centre(v, centres)
