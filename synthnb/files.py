@@ -75,7 +75,8 @@ def read_rows(path, failures:bool=True) -> pd.DataFrame:
 
 # %% ../nbs/00_files.ipynb #8fb34a7e
 def cores() -> int:
-    "The cores this process may use (at most 8)."
+    "The cores this process may use (at most 8), or the environment variable `SYNTHNB_WORKERS` (1: everything in this process)."
+    if os.environ.get("SYNTHNB_WORKERS", "").strip().isdigit(): return max(1, int(os.environ["SYNTHNB_WORKERS"]))
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 _forked = None   # (fn, shared, tasks) while `forked_map` runs: its workers inherit it
