@@ -43,7 +43,10 @@ NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six sev
 _NUM = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 
 # %% ../nbs/07_facts.ipynb #eccbcea3
-NUMBER_RE = re.compile(rf"\b(?:{_NUM})(?:(?:[\s-]|\s+and\s+)(?:{_NUM}))*\b(?!\s+of\b)", re.I)
+_SMALL = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|" \
+         r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|zero|one|two|three|four|five|six|seven|eight|nine)"
+# 'and' joins only after 'hundred': 'between five and ten' is two numbers, 'a hundred and twenty' one
+NUMBER_RE = re.compile(rf"\b(?:(?:{_SMALL}\s+)?hundred(?:(?:\s+and\s+|\s+|-){_SMALL})?|{_SMALL})\b(?!\s+of\b)", re.I)
 
 # %% ../nbs/07_facts.ipynb #a8484f16
 def number_value(words:str) -> int:
@@ -182,13 +185,20 @@ _CLOSE_BEFORE = re.compile(r"(?:\bclos\w*|\bshut\w*|\buntil|\btill?|\bto|\bends?
 # %% ../nbs/07_facts.ipynb #4cf660cf
 _OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bdoors|\bunlock\w*|\bas early as)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
 
+# %% ../nbs/07_facts.ipynb #508e8805
+def _quantity_range(text:str, end:int) -> bool:
+    "Is the number at `end` (the end of a range) a quantity rather than a time: neither a time nor a bare hour?"
+    return not (TIME_RE.match(text, end) or _BARE_HOUR.match(text, end))
+
 # %% ../nbs/07_facts.ipynb #80f52877
 def clocks(text:str) -> list:
     "The times in `text` (already `normalise`d), ranges paired as open and close."
     found = [(m.start(), m.end(), _readings(m)) for m in TIME_RE.finditer(text)]
     for m in _BARE_HOUR.finditer(text):
         if any(s <= m.start() < e for s, e, _ in found): continue
-        after_range = re.match(r"\s*(?:-|–|to|until|till)\s*\d", text[m.end():m.end() + 8])
+        after_range = re.match(r"\s*(?:-|–|to|until|till)\s*(?=\d)", text[m.end():m.end() + 8])
+        if after_range and _quantity_range(text, m.end() + after_range.end()): continue  # 'from 5 to 10 miles': no clock times
+        if re.search(r"\bup to\s*$", text[max(0, m.start() - 8):m.start()], re.I): continue  # 'up to 8': a count
         if _BARE_CONTEXT.search(text[max(0, m.start() - 12):m.start()]) or after_range:
             h = int(m["h"]); found.append((m.start(), m.end(), frozenset({h % 12 * 60, h % 12 * 60 + 720})))
     found.sort()
@@ -205,12 +215,13 @@ def clocks(text:str) -> list:
     return out
 
 # %% ../nbs/07_facts.ipynb #797554f6
-PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d+(?:[.,]\d{1,2})?)(?!\d|k\b|\s?(?:bn|million|billion|thousand)\b)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|bucks|euros?|pounds?|usd|eur|gbp)\b", re.I)
+PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d|k\b|\s?(?:bn|million|billion|thousand)\b)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|bucks|euros?|pounds?|usd|eur|gbp)\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #bf3a178f
 def cents(m:re.Match) -> int:
     "The amount of a `PRICE_RE` match, in cents."
-    return round(float((m["v"] or m["v2"]).replace(",", ".")) * 100)
+    v = m["v"] or m["v2"]
+    return round(float(v.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", v) else v.replace(",", ".")) * 100)  # '$1,150' is a thousand; '€4,50' four and a half
 
 # %% ../nbs/07_facts.ipynb #057b3b29
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -270,6 +281,19 @@ _SKIP_WORDS = {"or", "and", "more", "free", "extra", "additional", "other", "ful
 _NOT_UNITS = {"am", "pm", "to", "the", "a", "an", "per", "for", "of", "in", "on", "at", "is", "are", "each", "only", "with",
               "minus", "plus", "dollar", "euro", "pound", "buck", "cent", "x", "we", "you", "it", "if", "so", "but", "then", "by", "as", "from", "until", "till", "up", "over"}
 
+# %% ../nbs/07_facts.ipynb #539b2949
+_AMOUNT_RANGE = re.compile(r"(?<![$€£\d.,:/])\b(?P<a>\d+(?:\.\d+)?)\s*(?:-|–|to|and)\s*(?P<b>\d+(?:\.\d+)?)\b", re.I)
+
+# %% ../nbs/07_facts.ipynb #c6694275
+def _ranges(text:str, found:list) -> list:
+    "`found` (the amounts of `text`) with the start of each range given the unit of its end: '5-10 miles' → ≥ 5 mile, ≤ 10 mile."
+    for m in _AMOUNT_RANGE.finditer(text):
+        b = next((x for x in found if x.start == m.start("b")), None)
+        if b is None or any(x.start == m.start("a") for x in found): continue
+        if b.bound == "=": b.bound = "<="
+        found.append(Amount(float(m["a"]) * b.value / float(m["b"]), b.unit, ">=", m.start("a"), b.end))
+    return sorted(found, key=lambda x: x.start)
+
 # %% ../nbs/07_facts.ipynb #94d75dfa
 def amounts(text:str) -> list:
     "The amounts in `text` (already `normalise`d): '48 hours' notice' → 48 h, 'up to 2 guests' → ≤ 2 guest, '16 or older' → ≥ 16 age."
@@ -291,7 +315,7 @@ def amounts(text:str) -> list:
         elif unit in ("percent",) or unit in _NOT_UNITS or not unit or len(unit) < 3: u = "percent" if unit == "percent" else ""
         else: u = unit
         if u: out.append(Amount(v, u, bound, m.start(), max(end, m.end("v")) if u != "age" or unit else m.end()))
-    return out
+    return _ranges(text, out)
 
 # %% ../nbs/07_facts.ipynb #b70e408e
 GENERIC_WORDS = set("""a an the our your their my its this that these those some any all every each one two three few many
@@ -795,7 +819,7 @@ def _day_claims_text(text:str, vocabulary:set=frozenset()) -> str:
     return out
 
 # %% ../nbs/07_facts.ipynb #42769223
-_CLAUSE_SPLIT = re.compile(r";|,|\s[-–—]\s|\b(?:but|although|though|while|whereas|however|except that|unless|so)\b|\band\b(?=\s+(?:we|you|it|they|on|our|the|from|at|weekends?|weekdays|until|till|closed?|open)\b)", re.I)
+_CLAUSE_SPLIT = re.compile(r";|,(?!\d{3})|\s[-–—]\s|\b(?:but|although|though|while|whereas|however|except that|unless|so)\b|\band\b(?=\s+(?:we|you|it|they|on|our|the|from|at|weekends?|weekdays|until|till|closed?|open)\b)", re.I)
 
 # %% ../nbs/07_facts.ipynb #d72041bc
 def claims(text:str, question:str="", vocabulary:set=frozenset()) -> list:

@@ -179,3 +179,22 @@ def test_nested_fact_values_round_trip():
     spec = PromptSpec("x", [{"question": "q", "response": "r"}], facts=DENTAL)
     assert PromptSpec.from_yaml(spec.to_yaml()).facts == spec.facts and spec.facts["hours"]["Friday"] == "8am-2pm"
     assert "Mon-Thu: 8am-6pm; Friday: 8am-2pm" in spec.user_prompt()
+
+# ranges, number words and thousands
+
+def test_a_range_of_quantities_is_no_pair_of_clock_times():
+    assert clocks(normalise("from five to ten miles").text) == []
+    assert [sorted(c.minutes) for c in clocks(normalise("from 9 to 5").text)] == [[540, 1260], [300, 1020]]
+    assert clocks(normalise("the class takes up to eight, so").text) == []
+
+def test_a_range_keeps_both_ends_with_its_unit():
+    got = lambda t: [(a.value, a.unit, a.bound) for a in amounts(normalise(t).text)]
+    assert got("Between five and ten miles it's $15") == [(5, "mile", ">="), (10, "mile", "<=")]
+    assert got("$15 for 5-10 guests") == [(5, "guest", ">="), (10, "guest", "<=")]
+    assert normalise("a hundred and twenty dollars").text == "a 120 dollars"
+
+def test_prices_with_thousands_separators():
+    sheet = FactSheet.read({"prices": {"intensive course": "$1,150"}})
+    assert [i.cents for i in sheet.items] == [115000]
+    assert kinds(sheet, "The intensive course is $1,250.") == ["wrong_price"]
+    assert kinds(sheet, "The intensive course is $1,150.") == []
