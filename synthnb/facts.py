@@ -26,9 +26,9 @@ __all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TI
            'normalise', 'days_in', 'day_set', 'minutes', 'Clock', 'clocks', 'cents', 'phone_digits', 'web_address',
            'singular', 'Amount', 'amounts', 'root', 'same_word', 'word_spans', 'content_words', 'shares_word',
            'fact_leaves', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item', 'ClosedList',
-           'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'TimeFact', 'Finding',
-           'Claim', 'claims', 'negated', 'nearest_fact', 'affirms', 'check_answer', 'answer_fields', 'fact_checks',
-           'judge_messages', 'read_verdict', 'judge_facts']
+           'Negation', 'FactSheet', 'size_of', 'show_size', 'show_time', 'show_price', 'show_days', 'show_hours',
+           'TimeFact', 'Finding', 'Claim', 'claims', 'negated', 'nearest_fact', 'affirms', 'check_answer',
+           'answer_fields', 'fact_checks', 'judge_messages', 'read_verdict', 'judge_facts']
 
 # %% ../nbs/07_facts.ipynb #4b04b546
 FACT_KINDS = ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number",
@@ -223,6 +223,9 @@ def cents(m:re.Match) -> int:
     v = m["v"] or m["v2"]
     return round(float(v.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", v) else v.replace(",", ".")) * 100)  # '$1,150' is a thousand; '€4,50' four and a half
 
+# %% ../nbs/07_facts.ipynb #ec779146
+_RATE = re.compile(rf"(?:{PRICE_RE.pattern})(?:\s+(?:a|an|per|each)\s+(?P<per>[a-z]+)\b)?", re.I)
+
 # %% ../nbs/07_facts.ipynb #057b3b29
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 
@@ -237,6 +240,9 @@ def phone_digits(s:str) -> str: return re.sub(r"\D", "", s)
 
 # %% ../nbs/07_facts.ipynb #32937f70
 def web_address(s:str) -> str: return re.sub(r"^(https?://)?(www\.)?", "", s.lower()).rstrip("/.")
+
+# %% ../nbs/07_facts.ipynb #0306fee8
+_DIMENSION = re.compile(r"\b\d+(?:\.\d+)?\s?[x×]\s?\d+(?:\.\d+)?(?:\s?(?:ft|feet|foot|m|cm|mm|in|inch(?:es)?|metres?|meters?)\b)?", re.I)
 
 # %% ../nbs/07_facts.ipynb #659fe97b
 _HOURS = {"minute": 1/60, "min": 1/60, "hour": 1, "hr": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
@@ -278,7 +284,7 @@ class Amount:
 _SKIP_WORDS = {"or", "and", "more", "free", "extra", "additional", "other", "full", "separate", "different", "new", "whole", "hour's", "consecutive"}
 
 # %% ../nbs/07_facts.ipynb #c3095ac1
-_NOT_UNITS = {"am", "pm", "to", "the", "a", "an", "per", "for", "of", "in", "on", "at", "is", "are", "each", "only", "with",
+_NOT_UNITS = {"time", "am", "pm", "to", "the", "a", "an", "per", "for", "of", "in", "on", "at", "is", "are", "each", "only", "with",
               "minus", "plus", "dollar", "euro", "pound", "buck", "cent", "x", "we", "you", "it", "if", "so", "but", "then", "by", "as", "from", "until", "till", "up", "over"}
 
 # %% ../nbs/07_facts.ipynb #539b2949
@@ -462,9 +468,9 @@ def read_schedule(text:str) -> dict:
 # %% ../nbs/07_facts.ipynb #fdad632a
 def product_name(clause:str) -> tuple:
     "The item a fact-sheet clause names, as words, once values, days and linking words are removed: 'sourdough loaf on Tuesdays' → ('sourdough', 'loaf')."
-    clause = re.sub(r"\([^)]*\)", " ", normalise(clause).text)
-    for rx in (PRICE_RE, TIME_RE, DAY_RE, QUANTITY_RE): clause = rx.sub(" ", clause)
-    head = re.split(r"\b(?:on|at|from|for|every|each|until|per|is|are|costs?|only)\b|:", clause)[0]
+    clause = _DIMENSION.sub(" ", re.sub(r"\([^)]*\)", " ", normalise(clause).text))
+    for rx in (_RATE, TIME_RE, DAY_RE, QUANTITY_RE): clause = rx.sub(" ", clause)
+    head = re.split(r"\b(?:on|at|from|for|every|each|until|per|is|are|costs?|only)\b|(?<![\w-])(?:once|when|if|unless|within|where|while)(?![\w-])|:", clause)[0]
     ws = [w for w, _, _ in word_spans(head) if w not in LINK_WORDS and w not in ("price", "cost", "fee") or w == "fee"]
     return tuple(ws[-3:])
 
@@ -486,7 +492,7 @@ _GROUP_NAMES = {"price", "prices", "menu", "pricing", "fees", "fee", "costs", "c
 # %% ../nbs/07_facts.ipynb #bc60d343
 def _item_words(path:tuple, name:str) -> list:
     "An item's names as words: its own, and with its group's name after it when that is a kind ('monthly' under 'memberships' → monthly membership)."
-    ws = tuple(w for w, _, _ in word_spans(re.sub(r"\([^)]*\)", " ", name)) if w not in LINK_WORDS)
+    ws = tuple(w for w, _, _ in word_spans(_DIMENSION.sub(" ", re.sub(r"\([^)]*\)", " ", name))) if w not in LINK_WORDS)
     group = path[-2] if len(path) >= 2 else ""
     g = tuple(w for w, _, _ in word_spans(group) if w not in LINK_WORDS) if group.lower() not in _GROUP_NAMES else ()
     return [ws] + ([ws + g[-1:]] if g and g[-1] not in ws else [])
@@ -558,6 +564,8 @@ class FactSheet:
     amounts: list = field(default_factory=list)       # (`Amount`, context words, fact)
     lists: list = field(default_factory=list)         # `ClosedList`s
     negations: list = field(default_factory=list)     # `Negation`s
+    sizes: dict = field(default_factory=dict)         # size ('5x10', as sorted numbers) -> fact
+    sizes_only: str = ""                              # the fact that says those sizes are the only ones ('unit sizes: the five sizes above only')
     vocabulary: set = field(default_factory=set)      # every content word of the sheet
     lines: list = field(default_factory=list)         # each fact as one line, 'name: text'
     about: object = None                              # texts -> unit vectors (`synthnb.embeddings.embed`), to find which fact a claim is about
@@ -576,6 +584,11 @@ def _read_contacts(sheet:FactSheet, fact:str, text:str) -> bool:
     for m in PHONE_RE.finditer(text):
         if len(phone_digits(m[0])) >= 7: sheet.phones[phone_digits(m[0])] = fact; _note(sheet, fact, f"phone {m[0].strip()}"); n += 1
     return n > 0
+
+# %% ../nbs/07_facts.ipynb #deef4795
+def size_of(m:re.Match) -> tuple: return tuple(sorted(float(x) for x in re.findall(r"\d+(?:\.\d+)?", m[0])))
+def show_size(s:tuple) -> str: return "x".join(f"{x:g}" for x in s)
+_REFERS = {"above", "below", "listed", "these", "those", "shown"}  # a list that points at the sheet's other facts
 
 # %% ../nbs/07_facts.ipynb #bf584440
 def show_time(t:int) -> str: h, m = divmod(t % 1440 if t != 1440 else 1440, 60); return "midnight" if t == 1440 else f"{(h % 12) or 12}{':%02d' % m if m else ''}{'am' if h < 12 else 'pm'}"
@@ -648,7 +661,8 @@ def _read_price_options(sheet:FactSheet, fact:str, text:str):
 # %% ../nbs/07_facts.ipynb #b48ab2c2
 def _read_amounts(sheet:FactSheet, path:tuple, fact:str, clause:str, durations_only:bool=False) -> bool:
     "Read durations, ages and counts; beside a price ('$280 for 5 sessions') a count is part of the price, not a limit."
-    n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", PRICE_RE.sub(" ", clause)))); got = [a for a in amounts(n.text) if not durations_only or a.unit == "time"]
+    n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", _RATE.sub(" ", clause))))
+    got = [a for a in amounts(n.text) if not durations_only or a.unit == "time" or a.bound != "="]  # '$9 within 5 miles': a limit beside a price
     context = content_words(" ".join(path) + " " + n.text) - _UNIT_WORDS
     for a in got:
         sheet.amounts.append((a, context, fact))
@@ -662,6 +676,9 @@ def _read_list(sheet:FactSheet, path:tuple, fact:str, clause:str) -> str|None:
     if not m: return None
     values = [v for v in _values(m["list"] or m["list2"] or m["list3"]) if v]
     if not values or any(len(v) > 4 for v in values) or re.search(r"\d", m[0]): return None
+    if any(w in _REFERS for v in values for w in v):  # 'the five sizes above only': the list is what the sheet says elsewhere
+        if sheet.sizes and "size" in {singular(w) for v in values for w in v} | content_words(" ".join(path)): sheet.sizes_only = fact; _note(sheet, fact, "sizes only: " + ", ".join(map(show_size, sheet.sizes)))
+        return "" 
     verb = re.match(r"(?:we\s+)?(accept|take|offer|teach|run|cover|sell|serve|stock|carry)\b", clause.strip(), re.I)
     words = content_words(" ".join(path)) | ({verb[1].lower()} if verb else set())  # 'we stock A and B only': a claim of stocking is about it
     sheet.lists.append(ClosedList(path[0], words, values, fact))
@@ -747,6 +764,7 @@ def _fact_parts(leaf:str) -> list:
 
 def _read_fact(sheet:FactSheet, name:str, value):
     text = fact_text(value); fact = f"{name}: {text}"; sheet.lines.append(fact)
+    for m in _DIMENSION.finditer(text): sheet.sizes.setdefault(size_of(m), fact)
     sheet.vocabulary |= content_words(fact) | {w for w, _, _ in word_spans(fact)}
     _read_contacts(sheet, fact, text)
     hours = _read_hours(sheet, name, fact, text)
@@ -757,7 +775,8 @@ def _read_fact(sheet:FactSheet, name:str, value):
             clauses += split_clauses(part if rest is None else rest)
         for i, c in enumerate(clauses):
             rest = "; ".join(clauses[:i] + clauses[i + 1:])
-            said = [_read_prices(sheet, path, fact, c), _read_negations(sheet, fact, c, rest, " ".join(path))]
+            named = path + (clauses[i - 1],) if i and PRICE_RE.search(c) and not product_name(c) and not PRICE_RE.search(clauses[i - 1]) and product_name(clauses[i - 1]) else path  # '5x5 ft locker, $45 a month'
+            said = [_read_prices(sheet, named, fact, c), _read_negations(sheet, fact, c, rest, " ".join(path))]
             said.append(_read_amounts(sheet, path, fact, c, durations_only=said[0]))
             said.append(hours and (day_set(c) is not None or bool(clocks(normalise(c).text)) or bool(_CLOSED_RE.search(c)) or bool(day_set(" ".join(path[1:])))))
             if not hours: said.append(_read_days(sheet, path, fact, c))
@@ -1008,14 +1027,16 @@ offers sell sells serve serves bake bakes make makes is are was be dozen couple 
 several""".split())  # and words that count: 'a dozen croissants' names croissants
 
 # %% ../nbs/07_facts.ipynb #63cedcb0
-_TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round"}
+_TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round", "off",
+                  "minute", "hour", "day", "week", "month", "year", "long"}  # 'an hour-long lesson', 'a one-off fee': how long or how often, no kind
 
 # %% ../nbs/07_facts.ipynb #44039d4a
 def _modifier(w:str) -> bool:
     "Could `w` be part of an item's name? (not a linking word, a day, a number, or a verb form like 'baked', 'rising', 'freshly')"
     lw = w.lower()
-    return (lw not in STOP_WORDS and lw not in _VERBS and not DAY_RE.fullmatch(w) and not lw.endswith(("ed", "ing")) and "'" not in lw
-            and lw.split("-")[0] not in _TIME_PREFIXES and lw not in COMMON_NOUNS and not re.search(r"\d", lw))
+    return (lw not in STOP_WORDS and lw not in _VERBS and not DAY_RE.fullmatch(w) and lw.rstrip("s") not in ("weekday", "weekend")
+            and (not lw.endswith(("ed", "ing")) or "-" in lw) and "'" not in lw  # 'night-driving course': a compound names a kind
+            and not set(lw.split("-")) & _TIME_PREFIXES and lw not in COMMON_NOUNS and not re.search(r"\d", lw))
 
 # %% ../nbs/07_facts.ipynb #f931a204
 _PRONOUNS = {"we", "you", "i", "they", "he", "she", "it", "who", "that", "which", "we'll", "we'd", "you'll"}
@@ -1032,6 +1053,7 @@ def _mentions(sheet:FactSheet, text:str) -> list:
             raw = text[spans[j][1]:spans[j][2]].lower()
             if (raw.endswith("s") and not raw.endswith("ss")) or (j and spans[j - 1][0] in _PRONOUNS): break  # 'Saturday brings rolls', 'we bake loaves': verbs
             mods.insert(0, spans[j])
+        if mods and s > 0 and all(text[a:b][:1].isupper() for _, a, b in mods + [(w, s, e)]) and text[:mods[0][1]].strip(): continue  # 'Harbourside Self Storage': a name
         out.append((mods[0][1] if mods else s, e, tuple(x[0] for x in mods) + (w,)))
     return out
 
@@ -1040,7 +1062,9 @@ def _known(sheet:FactSheet, words:tuple) -> bool:
     "Is the item these words name on the sheet? (its words among an item's with the same head, or an item made to order)"
     same = [i.words for i in sheet.items if i.words and i.words[-1] == words[-1]]
     mods = [w for w in words[:-1] if w not in GENERIC_WORDS]
-    return not mods or any(OPEN_WORDS & set(p) for p in same) or any(set(mods) <= set(p) for p in same)
+    if "".join(words[-2:]) in sheet.vocabulary: return True  # 'warm-up lesson', 'road test': words the sheet says together
+    part_of = lambda m, p: m in p or any(len(x) > 3 and (m.startswith(x) or m.endswith(x)) for x in p)  # 'single-stem rose' is a 'single rose'
+    return not mods or any(OPEN_WORDS & set(p) for p in same) or any(all(part_of(m, p) for m in mods) for p in same)
 
 # %% ../nbs/07_facts.ipynb #6c1188f0
 def _price_ok(item:Item, c:int, counts:set=frozenset()) -> bool:
@@ -1286,6 +1310,16 @@ def _without_contacts(text:str) -> str:
     "`text` with e-mail and web addresses blanked (same length), so their words are not read as items or values."
     return URL_RE.sub(lambda m: " " * len(m[0]), EMAIL_RE.sub(lambda m: " " * len(m[0]), text))
 
+# %% ../nbs/07_facts.ipynb #85fb40fc
+def _check_sizes(sheet:FactSheet, claim:Claim, out:list) -> bool:
+    "A size that is not among the sheet's when the sheet says its sizes are the only ones; True when one was found."
+    if not sheet.sizes_only or negated(claim.text) or not (affirms(claim.text) or _YES.match(claim.sentence)): return False
+    for m in _DIMENSION.finditer(claim.text):
+        if size_of(m) not in sheet.sizes:
+            out.append(Finding("not_in_list", claim.words(m.start(), m.end()), sheet.sizes_only,
+                               f"offers a {show_size(size_of(m))}, which is not among the sizes: {', '.join(map(show_size, sheet.sizes))} only")); return True
+    return False
+
 # %% ../nbs/07_facts.ipynb #a91827d7
 def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
     "The `Finding`s of one answer against the fact sheet (`question`, when given, says which day or item a short answer is about)."
@@ -1295,6 +1329,7 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
     for claim in said:
         _check_contacts(sheet, claim, out)
         claim.text = _without_contacts(claim.text)
+        odd_size = _check_sizes(sheet, claim, out); claim.text = _DIMENSION.sub(lambda m: " " * len(m[0]), claim.text)  # a size is no word of a name
         timed = _check_time_facts(sheet, claim, out)
         if (sched := _schedule_for(sheet, claim)) is not None:
             _check_days_open(sheet, claim, sched, out)
@@ -1302,7 +1337,7 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
         n = len(out); _check_items(sheet, claim, out)
         unknown = any(x.kind == "unknown_item" for x in out[n:])  # the price of a thing the sheet doesn't have is no wrong price of another
         _check_item_days(sheet, claim, out)
-        if not unknown: _check_prices(sheet, claim, out)
+        if not unknown and not odd_size: _check_prices(sheet, claim, out)
         _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); _check_negations(sheet, claim, out)
         if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
     if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)

@@ -198,3 +198,33 @@ def test_prices_with_thousands_separators():
     assert [i.cents for i in sheet.items] == [115000]
     assert kinds(sheet, "The intensive course is $1,250.") == ["wrong_price"]
     assert kinds(sheet, "The intensive course is $1,150.") == []
+
+# fact sheet shapes: YAML lists with sizes and rates, conditions after a price
+
+STORAGE = {"units": ["5x5 ft locker, $45 a month", "5x10 ft, $79 a month", "10x10 ft, $129 a month"],
+           "unit sizes": "the three sizes above only", "fees": ["admin fee $20, one-time", "late fee $15 once rent is 7 days overdue"],
+           "delivery": "$9 within 5 miles, $15 for 5-10 miles"}
+
+@pytest.fixture(scope="module")
+def storage(): return FactSheet.read(STORAGE)
+
+def test_list_items_take_their_name_from_the_clause_before_the_price(storage):
+    assert {(i.words, i.cents) for i in storage.items if i.fact.startswith("units")} >= {(("locker",), 4500), (("unit",), 7900), (("unit",), 12900)}
+    assert (("late", "fee"), 1500) in {(i.words, i.cents) for i in storage.items}
+    assert {i.words for i in storage.items if i.fact.startswith("delivery")} == {("delivery",)}
+    assert not any(i.words == ("month",) for i in storage.items)  # '$45 a month' sells no month
+
+def test_a_limit_beside_a_price_is_read(storage):
+    assert sorted((a.value, a.bound) for a, _, f in storage.amounts if a.unit == "mile") == [(5, "<="), (5, ">="), (10, "<=")]
+    assert kinds(storage, "Between five and ten miles it's $15, and within five miles it's $9.") == []
+
+def test_sizes_closed_by_a_fact(storage):
+    assert kinds(storage, "Yes, 8x10 ft units are available for $99 a month.") == ["not_in_list"]
+    assert kinds(storage, "Yes, that's our 10x5 ft unit, measured the other way round. It's $79 a month.") == []
+    assert kinds(storage, "A 10x10 ft unit is $139 a month.") == ["wrong_price"]
+
+def test_modifiers_that_say_how_long_or_a_name_are_no_kinds():
+    sheet = FactSheet.read({"prices": {"single lesson": "$55", "double lesson": "$105"}, "test-day package": "1-hour warm-up lesson, then the road test"})
+    assert kinds(sheet, "Yes, weekday lessons start as early as 7am, so an hour-long lesson would be done by 8.") == []
+    assert kinds(sheet, "You get a one-hour warm-up lesson first.") == []
+    assert kinds(sheet, "Yes, our night-driving lesson covers that.") == ["unknown_item"]
