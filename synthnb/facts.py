@@ -183,7 +183,7 @@ _RANGE_SEP = re.compile(r"^\s*(?:-|–|—|to|until|till|til|through|thru|and)\s
 _CLOSE_BEFORE = re.compile(r"(?:\bclos\w*|\bshut\w*|\buntil|\btill?|\bto|\bends?|\bfinish\w*|\blate|\bby)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
 
 # %% ../nbs/07_facts.ipynb #4cf660cf
-_OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bdoors|\bunlock\w*|\bas early as)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
+_OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bdoors|\bunlock\w*|\bas early as|\bstarts?|\bbegins?)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
 
 # %% ../nbs/07_facts.ipynb #508e8805
 def _quantity_range(text:str, end:int) -> bool:
@@ -430,7 +430,7 @@ def _pick(o:frozenset, c:frozenset) -> tuple:
 _ALL_DAY = re.compile(r"\bopen(?:s|ed)?\s+(?:for\s+)?24 hours|\b24 hours a day\b|\b24 hours,? 7 days\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #e27983b3
-_CLOSED_RE = re.compile(r"\bclosed\b|\bshut\b|\bno (?:opening|hours)\b|\b(?:not|n't|never)\s+open\b|\bday off\b", re.I)
+_CLOSED_RE = re.compile(r"\bclosed\b|\bshut\b|\blocked\b|\bno (?:opening|hours)\b|\b(?:not|n't|never)\s+open\b|\bday off\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #5608de3e
 def read_schedule(text:str) -> dict:
@@ -874,13 +874,18 @@ def _best(candidates:list, words:set, key) -> list:
     return [c for s, c in scored if s == top] if top else []
 
 # %% ../nbs/07_facts.ipynb #8f9b49f1
-def _schedule_for(sheet:FactSheet, claim:Claim):
-    "The schedule a claim is about: the one whose own words it uses, else the business's hours."
+_WHEN_WORDS = {"until", "till", "til", "between", "through", "thru", "morning", "afternoon", "evening", "night", "today", "tomorrow", "time", "sometime"}
+
+def _schedule_for(sheet:FactSheet, claim:Claim, asked:bool=True):
+    "The schedule a claim is about: the one whose own words it uses (else, with `asked`, the question's), else the business's hours."
     if not sheet.schedules: return None
-    words = content_words(claim.text, pairs=False) - _UNIT_WORDS  # 'after 4pm' says when, not of what
     common = set.intersection(*[s.words for s in sheet.schedules]) if len(sheet.schedules) > 1 else set()
-    best = _best(sheet.schedules, words, lambda s: s.words - common - _UNIT_WORDS)
-    return best[0] if len(best) == 1 else sheet.schedules[0]
+    own = {w for w in content_words(claim.text, pairs=False) - _UNIT_WORDS - _HOURS_NAMES - _SCHEDULE_WORDS - _WHEN_WORDS
+           if not DAY_RE.fullmatch(w) and not re.search(r"\d", w)}  # what the clause is of
+    for text in (claim.text, claim.sentence, claim.question) if asked and not own else (claim.text,):  # 'When is the theory class?' 'From half past six until eight.'
+        best = _best(sheet.schedules, content_words(text, pairs=False) - _UNIT_WORDS - _HOURS_NAMES, lambda s: s.words - common - _UNIT_WORDS - _HOURS_NAMES)
+        if best: return best[0] if len(best) == 1 else sheet.schedules[0]
+    return sheet.schedules[0]
 
 # %% ../nbs/07_facts.ipynb #ca5ec200
 _VISIT = re.compile(r"\b(?:come|coming|visit|pop|drop|stop by|arrive|pick(?:ed)? up|pick-?ups?|collect\w*|call|ring|book\w*|appointments?|available|we're here|we are here|serv(?:e|ed|ing)|reach)\b", re.I)
@@ -901,10 +906,16 @@ def _open_days(sched:Schedule) -> set: return {d for d, h in sched.hours.items()
 def _closed_days(sched:Schedule, main:bool) -> set:
     "Days the schedule is closed: said so, or (for the business's hours) left out of a sheet that names days."
     closed = {d for d, h in sched.hours.items() if not h}
-    return closed | (set(range(7)) - set(sched.hours) if main else set())
+    return closed | (set(range(7)) - set(sched.hours))  # 'phone lines open: Mon-Fri 9am-5pm': not on Saturdays either
 
 # %% ../nbs/07_facts.ipynb #e238e1c7
 _EVERY_OPEN_DAY = re.compile(r"(?:every ?day|daily|each day)\s+(?:that\s+)?(?:we're|we are|you're|you are|we’re)\s+open", re.I)
+
+# %% ../nbs/07_facts.ipynb #ddff062b
+def _only_days(text:str) -> set|None:
+    "The days `text` says are the only ones ('we only deliver on weekdays' → Monday to Friday), None when it says no such thing."
+    got = [m for m in DAY_RE.finditer(text) if re.search(r"\bonly\b(?:\s+\w+){0,2}?\s*(?:on\s+|at\s+)?$", text[max(0, m.start() - 25):m.start()], re.I) or re.match(r"\s*only\b", text[m.end():], re.I)]
+    return set().union(*(days_in(m) for m in got)) if got else None
 
 # %% ../nbs/07_facts.ipynb #00a9d21e
 _LATE = re.compile(r"\b(?:open|opens|stay open|staying open)\s+late\b|\blate (?:opening|nights?|evenings?)\b", re.I)
@@ -913,10 +924,12 @@ _EARLY = re.compile(r"\b(?:open|opens)\s+early\b|\bearly (?:opening|mornings?)\b
 # %% ../nbs/07_facts.ipynb #3da5bd0e
 def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     "A day said to be open that the sheet says is closed, or the other way round."
-    t = claim.text
-    if not claim.said_days or _EVERY_OPEN_DAY.search(t) or not (re.search(r"\bopen|\bclos|\bshut|\bhours\b", t, re.I) or clocks(t)): return
-    if _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut", t, re.I): return
-    main, days = sched is sheet.schedules[0], claim.days
+    t, main = claim.text, sched is sheet.schedules[0]
+    named = not main and bool(shares_word(content_words(t, pairs=False), sched.words - _HOURS_NAMES))  # 'The theory class is on Thursdays'
+    only = _only_days(t)
+    if not claim.said_days or _EVERY_OPEN_DAY.search(t) or not (re.search(r"\bopen|\bclos|\bshut|\block|\bhours\b|\bavailable\b", t, re.I) or clocks(t) or named or only is not None): return
+    if _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\block|\bavailable\b", t, re.I) and not named and only is None: return
+    days = claim.days
     said = next((m for m in DAY_RE.finditer(_day_claims_text(t))), None)
     words = claim.words(said.start(), said.end()) if said else t.strip()
     late, early = _LATE.search(t), _EARLY.search(t)
@@ -925,7 +938,10 @@ def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
         best = max(edge.values())
         if len(set(edge.values())) > 1 and (bad := {d for d in days & open_ if edge[d] < best}):  # 'open late on Tuesdays' when Thursdays and Fridays are the late ones
             out.append(Finding("wrong_day", words, sched.fact, f"says open {'late' if late else 'early'} on {show_days(bad)}; the fact sheet says {sched.fact}")); return
-    if _CLOSED_RE.search(t):
+    scope = day_set(claim.question) if claim.question and day_set(claim.question) is not None else set(range(7))  # 'Open at weekends?' 'Only on Saturdays.'
+    if only is not None and not _CLOSED_RE.search(t) and (bad := _open_days(sched) & scope - only):  # 'we only deliver on weekdays' when Saturdays are open too
+        out.append(Finding("wrong_day", words, sched.fact, f"says open on {show_days(only)} only; the fact sheet says {sched.fact}")); return
+    if _CLOSED_RE.search(t) or re.search(r"\b(?:don't|do not|doesn't|does not|won't|never)\b", t, re.I):  # 'we don't deliver on Sundays' says closed
         if bad := days & _open_days(sched) - _closed_days(sched, main):
             out.append(Finding("wrong_day", words, sched.fact, f"says closed on {show_days(bad)}; the fact sheet says {sched.fact}"))
     elif bad := days & _closed_days(sched, main):
@@ -983,7 +999,8 @@ def _check_time_facts(sheet:FactSheet, claim:Claim, out:list) -> bool:
     words = _event_words(claim.text)
     best = _best(sheet.times, words, lambda f: f.words)
     if not best: return False
-    for c in cs:
+    ranged = {id(x) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close" for x in (a, b)}  # 'deliver between 10am and 4pm': hours, not the time of the order
+    for c in (c for c in cs if id(c) not in ranged):
         if not any(_time_ok(c.minutes, _time_bound(claim.text, c), f) for f in best):
             f = best[0]; want = ({'=': 'at ', '>=': 'after ', '<=': 'by '})[f.bound] + "/".join(show_time(x) for x in sorted(f.minutes))
             out.append(Finding("wrong_time", claim.words(c.start, c.end), f.fact, f"gives {'/'.join(show_time(x) for x in sorted(c.minutes))} for {' '.join(sorted(f.words))}; the fact sheet says {want}"))
@@ -1331,9 +1348,9 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
         claim.text = _without_contacts(claim.text)
         odd_size = _check_sizes(sheet, claim, out); claim.text = _DIMENSION.sub(lambda m: " " * len(m[0]), claim.text)  # a size is no word of a name
         timed = _check_time_facts(sheet, claim, out)
-        if (sched := _schedule_for(sheet, claim)) is not None:
+        if (sched := _schedule_for(sheet, claim, asked=False)) is not None:
             _check_days_open(sheet, claim, sched, out)
-            if not timed: _check_times(sheet, claim, sched, out)
+            if not timed: _check_times(sheet, claim, _schedule_for(sheet, claim), out)
         n = len(out); _check_items(sheet, claim, out)
         unknown = any(x.kind == "unknown_item" for x in out[n:])  # the price of a thing the sheet doesn't have is no wrong price of another
         _check_item_days(sheet, claim, out)

@@ -228,3 +228,33 @@ def test_modifiers_that_say_how_long_or_a_name_are_no_kinds():
     assert kinds(sheet, "Yes, weekday lessons start as early as 7am, so an hour-long lesson would be done by 8.") == []
     assert kinds(sheet, "You get a one-hour warm-up lesson first.") == []
     assert kinds(sheet, "Yes, our night-driving lesson covers that.") == ["unknown_item"]
+
+# schedules of other things than the business: named by the question, their unlisted days closed, 'only' days
+
+SCHOOL = {"hours": {"Mon-Fri": "7am-8pm", "Saturday": "8am-4pm", "Sunday": "closed"},
+          "office": {"phone": "(555) 014-7720", "phone lines open": "Mon-Fri 9am-5pm"},
+          "theory class": "Wednesdays 6:30pm-8pm, up to 12 students", "gate access": "7 days a week, 6am-10pm",
+          "next-day delivery": "order by 3pm the day before"}
+
+@pytest.fixture(scope="module")
+def school(): return FactSheet.read(SCHOOL)
+
+def test_a_clause_without_a_subject_takes_the_questions(school):
+    assert kinds(school, "It's on Wednesday evenings, from half past six until eight.", "When is the theory class?") == []
+    assert kinds(school, "It's on Wednesday evenings, from seven until eight.", "When is the theory class?") == ["wrong_time"]
+    assert kinds(school, "Theory class starts at 7pm on Wednesdays.") == ["wrong_time"]
+
+def test_days_a_schedule_does_not_list_are_closed(school):
+    assert kinds(school, "Yes, the phone lines are open on Saturdays too.") == ["wrong_day"]
+    assert kinds(school, "The theory class is on Thursday evenings.") == ["wrong_day"]
+    assert kinds(school, "The theory class is on Wednesday evenings.") == []
+
+def test_only_days_and_locked(school):
+    assert kinds(school, "No, sorry, we only teach Monday to Friday.", "Do you do Saturday lessons?") == ["wrong_day"]
+    assert kinds(school, "Only on Saturdays, 8am till 4pm; we're closed Sundays.", "Are you open at weekends?") == []
+    assert kinds(school, "Gate access is weekdays only, from 6am to 10pm.") == ["wrong_day"]
+    assert kinds(school, "No, the gate is locked on Sundays.") == ["wrong_day"]
+
+def test_a_range_is_no_time_of_a_deadline(school):
+    assert kinds(school, "Yes, if you order by 3pm today we can deliver tomorrow between 10am and 4pm.") == []
+    assert kinds(school, "Yes, if you order by 5pm today we can deliver tomorrow.") == ["wrong_time"]
