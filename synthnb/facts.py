@@ -1088,6 +1088,22 @@ def _price_ok(item:Item, c:int, counts:set=frozenset()) -> bool:
     "Does price `c` agree with the item's ('from' prices allow more; 'two rolls come to $7' allows twice the price, '$200 for 10 days' $20 a day)?"
     return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents) or any(c == k * item.cents or c * k == item.cents for k in counts)
 
+# %% ../nbs/07_facts.ipynb #f3e0729a
+def _derived(c:int, said:list) -> bool:
+    "Is price `c` the sum of two or more of the other prices `said`, or the difference of two?"
+    others = list(said); others.remove(c) if c in others else None
+    if any(abs(a - b) == c for i, a in enumerate(others) for b in others[i + 1:]): return True
+    from itertools import combinations
+    return any(sum(s) == c for n in range(2, min(len(others), 5) + 1) for s in combinations(others, n))
+
+# %% ../nbs/07_facts.ipynb #ea13a14d
+_MEASURES = set(_HOURS) | {"square", "foot", "feet", "mile", "km", "kilometre", "metre", "meter", "kg", "kilo", "litre", "liter", "gallon"}  # rates an answer may work out
+_FROM_PRICE = re.compile(r"\b(?:from|starts? at|starting (?:at|from)|prices? start at)\s*$", re.I)
+
+def _sheet_rates(sheet:FactSheet) -> set:
+    "The rates the sheet's prices are given per ('$45 a month' → month)."
+    return {singular(m["per"]) for line in sheet.lines for m in _RATE.finditer(normalise(line).text) if m["per"]}
+
 # %% ../nbs/07_facts.ipynb #f1d2438f
 _COUNT_WORDS = re.compile(rf"\b(?:(?P<n>{_NUM})|(?P<two>both|pair|couple)|(?P<dozen>dozen))\b", re.I)
 
@@ -1106,25 +1122,31 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     found = list(PRICE_RE.finditer(claim.text))
     if not found: return
     counts = _counts(claim.sentence)  # 'the 10-day pass is $200, which works out at $20 a day': the count may sit in another clause
+    rates, said_prices = _sheet_rates(sheet), [cents(p) for p in PRICE_RE.finditer(claim.answer.text)]
     for k, m in enumerate(found):
         c = cents(m)
+        per = _RATE.match(claim.text, m.start())["per"]
+        if per and singular(per) in _MEASURES and not shares_word({singular(per)}, rates): continue  # '$57.50 an hour' worked out, '$3,000 a year' of insurance: no rate the sheet gives
+        if _derived(c, said_prices): continue  # '$45 and $9, so $54 altogether'
         if unknown or _THRESHOLD.search(claim.text[:m.start()]): continue  # 'orders over $100': a threshold, not a price  # a price of an item the sheet doesn't have: `_check_items` says so
         # 'a croissant is $3 and a loaf is $6': a price goes with the item named since the last price, else until the next
         before = claim.text[found[k - 1].end() if k else 0:m.start()]
         after = claim.text[m.end():found[k + 1].start() if k + 1 < len(found) else len(claim.text)]
         said = lambda t: content_words(t) | {w for w, _, _ in word_spans(t)}
         nxt = re.match(r"\s?([A-Za-z][\w'-]*)", claim.text[m.end():])  # '$20 deposit': the word right after a price names it
+        for_ = re.match(r"\s+for\s+(?:an?\s+|the\s+|your\s+|each\s+)?([A-Za-z][\w' -]*)", after)  # '$12 for a padlock'
         best = (_best(priced, said(nxt[1]), lambda i: i.words) if nxt and nxt[1].lower() not in STOP_WORDS else []) or \
+               (_best(priced, said(" ".join(_phrase(for_[1]))), lambda i: i.words) if for_ else []) or \
                _best(priced, said(before), lambda i: i.words) or _best(priced, said(after), lambda i: i.words)
         if not best:  # said of nothing in its clause: the item named in its sentence or in the question
             around = _best(priced, content_words(claim.sentence), lambda i: i.words) + _best(priced, content_words(claim.question), lambda i: i.words)
-            if around and any(_price_ok(i, c, counts) for i in around): continue
+            if around and any(_price_ok(i, c, counts) for i in around + priced): continue  # 'The first month is $79, plus the $20 admin fee': a price of the sheet, said of nothing named
             best = around
         if best and not any(_price_ok(i, c, counts) for i in best) and all(i.options for i in best):
             i = best[0]
             out.append(Finding("not_in_list", claim.words(m.start(), m.end()), i.fact,
                                f"says {show_price(c, i.currency)} for {i.name}; the fact sheet lists {', '.join(show_price(x, i.currency) for x in i.options)} only"))
-        elif best and not any(_price_ok(i, c, counts) for i in best):
+        elif best and (not any(_price_ok(i, c, counts) for i in best) or (_FROM_PRICE.search(claim.text[:m.start()]) and all(i.bound == ">=" and i.cents != c for i in best))):
             i = best[0]
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), i.fact,
                                f"says {show_price(c, i.currency)} for {i.name}; the fact sheet says {'from ' if i.bound == '>=' else ''}{show_price(i.cents, i.currency)}"))

@@ -258,3 +258,19 @@ def test_only_days_and_locked(school):
 def test_a_range_is_no_time_of_a_deadline(school):
     assert kinds(school, "Yes, if you order by 3pm today we can deliver tomorrow between 10am and 4pm.") == []
     assert kinds(school, "Yes, if you order by 5pm today we can deliver tomorrow.") == ["wrong_time"]
+
+# prices an answer works out
+
+def test_totals_differences_and_worked_out_rates_are_true(storage):
+    shop = FactSheet.read({"hand-tied bouquet": "$45", "delivery": "$9 within 5 miles", "prices": {"single lesson": "$55", "double lesson": "$105", "intensive course": "$1,150"}})
+    assert kinds(shop, "The bouquet is $45 and delivery within five miles is $9, so it's $54 altogether.") == []
+    assert kinds(shop, "Two single lessons would be $110, while a double lesson is $105, so you save five dollars.") == []
+    assert kinds(shop, "The intensive course is twenty hours for $1,150, about $57.50 an hour.") == []
+    assert kinds(shop, "The bouquet is $45 and delivery is $9, so it's $60 altogether.") == ["wrong_price"]
+    assert kinds(storage, "The first month is $79, plus the one-off $20 admin fee, so $99 to start.") == []
+
+def test_a_price_for_a_thing_and_a_from_price_restated():
+    sheet = FactSheet.read({"fees": ["admin fee $20, one-time", "padlock $12"], "insurance": "our cover from $9 a month"})
+    assert kinds(sheet, "There's the one-off $20 admin fee and $12 for a padlock.") == []
+    assert kinds(sheet, "Our contents cover starts at $12 a month.") == ["wrong_price"]
+    assert kinds(sheet, "Our contents cover starts at $9 a month.") == []
