@@ -501,7 +501,7 @@ def _item_words(path:tuple, name:str) -> list:
 _ONLY_RE = re.compile(r"^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock|use)?\s*(?:only\s+)?(?P<list>.+?)\s+only\b|^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock)\s+only\s+(?P<list2>.+)$|^(?:we\s+)?(?:accept|take|cover|are in[- ]network with|work with|stock|sell|carry|teach|serve)\s+(?P<list3>[^.]+(?:,|\band\b|\bor\b)[^.]+)$", re.I)
 
 # %% ../nbs/07_facts.ipynb #c440da80
-_NEGATION_RE = re.compile(r"\b(?:no|without)\s+(?P<np>[a-z][\w' -]*)|\b(?:do not|don't|does not|doesn't|cannot|can't|never|not|won't|isn't|aren't)\s+(?:(?:currently|yet|any longer|be)\s+)?(?P<verb>sell|offer|provide|have|take|accept|allow|do|serve|stock|carry|deliver|ship|open|give|run|teach|cover|available|offered|allowed|accepted|permitted)\w*\s*(?P<np2>[a-z][\w' -]*)?", re.I)
+_NEGATION_RE = re.compile(r"\b(?:no|without)\s+(?P<np>[a-z][\w' -]*)|\b(?:do not|don't|does not|doesn't|cannot|can't|never|not|won't|isn't|aren't)\s+(?:(?:currently|yet|any longer|be)\s+)?(?P<verb>book|arrange|organi[sz]e|repair|install|store|sell|offer|provide|have|take|accept|allow|do|serve|stock|carry|deliver|ship|open|give|run|teach|cover|available|offered|allowed|accepted|permitted)\w*\s*(?P<np2>[a-z][\w' -]*)?", re.I)
 
 # %% ../nbs/07_facts.ipynb #212ac4dd
 ALTERNATIVES = {"pickup": {"delivery"}, "collection": {"delivery"}, "takeaway": {"dinein", "seating"}, "card": {"cash", "cheque", "check"},
@@ -696,17 +696,24 @@ def _read_negations(sheet:FactSheet, fact:str, clause:str, rest:str, name:str=""
         sheet.negations.append(Negation(name, words, set(), fact)); _note(sheet, fact, f"not offered: {name}"); return True
     got = False
     own = {w for w, _, _ in word_spans(name)}  # 'home visits: no home visits': the words of the fact's name are not generic there
+    if name and _NEGATED_NAME.match(name) and not _NEGATION_RE.search(clause) and not re.search(r"\d", clause):  # 'we don't sell: balloons, chocolates, hampers'
+        clause = "no " + re.sub(r"^\s*(?:and|or|nor)\s+", "", clause)
     for m in _NEGATION_RE.finditer(clause):
         parts = re.split(r"\s*(?:,|\bor\b|\bnor\b)\s*", m["np"] or m["np2"] or "")
         listed = len(parts) > 1 and any(l.fact == fact for l in sheet.lists)  # 'no birds or reptiles' beside 'dogs and cats only': what the list leaves out
         for part in parts:
             words = _phrase(part) or ((m["verb"].lower(),) if m["verb"] and m["verb"].lower() in ("deliver", "ship") else ())
+            if m["verb"] and m["verb"].lower() in _ACT_VERBS and words: words = (m["verb"].lower(),) + words  # 'we don't book tests': booking them is what is not offered
             words = tuple(w for w in words if w not in GENERIC_WORDS or w in own or w in ("service",)) or words
             if not words: continue
             if any(x.words == words and x.fact == fact for x in sheet.negations): got = True; continue
             sheet.negations.append(Negation(" ".join(words), words, content_words(rest) - set(words), fact, "not_in_list" if listed else "not_offered")); got = True
             _note(sheet, fact, f"{'not in the list' if listed else 'not offered'}: {' '.join(words)}")
     return got
+
+# %% ../nbs/07_facts.ipynb #74131582
+_NEGATED_NAME = re.compile(r"^\s*(?:we\s+)?(?:don't|do not|doesn't|does not|never|can't|cannot)\s+\w+|^\s*not\s+(?:offered|available|sold|provided|stocked|supplied)\b|^\s*(?:unavailable|no)\b", re.I)
+_ACT_VERBS = {"book", "arrange", "organise", "organize", "repair", "install", "store"}
 
 # %% ../nbs/07_facts.ipynb #25a82496
 def _read_days(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
@@ -1275,11 +1282,16 @@ _YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|defi
 def _check_negations(sheet:FactSheet, claim:Claim, out:list):
     "A claim that offers what the sheet says is not offered ('we offer IV sedation' when it says 'no sedation services')."
     if negated(claim.text) or re.search(r"\bonly\b", claim.text, re.I) or not (affirms(claim.text) or _YES.match(claim.sentence)): return  # 'with food' names food, it doesn't offer it; 'the only grooming we do' restates the sheet
-    words = content_words(claim.text, pairs=False) | {w.replace("-", "") for w in content_words(claim.text)} | content_words(claim.text.replace("-", " "), pairs=False)
+    t = _without_names(claim.text)  # 'Harbourside Self Storage' is a name, no storage offered
+    spans = word_spans(t)
+    words = content_words(t, pairs=False) | {w.replace("-", "") for w in content_words(t)} | content_words(t.replace("-", " "), pairs=False) \
+            | {a + b for (a, _, _), (b, _, _) in zip(spans, spans[1:])}  # 'the same day' is 'same-day'
+    before = claim.sentence[:max(0, claim.start - claim.answer.text.find(claim.sentence))] if claim.sentence in claim.answer.text else ""
     for n in sheet.negations:
         key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
         hit = shares_word(set(key), words)
         if not hit or key[-1] not in hit and len(hit) < len(key): continue
+        if negated(before) and shares_word(set(key), content_words(before, pairs=False)): continue  # 'We don't sell vases, but … any vase you have': refused already
         if len(hit) < len(key) and shares_word(words, n.instead): continue  # 'street parking' when the sheet says 'no on-site parking; street parking …'
         if len(hit) < len(key) and any(shares_word({key[-1]}, content_words(f"{k} {fact_text(v)}")) for k, v in sheet.facts.items()
                                        if f"{k}: {fact_text(v)}" != n.fact): continue  # 'sessions' when only 'online sessions' are ruled out
@@ -1287,6 +1299,11 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
         m = next((m for m in re.finditer(r"[A-Za-z][\w'-]*", claim.text) if any(same_word(singular(m[0]).replace("-", ""), k) for k in hit)), None)
         out.append(Finding(n.kind, claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
                            f"offers {n.phrase}; the fact sheet says {n.fact}")); return
+
+# %% ../nbs/07_facts.ipynb #b18e0edb
+def _without_names(text:str) -> str:
+    "`text` with runs of two or more capitalised words (not at its start) blanked, same length."
+    return re.sub(r"(?<=[a-z,;:] )(?:[A-Z][\w'&-]*\s+){1,}[A-Z][\w'&-]*", lambda m: " " * len(m[0]), text)
 
 # %% ../nbs/07_facts.ipynb #8a2bc1f2
 def _check_yes(sheet:FactSheet, a:str, question:str, out:list):
@@ -1296,6 +1313,7 @@ def _check_yes(sheet:FactSheet, a:str, question:str, out:list):
     for n in sheet.negations:
         key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
         if len(shares_word(set(key), asked)) < len(key) or shares_word(said, n.instead): continue  # 'Yes, street parking on Elm Street': what the sheet offers instead
+        if any(len(i.words) > 1 and i.words[-1] == key[-1] and len(shares_word(set(i.words), asked)) == len(i.words) for i in sheet.items): continue  # 'Can I book a mock test?': an item of the sheet
         out.append(Finding(n.kind, _YES.match(a)[0], n.fact, f"says yes to {n.phrase}; the fact sheet says {n.fact}")); return
 
 # %% ../nbs/07_facts.ipynb #68fa4431
@@ -1376,8 +1394,9 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
         n = len(out); _check_items(sheet, claim, out)
         unknown = any(x.kind == "unknown_item" for x in out[n:])  # the price of a thing the sheet doesn't have is no wrong price of another
         _check_item_days(sheet, claim, out)
-        if not unknown and not odd_size: _check_prices(sheet, claim, out)
-        _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); _check_negations(sheet, claim, out)
+        ruled_out = []; _check_negations(sheet, claim, ruled_out)  # the price of a thing the sheet rules out is no wrong price of another
+        if not unknown and not odd_size and not ruled_out: _check_prices(sheet, claim, out)
+        _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); out += ruled_out
         if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
     if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)
     return out

@@ -274,3 +274,24 @@ def test_a_price_for_a_thing_and_a_from_price_restated():
     assert kinds(sheet, "There's the one-off $20 admin fee and $12 for a padlock.") == []
     assert kinds(sheet, "Our contents cover starts at $12 a month.") == ["wrong_price"]
     assert kinds(sheet, "Our contents cover starts at $9 a month.") == []
+
+# things not offered: a negated fact name, acts, 'the same day', refusals and names
+
+SHOP = {"we don't sell": "balloons, chocolates, hampers, or vases on their own", "next-day delivery": "order by 3pm the day before; no same-day delivery",
+        "road test": "you book it yourself with the DMV; we don't book tests", "mock test": "$60",
+        "not offered": ["no vehicle, boat or caravan storage"], "hand-tied bouquet": "$45"}
+
+@pytest.fixture(scope="module")
+def shop(): return FactSheet.read(SHOP)
+
+def test_a_fact_named_as_a_refusal_negates_what_it_lists(shop):
+    assert kinds(shop, "Yes, we sell glass vases from $15 to go with your flowers.") == ["not_offered"]
+    assert kinds(shop, "Sure, we can add a helium balloon to any bouquet for $5.") == ["not_offered"]  # and no wrong price of a bouquet
+    assert kinds(shop, "Sure, we have outdoor spaces for boats and caravans.") == ["not_offered"]
+    assert kinds(shop, "We don't sell vases on their own, but our bouquets stand nicely in any vase you already have.") == []
+
+def test_acts_and_the_same_day(shop):
+    assert kinds(shop, "Sure, we'll book your road test for you.") == ["not_offered"]
+    assert kinds(shop, "Yes, the mock test is $60.", "Can I book a mock test?") == []
+    assert kinds(shop, "Yes, order before noon and we'll deliver the same day.") == ["not_offered"]
+    assert kinds(shop, "Of course, just make the cheque out to Harbourside Self Storage.") == []
