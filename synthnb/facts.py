@@ -1197,6 +1197,8 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
         elsewhere = any(i.words and len(shares_word(set(i.words), words)) == len(i.words) and i.fact not in {x[2] for x in same} for i in sheet.items)
         if a.unit not in ("time", "age", "percent") and not best and not elsewhere: best = same  # 'up to 4 guests': the unit says what it is about; not 'private offices fit 6 people' when the 8 people are a meeting room's
         if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [x for x in same if x[2] == same[i][2]]  # any amount of that fact
+        if a.bound != "=": best += [x for x in same if x[2] in {b[2] for b in best} and x[0].bound == a.bound]  # 'from 5 to 10 miles': a limit of the same fact's tiers
+        if re.match(r"[\w\s']{0,12}?\bfor\s+[$€£]\d", text[a.end:]) or re.match(r"[\w\s']{0,12}?\bfor\s+[$€£]\d", claim.text[a.end:]): continue  # 'ten hours for $500': what the price buys
         if best and not any(_amount_ok(a, f) for f, _, _ in best):
             f, _, fact = best[0]
             out.append(Finding("wrong_number", claim.words(a.start, a.end), fact, f"says {claim.words(a.start, a.end)}; the fact sheet says {fact}"))
@@ -1343,13 +1345,13 @@ def _check_items(sheet:FactSheet, claim:Claim, out:list):
             out.append(Finding("unknown_item", " ".join(ws), "", f"offers {' '.join(ws)}, which the fact sheet does not name")); return
 
 # %% ../nbs/07_facts.ipynb #b71301bc
-_SOMEONE_ELSE = re.compile(r"\b(?:his|her|their)\s+(?:own\s+|direct\s+|personal\s+)?(?:number|phone|mobile|cell|e-?mail|address|website|site)\b|\b(?:reach|call|ring|email|e-mail|contact|text|message)\s+(?:him|her)\b", re.I)  # a person's own number or address is no claim about the business's
+_SOMEONE_ELSE = re.compile(r"\b(?:his|her|their)\s+(?:own\s+|direct\s+|personal\s+)?(?:number|phone|mobile|cell|e-?mail|address|website|site)\b|\b(?:your|my)\s+(?:\w+'s\s+)?(?:own\s+|new\s+|home\s+)?(?:number|phone|mobile|cell|e-?mail|address)\b|\b(?:isn't|is not|isn’t|is no longer|was never)\s+(?:ours|our\b)|\bnot ours\b|\b(?:reach|call|ring|email|e-mail|contact|text|message)\s+(?:him|her)\b", re.I)  # a person's own number or address is no claim about the business's
 
 # %% ../nbs/07_facts.ipynb #2f230617
 def _check_contacts(sheet:FactSheet, claim:Claim, out:list):
     "Phone numbers, e-mail and web addresses that are not the sheet's (not those said to be someone else's: 'her number is …')."
     t = claim.text
-    if _SOMEONE_ELSE.search(t): return
+    if _SOMEONE_ELSE.search(t) or (_SOMEONE_ELSE.search(claim.sentence) and not re.search(r"\b(?:us|our|we)\b", t, re.I)): return  # 'Add your dad's number, 555-0188, to the notes' 
     for m in EMAIL_RE.finditer(t):
         if m[0].lower() not in sheet.emails:
             out.append(Finding("wrong_email", m[0], "; ".join(sorted(set(sheet.emails.values()))), f"gives the e-mail {m[0]}, which is not on the fact sheet"))

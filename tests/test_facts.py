@@ -295,3 +295,17 @@ def test_acts_and_the_same_day(shop):
     assert kinds(shop, "Yes, the mock test is $60.", "Can I book a mock test?") == []
     assert kinds(shop, "Yes, order before noon and we'll deliver the same day.") == ["not_offered"]
     assert kinds(shop, "Of course, just make the cheque out to Harbourside Self Storage.") == []
+
+# someone else's number, tiers of one fact, what a price buys
+
+def test_a_number_said_to_be_someone_elses_or_not_ours():
+    sheet = FactSheet.read({"phone": "555-0142"})
+    assert kinds(sheet, "That'll be a different shop! 555-0199 isn't ours; you can reach us on 555-0142.") == []
+    assert kinds(sheet, "Of course. Add your dad's number, 555-0188, to the booking notes; you can reach us on 555-0142.") == []
+    assert kinds(sheet, "You can reach us on 555-0199.") == ["wrong_phone"]
+
+def test_a_limit_of_one_tier_and_what_a_price_buys(storage):
+    assert kinds(storage, "It's nine dollars within five miles of the shop and fifteen dollars from five to ten miles out.") == []
+    assert kinds(storage, "It's nine dollars within seven miles of the shop.") == ["wrong_number"]
+    course = FactSheet.read({"lesson lengths": {"single lesson": "60 minutes"}, "block": "block of 10 lessons: $500"})
+    assert kinds(course, "Per hour the block is cheaper: ten hours for $500 is $50 an hour.") == []
