@@ -1043,12 +1043,12 @@ information info question team staff people patient member customer guest everyo
 chance deal welcome experience care look idea detail website page account app phone number email call message note booking
 reservation policy rule hour day week weekend morning afternoon evening night today tomorrow moment minute us you visit
 appointment availability space room front desk reception pleasure fun problem issue worry need request bit level group beginner
-start end first""".split())
+start end first person""".split())
 
 # %% ../nbs/07_facts.ipynb #aa18a078
 _VERBS = set("""include includes including try order buy grab enjoy love pick call reserve recommend contain contains cost costs offer
 offers sell sells serve serves bake bakes make makes is are was be dozen couple pair pack box batch tray bag slice piece
-several""".split())  # and words that count: 'a dozen croissants' names croissants
+several teach teaches take takes accept accepts use uses run runs speak speaks stock stocks carry carries cover covers""".split())  # and words that count: 'a dozen croissants' names croissants
 
 # %% ../nbs/07_facts.ipynb #63cedcb0
 _TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round", "off",
@@ -1222,15 +1222,21 @@ _LIST_SUBJECT = re.compile(r"(?P<np>[A-Za-z][\w' -]*?)\s+(?:is|are)\s+(?:\w+\s+)
 def _candidates(claim:Claim, lst:ClosedList, items:tuple=(), vocabulary:set=frozenset()) -> list:
     "Phrases of the claim that could be values of the list: the objects of 'accept', 'take', 'pay with'; names before its kind ('Zumba classes'); names listed beside a value."
     t, out = claim.text, []
-    for m in _LIST_VERB.finditer(t): out.append(_phrase(m["np"]))
+    paying = any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)
+    for m in _LIST_VERB.finditer(t):
+        if paying and re.match(r"(?:sell|stock|carr|offer|teach|run|cover|speak|serve)", m[0], re.I): continue  # 'we also sell greeting cards': no payment
+        out.append(_phrase(m["np"]))
     for m in _LIST_SUBJECT.finditer(t): out.append(tuple(w for w, _, _ in word_spans(m["np"] or m["np2"]) if w not in STOP_WORDS)[-2:])  # 'PayPal works' 
     spans = word_spans(t)
     for i, (w, s, e) in enumerate(spans):
         head = i + 1 == len(spans) or spans[i + 1][1] - e > 1 or not _modifier(t[spans[i + 1][1]:spans[i + 1][2]])  # 'payment plans': payment is no head
-        if i and w in lst.words and head and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s and spans[i - 1][0] not in vocabulary:  # 'drop-in class': the sheet's drop-in, no kind of class
+        if i and w in lst.words and head and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s and spans[i - 1][0] not in vocabulary \
+                and not (i > 1 and spans[i - 2][0] == "to"):  # 'to drive cars': a verb  # 'drop-in class': the sheet's drop-in, no kind of class
             out.append((spans[i - 1][0],))
         if w in lst.words and head and (m := re.match(r"\W+(?:\w+\W+){0,3}?for\s+(?:an?\s+|the\s+)?(?P<np>[A-Za-z][\w' -]*)", t[e:])):
             out.append(_phrase(m["np"]))  # 'walk-ins are welcome for colour': what it is for
+        if shares_word({w}, lst.words) and (m := re.match(r"\s+(?:from|in)\s+(?:an?\s+|the\s+)?(?P<np>[A-Za-z][\w' -]*)", t[e:])):
+            out.append(_phrase(m["np"]))  # 'pick up from Eastgate', 'wrapped in pink': where or how
     if any(v[-1] in CARD_WORDS | {"card"} for v in lst.values):  # 'American Express is fine': a card named is a payment
         out += [(w,) for w in content_words(t) if w in CARD_WORDS]
     parts = [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*", t) if p.strip()]
@@ -1248,18 +1254,21 @@ def _about(sheet:FactSheet, claim:Claim, fact:str) -> bool:
     return i is not None and facts[i] == fact
 
 # %% ../nbs/07_facts.ipynb #00b66669
+_PAY_VERB = re.compile(r"\b(?:accept\w*|pay(?:ing|s)?\s+(?:with|by|in|via|using))\b", re.I)
+
 def _check_lists(sheet:FactSheet, claim:Claim, out:list):
     "A value of a closed list's kind that is not on it ('we take Amex' when the sheet says 'Visa, Mastercard and cash only')."
     if negated(claim.text): return
     words = content_words(claim.text) | content_words(claim.question)
     for lst in sheet.lists:
-        paying = bool(words & CARD_WORDS) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex': a card is a payment
+        paying = (bool(words & CARD_WORDS) or bool(_PAY_VERB.search(claim.text))) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex', 'do you accept cheques': a payment
         said = content_words(claim.text)
         if not (shares_word(words, lst.words) or any(shares_word(said, set(v)) for v in lst.values) or paying or _about(sheet, claim, lst.fact)): continue
         sheet_words, names = content_words(lst.fact, pairs=False), tuple(i.words for i in sheet.items if len(i.words) > 1)
         for c in _candidates(claim, lst, names, sheet.vocabulary):
             if _value_of(lst, c) or any(len(shares_word(set(n.words), set(c))) == len(n.words) for n in sheet.negations): continue  # ruled out: `_check_negations` says so
             if any(_value_of(other, c) for other in sheet.lists if other is not lst): continue  # 'we accept Visa' is a payment, not an insurer
+            if len(c) > 1 and "".join(c[-2:]) in sheet.vocabulary: continue  # 'take your road test': a thing the sheet names
             if len(shares_word(set(c), sheet_words)) == len(c): continue  # 'repeat prescriptions' when the fact says 'repeat prescriptions need …': its own words
             said = " ".join(c)
             m = re.search(r"\b" + r"\W*".join(map(re.escape, c)), re.sub(r"-", "", claim.text), re.I)
@@ -1317,6 +1326,17 @@ def _check_yes(sheet:FactSheet, a:str, question:str, out:list):
         if len(shares_word(set(key), asked)) < len(key) or shares_word(said, n.instead): continue  # 'Yes, street parking on Elm Street': what the sheet offers instead
         if any(len(i.words) > 1 and i.words[-1] == key[-1] and len(shares_word(set(i.words), asked)) == len(i.words) for i in sheet.items): continue  # 'Can I book a mock test?': an item of the sheet
         out.append(Finding(n.kind, _YES.match(a)[0], n.fact, f"says yes to {n.phrase}; the fact sheet says {n.fact}")); return
+
+# %% ../nbs/07_facts.ipynb #31534bd9
+_YES_LIST = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem|we do|we can|you can)\b", re.I)
+
+def _check_yes_list(sheet:FactSheet, a:str, question:str, out:list):
+    "A yes (`a`, the answer `normalise`d) to a question that names a value off a closed list."
+    if not question or not (m := _YES_LIST.match(a)) or negated(re.split(r"[.!?]", a)[0]) or not sheet.lists: return
+    q = normalise(_PHRASAL.sub(lambda m: f"{m[1]}{m[2]}", question))  # 'Do you pick up from Eastgate?' asks of pickup
+    asked = Claim(q.text, 0, q, q.text, None, False, "")
+    found = []; _check_lists(sheet, asked, found)
+    for f in found[:1]: out.append(Finding(f.kind, m[0], f.fact, f"says yes to {f.text}; " + f.reason.split("; ")[-1].replace("names ", "", 1)))
 
 # %% ../nbs/07_facts.ipynb #68fa4431
 _OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:(?:also|now|even)\s+(?:have|run|do|provide)|have|run|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
@@ -1401,6 +1421,7 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
         _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); out += ruled_out
         if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
     if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)
+    if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes_list(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)
     return out
 
 # %% ../nbs/07_facts.ipynb #9c690b89

@@ -309,3 +309,21 @@ def test_a_limit_of_one_tier_and_what_a_price_buys(storage):
     assert kinds(storage, "It's nine dollars within seven miles of the shop.") == ["wrong_number"]
     course = FactSheet.read({"lesson lengths": {"single lesson": "60 minutes"}, "block": "block of 10 lessons: $500"})
     assert kinds(course, "Per hour the block is cheaper: ten hours for $500 is $50 an hour.") == []
+
+# closed lists: a yes to a question, payments, places, verbs
+
+def test_yes_to_a_question_naming_a_value_off_the_list():
+    sheet = FactSheet.read({"payment": "cash and card only", "pickup": "from home, school or work in Northside, Riverside and Old Town only",
+                            "wrapping": "white, kraft brown or sage green paper only"})
+    assert kinds(sheet, "We do, just make it payable to the shop.", "Do you accept cheques?") == ["not_in_list"]
+    assert kinds(sheet, "Yes, we can send you our bank details for a transfer.", "Can I pay by bank transfer?") == ["not_in_list"]
+    assert kinds(sheet, "Yes, Eastgate is in our pickup area.", "Do you pick up from Eastgate?") == ["not_in_list"]
+    assert kinds(sheet, "Of course, we can wrap it in pink tissue paper.", "Can it be wrapped in pink?") == ["not_in_list"]
+    assert kinds(sheet, "Yes, card is fine.", "Can I pay by card?") == []
+    assert kinds(sheet, "We also sell scented candles and greeting cards at the counter.") == ["unknown_item"]  # a sale, no payment
+
+def test_list_verbs_and_infinitives_are_no_values():
+    sheet = FactSheet.read({"cars": "manual and automatic cars only", "not offered": "no motorcycle lessons"})
+    assert kinds(sheet, "Sorry, we only teach cars, so we don't offer motorcycle lessons.") == []
+    assert kinds(sheet, "No motorcycle lessons, sorry; we only teach people to drive cars.") == []
+    assert kinds(sheet, "Yes, we teach in electric cars too.") == ["not_in_list"]
