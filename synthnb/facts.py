@@ -1165,6 +1165,7 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
 def _amount_ok(a:Amount, f:Amount) -> bool:
     "Does the amount said agree with the sheet's (its bound included: 'up to 2 guests' allows 1)?"
     if f.bound == "=" or a.bound == f.bound: return abs(a.value - f.value) < 1e-6
+    if a.bound != "=": return False  # 'up to 15 miles' is no lower limit of 5 miles
     return a.value <= f.value + 1e-6 if f.bound == "<=" else a.value >= f.value - 1e-6
 
 # %% ../nbs/07_facts.ipynb #20d19fba

@@ -327,3 +327,7 @@ def test_list_verbs_and_infinitives_are_no_values():
     assert kinds(sheet, "Sorry, we only teach cars, so we don't offer motorcycle lessons.") == []
     assert kinds(sheet, "No motorcycle lessons, sorry; we only teach people to drive cars.") == []
     assert kinds(sheet, "Yes, we teach in electric cars too.") == ["not_in_list"]
+
+def test_an_upper_limit_is_no_lower_limit(storage):
+    assert kinds(storage, "We deliver up to fifteen miles from the shop.") == ["wrong_number"]
+    assert kinds(storage, "We deliver up to ten miles from the shop.") == []
