@@ -312,7 +312,10 @@ def amounts(text:str) -> list:
         older = bool(m["plus"]) or re.match(r"(?:or|and) (?:older|over|above|up)\b", after) is not None
         bound = "<=" if _UP_TO.search(before) or re.match(r"or (?:fewer|less|under)\b", after) else \
                 ">=" if older or _AT_LEAST.search(before) or re.match(r"or more\b", after) else "="
-        found = next(((singular(w.group()), w.end()) for w in re.finditer(r"[a-z][a-z']*", m["after"], re.I) if w.group().lower() not in _SKIP_WORDS), ("", 0))
+        ws = list(re.finditer(r"[a-z][a-z']*", m["after"], re.I))
+        found = next(((singular(w.group()), w.end()) for k, w in enumerate(ws) if w.group().lower() not in _SKIP_WORDS
+                      and not (k + 1 < len(ws) and len(w.group()) > 4 and w.group().lower().endswith("ed"))), ("", 0))  # '8 certified instructors': the noun after the adjective
+        if found[0] and m["after"][found[1] - len(found[0]):found[1]][:1].isupper() and re.match(r"[\s-]+[A-Z]", m["after"]): continue  # '14 Orchard Street': a name, no amount
         unit, end = found[0], m.start("after") + found[1] if found[1] else m.end("v") + (1 if m["plus"] else 0)
         if unit in _NOT_UNITS: unit, end = "", m.end("v") + (1 if m["plus"] else 0)
         if DAY_RE.fullmatch(unit) or unit in ("am", "pm", "noon", "midnight"): continue
@@ -564,6 +567,7 @@ class FactSheet:
     amounts: list = field(default_factory=list)       # (`Amount`, context words, fact)
     lists: list = field(default_factory=list)         # `ClosedList`s
     negations: list = field(default_factory=list)     # `Negation`s
+    named_units: set = field(default_factory=set)     # units of counts the fact's name gives ('instructors: 6' → instructor)
     sizes: dict = field(default_factory=dict)         # size ('5x10', as sorted numbers) -> fact
     sizes_only: str = ""                              # the fact that says those sizes are the only ones ('unit sizes: the five sizes above only')
     vocabulary: set = field(default_factory=set)      # every content word of the sheet
@@ -663,11 +667,21 @@ def _read_amounts(sheet:FactSheet, path:tuple, fact:str, clause:str, durations_o
     "Read durations, ages and counts; beside a price ('$280 for 5 sessions') a count is part of the price, not a limit."
     n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", _RATE.sub(" ", clause))))
     got = [a for a in amounts(n.text) if not durations_only or a.unit == "time" or a.bound != "="]  # '$9 within 5 miles': a limit beside a price
+    if not got and not durations_only and (a := _named_count(path[-1], n.text)): got = [a]; sheet.named_units.add(a.unit)
     context = content_words(" ".join(path) + " " + n.text) - _UNIT_WORDS
     for a in got:
         sheet.amounts.append((a, context, fact))
         _note(sheet, fact, f"amount {n.span(a.start, a.end)} ({ {'<=': 'at most', '>=': 'at least', '=': 'exactly'}[a.bound]} {a.value:g} {'hours' if a.unit == 'time' else a.unit})")
     return bool(got)
+
+# %% ../nbs/07_facts.ipynb #64edf925
+def _named_count(name:str, text:str) -> Amount|None:
+    "The amount a fact's text gives when it starts with a bare number and its name says of what; None otherwise."
+    m = re.match(r"\s*(\d+)\b(?![:.]\d|\s*(?:[ap]m\b|%|[-–]\s*\d)|\s+[A-Z])", text)  # not '14 Orchard Street' 
+    ws = [w for w, _, _ in word_spans(name) if w not in LINK_WORDS]
+    if not m or not ws or amounts(text[:m.end() + 20]) and amounts(text[:m.end() + 20])[0].start == m.start(1): return None
+    bound = ">=" if set(ws) & {"minimum", "min", "least"} else "<=" if set(ws) & {"maximum", "max", "most"} else "="
+    return Amount(float(m[1]), "age" if "age" in ws else ws[-1], bound, m.start(1), m.end(1))
 
 # %% ../nbs/07_facts.ipynb #8baa545b
 def _read_list(sheet:FactSheet, path:tuple, fact:str, clause:str) -> str|None:
@@ -1188,21 +1202,37 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
     text = PRICE_RE.sub(lambda m: " " * len(m[0]), text)
     words = content_words(claim.text)
     names = {i.words for i in sheet.items if len(i.words) > 1}
-    for a in amounts(text):
+    asked = _asked_counts(sheet, claim, text)
+    for a in amounts(text) + asked:
         if re.search(r"\b(?:every|each|per)\s*$", text[max(0, a.start - 7):a.start], re.I): continue  # 'every six hours': how often, not how long
+        if a.unit == "age" and (re.search(r"\b(?:a|an|your|my|his|her|their)\s+$", text[max(0, a.start - 6):a.start], re.I) or re.search(r"\b(?:wait|too young|not old enough)\b", text, re.I)): continue  # 'a 15-year-old would need to wait': a person, no policy
         if re.search(r"[$€£]\s?\d[\d.,]*\s+(?:for|per)\s+(?:the\s+|a\s+)?$", claim.text[max(0, a.start - 20):a.start]): continue  # '$60 for two hours': what the price buys
         unit_word = re.search(r"[a-z][a-z']*$", text[a.start:a.end], re.I); nxt = re.match(r"[\s-]*([a-z][\w'-]*)", text[a.end:], re.I)
         if unit_word and nxt and (singular(unit_word[0]), singular(nxt[1])) in {w[i:i + 2] for w in names for i in range(len(w) - 1)}: continue  # 'a 10-day pass': part of an item's name
         same = [x for x in sheet.amounts if _same_unit(a.unit, x[0].unit)]
         best = _best(same, words - _UNIT_WORDS - {a.unit}, lambda x: x[1])  # the unit matched already; what is it said of?
         elsewhere = any(i.words and len(shares_word(set(i.words), words)) == len(i.words) and i.fact not in {x[2] for x in same} for i in sheet.items)
-        if a.unit not in ("time", "age", "percent") and not best and not elsewhere: best = same  # 'up to 4 guests': the unit says what it is about; not 'private offices fit 6 people' when the 8 people are a meeting room's
+        if (a.unit not in ("time", "age", "percent") or a in asked) and not best and not elsewhere: best = same  # 'up to 4 guests': the unit says what it is about; not 'private offices fit 6 people' when the 8 people are a meeting room's
         if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [x for x in same if x[2] == same[i][2]]  # any amount of that fact
         if a.bound != "=": best += [x for x in same if x[2] in {b[2] for b in best} and x[0].bound == a.bound]  # 'from 5 to 10 miles': a limit of the same fact's tiers
         if re.match(r"[\w\s']{0,12}?\bfor\s+[$€£]\d", text[a.end:]) or re.match(r"[\w\s']{0,12}?\bfor\s+[$€£]\d", claim.text[a.end:]): continue  # 'ten hours for $500': what the price buys
         if best and not any(_amount_ok(a, f) for f, _, _ in best):
             f, _, fact = best[0]
             out.append(Finding("wrong_number", claim.words(a.start, a.end), fact, f"says {claim.words(a.start, a.end)}; the fact sheet says {fact}"))
+
+# %% ../nbs/07_facts.ipynb #8f6a7c03
+def _asked_counts(sheet:FactSheet, claim:Claim, text:str) -> list:
+    "Amounts for the bare numbers of `text` (no unit, no time, no price) when the question or sentence names a unit of the sheet's named counts."
+    asked = content_words(claim.question + " " + claim.sentence, pairs=False)
+    units = [u for u in sheet.named_units if shares_word({u}, asked)]
+    if not units: return []
+    taken = [(a.start, a.end) for a in amounts(text)] + [(c.start, c.end) for c in clocks(text)]
+    out = []
+    for m in re.finditer(r"(?<![$€£\d.,:/-])\b(\d+)\b(?![:.,]?\d|\s*(?:[ap]m\b|%)|-)", text):
+        if any(s <= m.start() < e for s, e in taken): continue
+        lower = re.search(r"\b(?:start|from|at least|minimum|min)\b(?:\s+\w+){0,2}\s*$", text[max(0, m.start() - 20):m.start()], re.I) or re.match(r"\s*(?:or|and)\s+(?:over|older|up)\b", text[m.end():], re.I)
+        out.append(Amount(float(m[1]), units[0], ">=" if lower else "=", m.start(), m.end()))
+    return out
 
 # %% ../nbs/07_facts.ipynb #412a425d
 def _value_of(lst:ClosedList, words:tuple):

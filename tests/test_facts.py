@@ -331,3 +331,14 @@ def test_list_verbs_and_infinitives_are_no_values():
 def test_an_upper_limit_is_no_lower_limit(storage):
     assert kinds(storage, "We deliver up to fifteen miles from the shop.") == ["wrong_number"]
     assert kinds(storage, "We deliver up to ten miles from the shop.") == []
+
+# counts named by the fact's name
+
+def test_a_count_named_by_its_fact_and_asked_for():
+    sheet = FactSheet.read({"instructors": "6, all state-certified", "minimum age": "16 with a learner's permit", "address": "14 Orchard Street"})
+    assert [(a.value, a.unit, a.bound) for a, _, _ in sheet.amounts] == [(6, "instructor", "="), (16, "age", ">=")]  # no amount of 'Orchard'
+    assert kinds(sheet, "We have eight certified instructors.") == ["wrong_number"]
+    assert kinds(sheet, "We have six certified instructors.") == []
+    assert kinds(sheet, "You can start at seventeen, once you have a learner's permit.", "What age can I start?") == ["wrong_number"]
+    assert kinds(sheet, "You can start at sixteen, once you have a learner's permit.", "What age can I start?") == []
+    assert kinds(sheet, "You have to be sixteen or over, so a 15-year-old would need to wait.") == []
