@@ -1369,6 +1369,17 @@ def _check_yes_list(sheet:FactSheet, a:str, question:str, out:list):
     found = []; _check_lists(sheet, asked, found)
     for f in found[:1]: out.append(Finding(f.kind, m[0], f.fact, f"says yes to {f.text}; " + f.reason.split("; ")[-1].replace("names ", "", 1)))
 
+# %% ../nbs/07_facts.ipynb #fe840ffa
+_ASKS_FOR = re.compile(r"^\W*(?:do|does)\s+(?:you|the \w+)\s+(?:also\s+)?(?:do|have|sell|offer|run|stock|make|provide|carry|rent)\s+(?:any\s+|an?\s+)?(?P<np>[A-Za-z][\w' -]*)|^\W*(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<np2>[A-Za-z][\w' -]*)", re.I)
+
+def _check_yes_item(sheet:FactSheet, a:str, question:str, out:list) -> bool:
+    "A yes (`a`, the answer `normalise`d) to a question asking for a thing whose head word the sheet never uses; True when one was found."
+    if not question or not _YES_LIST.match(a) or negated(re.split(r"[.!?]", a)[0]) or not (m := _ASKS_FOR.match(question)): return False
+    ws = [w for w in _phrase(m["np"] or m["np2"]) if w not in GENERIC_WORDS and w not in STOP_WORDS]
+    if not ws or ws[-1] in COMMON_NOUNS or shares_word({ws[-1]}, sheet.vocabulary): return False
+    if not shares_word({ws[-1]}, content_words(a, pairs=False)): return False  # the answer offers it by name, not something of the sheet in other words
+    out.append(Finding("unknown_item", _YES_LIST.match(a)[0], "", f"says yes to {' '.join(ws)}, which the fact sheet does not name")); return True
+
 # %% ../nbs/07_facts.ipynb #68fa4431
 _OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:(?:also|now|even)\s+(?:have|run|do|provide)|have|run|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
 
@@ -1453,6 +1464,8 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
         if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
     if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)
     if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes_list(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)
+    if said and not any(x.kind in ("not_offered", "not_in_list", "unknown_item") for x in out) and _check_yes_item(sheet, said[0].answer.text, question if isinstance(question, str) else "", out):
+        out[:] = [x for x in out if x.kind != "wrong_price"]  # the price of a thing the sheet doesn't have is no wrong price of another
     return out
 
 # %% ../nbs/07_facts.ipynb #9c690b89

@@ -342,3 +342,8 @@ def test_a_count_named_by_its_fact_and_asked_for():
     assert kinds(sheet, "You can start at seventeen, once you have a learner's permit.", "What age can I start?") == ["wrong_number"]
     assert kinds(sheet, "You can start at sixteen, once you have a learner's permit.", "What age can I start?") == []
     assert kinds(sheet, "You have to be sixteen or over, so a 15-year-old would need to wait.") == []
+
+def test_yes_to_a_thing_the_sheet_never_names():
+    sheet = FactSheet.read({"hand-tied bouquet": "$45", "table centrepiece": "$55"})
+    assert kinds(sheet, "Yes! Our weekly subscription sends a fresh bouquet every week for $35.", "Do you do flower subscriptions?") == ["unknown_item"]
+    assert kinds(sheet, "Yes, our table centrepieces are fifty-five dollars each.", "Do you do flowers for dinner tables?") == []
