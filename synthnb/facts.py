@@ -539,7 +539,7 @@ def _values(text:str) -> list:
 def _phrase(np:str, n:int=3) -> tuple:
     "The words of a noun phrase up to where it ends (a linking word, a value or a verb)."
     out = []
-    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please|except|apart|besides|instead|too|also|as well|today|now)(?![\w-])", np)[0]):
+    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please|except|apart|besides|instead|too|also|as well|today|now|until|till)(?![\w-])", np)[0]):
         if w in ("any", "a", "an", "the", "our", "your", "more", "longer"): continue
         out.append(w)
     return tuple(out[:n])
@@ -766,11 +766,11 @@ def _event_words(text:str) -> set:
     return {w for w in content_words(t, pairs=False) if w not in _UNIT_WORDS and w not in _SCHEDULE_WORDS and not DAY_RE.fullmatch(w) and not re.search(r"\d", w) and w not in ("time", "noon", "midnight")}
 
 # %% ../nbs/07_facts.ipynb #19435ee6
-def _read_times(sheet:FactSheet, fact:str, clause:str) -> bool:
+def _read_times(sheet:FactSheet, fact:str, clause:str, name:str="") -> bool:
     "Read the times of things in a clause that are no opening hours: a time alone, not a range ('pickup after 4pm')."
     if re.search(r"\b(?:no|not|never|without)\b|n't\b", clause, re.I): return False  # 'no food after 10pm': a rule for the client, not when something is offered
     t = normalise(clause).text; cs = clocks(t)
-    if len(cs) != 1 or not (words := _event_words(TIME_RE.sub(" ", t))): return False
+    if len(cs) != 1 or not (words := _event_words(TIME_RE.sub(" ", t)) or _event_words(name)): return False  # 'check-in: from 3pm': the name says of what
     sheet.times.append(TimeFact(words, cs[0].minutes, _time_bound(t, cs[0]), fact))
     _note(sheet, fact, f"time of {' '.join(sorted(words))}: {({'=': 'at ', '>=': 'after ', '<=': 'by '})[_time_bound(t, cs[0])]}{'/'.join(show_time(x) for x in sorted(cs[0].minutes))}")
     return True
@@ -796,19 +796,20 @@ def _read_fact(sheet:FactSheet, name:str, value):
             clauses += split_clauses(part if rest is None else rest)
         for i, c in enumerate(clauses):
             rest = "; ".join(clauses[:i] + clauses[i + 1:])
-            named = path + (clauses[i - 1],) if i and PRICE_RE.search(c) and not product_name(c) and not PRICE_RE.search(clauses[i - 1]) and product_name(clauses[i - 1]) else path  # '5x5 ft locker, $45 a month'
+            named = path + (clauses[i - 1],) if i and PRICE_RE.search(c) and not product_name(c) and not re.search(r"\d", _DIMENSION.sub(" ", clauses[i - 1])) and product_name(clauses[i - 1]) else path  # '5x5 ft locker, $45 a month'
             said = [_read_prices(sheet, named, fact, c), _read_negations(sheet, fact, c, rest, " ".join(path))]
             said.append(_read_amounts(sheet, path, fact, c, durations_only=said[0]))
             said.append(hours and (day_set(c) is not None or bool(clocks(normalise(c).text)) or bool(_CLOSED_RE.search(c)) or bool(day_set(" ".join(path[1:])))))
             if not hours: said.append(_read_days(sheet, path, fact, c))
-            said.append(_read_times(sheet, fact, c))
+            said.append(_read_times(sheet, fact, c, " ".join(path)))
             said.append(bool(EMAIL_RE.search(c) or URL_RE.search(c) or PHONE_RE.search(c)))
             if isinstance(value, (list, dict)) and not any(said) and len(c.split()) <= 4 and not re.search(r"\d", c):
                 for words in _item_words(path + (c,), c): sheet.items.append(Item(c, words, None, "=", fact))
                 _note(sheet, fact, f"item {c}"); said.append(True)
             if not any(said): sheet.unchecked.setdefault(fact, []).append(c)
     _read_price_options(sheet, fact, text)
-    if isinstance(value, list) and all(isinstance(x, str) and len(x.split()) <= 4 and not re.search(r"\d", x) for x in value) and value:
+    if isinstance(value, list) and all(isinstance(x, str) and len(x.split()) <= 4 and not re.search(r"\d", x) and not _NEGATION_RE.match(x) for x in value) and value \
+            and not _NEGATED_NAME.match(name):  # 'not offered: [no motorbike repairs, …]' lists no values on offer
         sheet.lists.append(ClosedList(name, content_words(name), [tuple(w for w, _, _ in word_spans(x) if w not in LINK_WORDS) for x in value], fact))
         _note(sheet, fact, f"only: {', '.join(value)}")
 
@@ -903,7 +904,7 @@ def _schedule_for(sheet:FactSheet, claim:Claim, asked:bool=True):
     common = set.intersection(*[s.words for s in sheet.schedules]) if len(sheet.schedules) > 1 else set()
     own = {w for w in content_words(claim.text, pairs=False) - _UNIT_WORDS - _HOURS_NAMES - _SCHEDULE_WORDS - _WHEN_WORDS
            if not DAY_RE.fullmatch(w) and not re.search(r"\d", w)}  # what the clause is of
-    for text in (claim.text, claim.sentence, claim.question) if asked and not own else (claim.text,):  # 'When is the theory class?' 'From half past six until eight.'
+    for text in ((claim.text, claim.sentence, claim.question) if asked else (claim.text, claim.sentence)) if not own else (claim.text,):  # 'When is the theory class?' 'From half past six until eight.'
         best = _best(sheet.schedules, content_words(text, pairs=False) - _UNIT_WORDS - _HOURS_NAMES, lambda s: s.words - common - _UNIT_WORDS - _HOURS_NAMES)
         if best: return best[0] if len(best) == 1 else sheet.schedules[0]
     return sheet.schedules[0]
@@ -988,11 +989,14 @@ def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     if claim.days is not None and not days: return  # a closed day: `_check_days_open` says so
     paired = {id(a) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close"} | {id(b) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close"}
     said = list(DAY_RE.finditer(_day_claims_text(t, sheet.vocabulary))) if claim.said_days else []
+    opened = {}
     for c in cs:
         role = "" if loose and id(c) not in paired else c.role
         if not role and not (_HOURS_TALK.search(t) or _VISIT.search(t)): continue  # 'our bakers start at 4am': no claim about the hours
         if len(said) > 1:  # 'from 5:30am on weekdays and 8am at weekends': each time goes with the days nearest to it
-            near = min(said, key=lambda m: (m.start() - c.end) if m.start() >= c.end else (c.start - m.end()) + 0.5)
+            near = opened.get(id(c)) or min(said, key=lambda m: (m.start() - c.end) if m.start() >= c.end else (c.start - m.end()) + 0.5)
+            for a, b in zip(cs, cs[1:]):
+                if a is c and b.role == "close" and c.role == "open": opened[id(b)] = near  # 'Tuesday to Saturday 9 to 6 and Sundays 10 to 4': 6 goes with 9
             days = days_in(near) & open_
             if not days: continue
         ok = all(_fits(c, role, sched.hours[d]) for d in days) if days else any(_fits(c, role, sched.hours[d]) for d in open_)
@@ -1099,7 +1103,7 @@ def _mentions(sheet:FactSheet, text:str) -> list:
 def _known(sheet:FactSheet, words:tuple) -> bool:
     "Is the item these words name on the sheet? (its words among an item's with the same head, or an item made to order)"
     same = [i.words for i in sheet.items if i.words and i.words[-1] == words[-1]]
-    mods = [w for w in words[:-1] if w not in GENERIC_WORDS]
+    mods = [w for w in words[:-1] if w not in GENERIC_WORDS and not any((w,) == v for l in sheet.lists for v in l.values)]  # 'Giant bikes' when brands are 'Trek and Giant only'
     if "".join(words[-2:]) in sheet.vocabulary: return True  # 'warm-up lesson', 'road test': words the sheet says together
     part_of = lambda m, p: m in p or any(len(x) > 3 and (m.startswith(x) or m.endswith(x)) for x in p)  # 'single-stem rose' is a 'single rose'
     return not mods or any(OPEN_WORDS & set(p) for p in same) or any(all(part_of(m, p) for m in mods) for p in same)
@@ -1309,6 +1313,13 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
 # %% ../nbs/07_facts.ipynb #f2ee8532
 _GENERIC_HEADS = {"service", "option", "facility", "available", "availability"}
 
+# %% ../nbs/07_facts.ipynb #f0a826c3
+def _negation_key(sheet:FactSheet, n:Negation) -> list:
+    "The words a claim must use to offer what `n` rules out: without a generic head ('sedation services' → sedation), unless the rest names something else of the sheet ('room service' beside 'single room')."
+    key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
+    if len(key) < len(n.words) and any(shares_word({key[-1]}, content_words(line, pairs=False)) for line in sheet.lines if line != n.fact): return list(n.words)
+    return key
+
 # %% ../nbs/07_facts.ipynb #17b846cd
 _AFFIRM = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem)\b|\b(?:we|you|they|i)(?:'ll|'re| can| could| will| may| do| also| now| even)?\s+(?:\w+\s+)?(?:offer|have|provide|sell|stock|serve|carry|run|do|fit|take|accept|allow|welcome|see|treat|deliver|arrange|set up|get|use|book|bring|park|pay|come|hold|host|give|make|bake|cook|brew|include)\w*\b|\b(?:our|fine|welcome|available|included|includes?|allowed|accepted|friendly|works?|okay|ok|costs?|priced|takes?|lasts?)\b|[$€£]\d", re.I)
 
@@ -1327,10 +1338,10 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
     t = _without_names(claim.text)  # 'Harbourside Self Storage' is a name, no storage offered
     spans = word_spans(t)
     words = content_words(t, pairs=False) | {w.replace("-", "") for w in content_words(t)} | content_words(t.replace("-", " "), pairs=False) \
-            | {a + b for (a, _, _), (b, _, _) in zip(spans, spans[1:])}  # 'the same day' is 'same-day'
+            | {a + b for (a, _, _), (b, _, _) in zip(spans, spans[1:])} | {w for w, _, _ in spans}  # 'the same day' is 'same-day'; 'room service' needs its 'service'
     before = claim.sentence[:max(0, claim.start - claim.answer.text.find(claim.sentence))] if claim.sentence in claim.answer.text else ""
     for n in sheet.negations:
-        key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
+        key = _negation_key(sheet, n)
         hit = shares_word(set(key), words)
         if not hit or key[-1] not in hit and len(hit) < len(key): continue
         if negated(before) and shares_word(set(key), content_words(before, pairs=False)): continue  # 'We don't sell vases, but … any vase you have': refused already

@@ -347,3 +347,35 @@ def test_yes_to_a_thing_the_sheet_never_names():
     sheet = FactSheet.read({"hand-tied bouquet": "$45", "table centrepiece": "$55"})
     assert kinds(sheet, "Yes! Our weekly subscription sends a fresh bouquet every week for $35.", "Do you do flower subscriptions?") == ["unknown_item"]
     assert kinds(sheet, "Yes, our table centrepieces are fifty-five dollars each.", "Do you do flowers for dinner tables?") == []
+
+# domains no rule was written on: a hotel and a bike shop, restated in other words, and wrong
+
+HOTEL = {"reception": "open 24 hours", "check-in": "from 3pm", "check-out": "by 11am",
+         "rooms": ["single room, $89 a night", "double room, $129 a night", "family suite, $199 a night"],
+         "breakfast": "7am-10am daily, $15 per person", "parking": "$12 a day, no valet parking",
+         "pets": "dogs only, up to 2 per room, $20 a night", "we don't offer": "airport shuttle, room service",
+         "payment": "Visa, Mastercard or cash only", "phone": "555-0190", "pool": "Mon-Sat 8am-8pm"}
+BIKES = {"hours": {"Tue-Sat": "9am-6pm", "Sunday": "10am-4pm", "Monday": "closed"},
+         "services": {"basic tune-up": "$65", "full service": "$140", "puncture repair": "$15"},
+         "rentals": "city bike $25 a day, e-bike $45 a day; helmets included", "repairs": "turnaround within 3 working days",
+         "not offered": ["no motorbike repairs", "no bike storage"], "brands": "Trek and Giant only"}
+
+@pytest.mark.parametrize("facts,answer,question,want", [
+    (HOTEL, "Check-in is from 3pm and check-out is by 11am.", "When can I check in?", []),
+    (HOTEL, "A double room is $129 a night, so two nights come to $258.", "", []),
+    (HOTEL, "Breakfast runs from seven till ten every morning and costs fifteen dollars per person.", "", []),
+    (HOTEL, "Yes, dogs are welcome, up to two per room, for $20 a night.", "Can I bring my dog?", []),
+    (HOTEL, "The pool is open Monday to Saturday from 8am to 8pm; it's closed on Sundays.", "", []),
+    (HOTEL, "A family suite for three nights is $597.", "", []),
+    (BIKES, "We're open Tuesday to Saturday 9 to 6 and Sundays 10 to 4; closed Mondays.", "", []),
+    (BIKES, "Repairs usually take up to three working days.", "", []),
+    (BIKES, "We only stock Trek and Giant bikes.", "", []),
+    (BIKES, "A puncture repair is fifteen dollars, and two punctures would be thirty.", "", []),
+    (HOTEL, "Check-out is by noon.", "", ["wrong_time"]),
+    (HOTEL, "Yes, we offer room service until midnight.", "", ["not_offered"]),
+    (HOTEL, "A single room is $99 a night.", "", ["wrong_price"]),
+    (BIKES, "Yes, we're open on Mondays from 9am.", "", ["wrong_day"]),
+    (BIKES, "Yes, we offer bike storage for $10 a week.", "", ["not_offered"]),
+])
+def test_unseen_domains(facts, answer, question, want):
+    assert kinds(FactSheet.read(facts), answer, question) == want
