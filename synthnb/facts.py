@@ -733,7 +733,8 @@ _ACT_VERBS = {"book", "arrange", "organise", "organize", "repair", "install", "s
 def _read_days(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
     days = day_set(clause)
     if days is None or len(days) == 7: return days is not None
-    words = product_name(clause) or tuple(w for w in content_words(clause) if not DAY_RE.fullmatch(w))
+    words = product_name(clause) or tuple(w for w in content_words(clause) if not DAY_RE.fullmatch(w)) \
+            or tuple(w for w, _, _ in word_spans(path[-1]) if w not in LINK_WORDS)  # 'delivery: …, Tuesdays and Thursdays only': the name says what
     sheet.day_facts.append((set(words), days, fact))
     if not any(i.words == words for i in sheet.items): sheet.items.append(Item(" ".join(words), words, None, "=", fact))
     _note(sheet, fact, f"{' '.join(words)} on {show_days(days)} only")
@@ -1458,6 +1459,7 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
     out = []
     if not isinstance(text, str) or not text.strip(): return out
     said = claims(text, question if isinstance(question, str) else "", sheet.vocabulary)
+    unknown_in = None
     for claim in said:
         _check_contacts(sheet, claim, out)
         claim.text = _without_contacts(claim.text)
@@ -1470,7 +1472,8 @@ def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
         unknown = any(x.kind == "unknown_item" for x in out[n:])  # the price of a thing the sheet doesn't have is no wrong price of another
         _check_item_days(sheet, claim, out)
         ruled_out = []; _check_negations(sheet, claim, ruled_out)  # the price of a thing the sheet rules out is no wrong price of another
-        if not unknown and not odd_size and not ruled_out: _check_prices(sheet, claim, out)
+        if unknown: unknown_in = claim.sentence  # 'Try our chocolate croissant, just $4': its price is in the next clause
+        if not unknown and not odd_size and not ruled_out and claim.sentence != unknown_in: _check_prices(sheet, claim, out)
         _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); out += ruled_out
         if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
     if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)

@@ -379,3 +379,24 @@ BIKES = {"hours": {"Tue-Sat": "9am-6pm", "Sunday": "10am-4pm", "Monday": "closed
 ])
 def test_unseen_domains(facts, answer, question, want):
     assert kinds(FactSheet.read(facts), answer, question) == want
+
+PHARMACY = {"opening hours": "Monday to Friday 8:30am-7pm, Saturday 9am-5pm, Sundays closed", "flu jab": "$20, walk-in, over 18s only",
+            "delivery": "free local delivery for over 65s, Tuesdays and Thursdays only", "we don't do": "travel vaccines, ear piercing",
+            "insurance": "we accept Medicare and BlueCross only"}
+CAFE = {"menu": {"coffee": {"latte": "$4.50", "espresso": "$3"}, "food": {"avocado toast": "$11"}}, "hours": "7am-3pm every day",
+        "milk": "oat, soy and almond only", "wifi": "free, 2 hour limit"}
+
+@pytest.mark.parametrize("facts,answer,want", [
+    (PHARMACY, "We're open weekdays half past eight till seven, and Saturdays nine to five.", []),
+    (PHARMACY, "We deliver free on Tuesdays and Thursdays for customers over 65.", []),
+    (PHARMACY, "Sorry, we don't offer travel vaccines; your GP can help.", []),
+    (CAFE, "A latte is $4.50 and an espresso is $3, so $7.50 for both.", []),
+    (CAFE, "We have oat, soy and almond milk.", []),
+    (PHARMACY, "We deliver on Mondays too.", ["wrong_day"]),
+    (PHARMACY, "Yes, we do ear piercing for $15.", ["not_offered"]),
+    (PHARMACY, "We also accept Aetna.", ["not_in_list"]),
+    (CAFE, "Wifi is free for up to three hours.", ["wrong_number"]),
+    (CAFE, "Try our chocolate croissant, just $4.", ["unknown_item"]),  # and no wrong price in the next clause
+])
+def test_more_unseen_domains(facts, answer, want):
+    assert kinds(FactSheet.read(facts), answer) == want
