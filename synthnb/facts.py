@@ -944,6 +944,9 @@ def _only_days(text:str) -> set|None:
 _LATE = re.compile(r"\b(?:open|opens|stay open|staying open)\s+late\b|\blate (?:opening|nights?|evenings?)\b", re.I)
 _EARLY = re.compile(r"\b(?:open|opens)\s+early\b|\bearly (?:opening|mornings?)\b", re.I)
 
+# %% ../nbs/07_facts.ipynb #04ca1123
+_FIRST_LAST = re.compile(r"\b(?:first|earliest)\b.*\b(?:starts?|begins?)\b|\b(?:last|latest)\b.*\b(?:ends?|finish\w*)\b", re.I)  # 'the first lessons start at 9am': when the day's service opens
+
 # %% ../nbs/07_facts.ipynb #3da5bd0e
 def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     "A day said to be open that the sheet says is closed, or the other way round."
@@ -984,7 +987,7 @@ def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     cs = clocks(t)
     if m := _ALL_DAY.search(t): cs += [Clock(frozenset({0}), m.start(), m.end(), "open"), Clock(frozenset({1440}), m.start(), m.end(), "close")]
     if not cs: return
-    loose = _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\bhours\b", t, re.I)
+    loose = _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\bhours\b", t, re.I) and not _FIRST_LAST.search(t)
     open_ = _open_days(sched)
     days = (claim.days & open_) if claim.days is not None else None
     if claim.days is not None and not days: return  # a closed day: `_check_days_open` says so
@@ -1210,6 +1213,7 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
     asked = _asked_counts(sheet, claim, text)
     for a in amounts(text) + asked:
         if re.search(r"\b(?:every|each|per)\s*$", text[max(0, a.start - 7):a.start], re.I): continue  # 'every six hours': how often, not how long
+        if claim.words(a.start, a.end).lower().startswith(("a ", "an ")) and PRICE_RE.search(claim.text[:a.start]): continue  # '$1.10 a square foot a month': a rate
         if a.unit == "age" and (re.search(r"\b(?:a|an|your|my|his|her|their)\s+$", text[max(0, a.start - 6):a.start], re.I) or re.search(r"\b(?:wait|too young|not old enough)\b", text, re.I)): continue  # 'a 15-year-old would need to wait': a person, no policy
         if re.search(r"[$€£]\s?\d[\d.,]*\s+(?:for|per)\s+(?:the\s+|a\s+)?$", claim.text[max(0, a.start - 20):a.start]): continue  # '$60 for two hours': what the price buys
         unit_word = re.search(r"[a-z][a-z']*$", text[a.start:a.end], re.I); nxt = re.match(r"[\s-]*([a-z][\w'-]*)", text[a.end:], re.I)

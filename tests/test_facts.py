@@ -400,3 +400,8 @@ CAFE = {"menu": {"coffee": {"latte": "$4.50", "espresso": "$3"}, "food": {"avoca
 ])
 def test_more_unseen_domains(facts, answer, want):
     assert kinds(FactSheet.read(facts), answer) == want
+
+def test_the_first_start_is_an_opening_time_and_a_rate_is_no_duration(school, storage):
+    assert kinds(school, "On Saturdays the first lessons start at 9am.") == ["wrong_time"]
+    assert kinds(school, "On Saturdays the first lessons start at 8am.") == []
+    assert kinds(storage, "The 10x10 ft works out at about $1.29 a square foot a month.") == []
