@@ -998,7 +998,9 @@ def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
         role = "" if loose and id(c) not in paired else c.role
         if not role and not (_HOURS_TALK.search(t) or _VISIT.search(t)): continue  # 'our bakers start at 4am': no claim about the hours
         if len(said) > 1:  # 'from 5:30am on weekdays and 8am at weekends': each time goes with the days nearest to it
-            near = opened.get(id(c)) or min(said, key=lambda m: (m.start() - c.end) if m.start() >= c.end else (c.start - m.end()) + 0.5)
+            end = next((b for a, b in zip(cs, cs[1:]) if a is c and c.role == "open" and b.role == "close"), c)  # the range's end
+            on = next((m for m in said if m.start() >= end.end and re.fullmatch(r"\s*(?:on|at|every)?\s*(?:the\s+)?", t[end.end:m.start()], re.I)), None)  # '7 till 6 on Fridays'
+            near = opened.get(id(c)) or on or min(said, key=lambda m: (m.start() - c.end) if m.start() >= c.end else (c.start - m.end()) + 0.5)
             for a, b in zip(cs, cs[1:]):
                 if a is c and b.role == "close" and c.role == "open": opened[id(b)] = near  # 'Tuesday to Saturday 9 to 6 and Sundays 10 to 4': 6 goes with 9
             days = days_in(near) & open_

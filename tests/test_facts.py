@@ -405,3 +405,23 @@ def test_the_first_start_is_an_opening_time_and_a_rate_is_no_duration(school, st
     assert kinds(school, "On Saturdays the first lessons start at 9am.") == ["wrong_time"]
     assert kinds(school, "On Saturdays the first lessons start at 8am.") == []
     assert kinds(storage, "The 10x10 ft works out at about $1.29 a square foot a month.") == []
+
+YOGA = {"studio hours": {"Monday": "7am-9pm", "Tuesday": "7am-9pm", "Wednesday": "7am-9pm", "Thursday": "7am-9pm", "Friday": "7am-6pm", "Saturday": "8am-2pm", "Sunday": "closed"},
+        "class pass": {"drop-in": "$18", "5-class pack": "$80"}, "classes": "hatha, vinyasa and yin only", "hot yoga": "not offered", "class size": "max 20 people"}
+GARAGE = {"opening": "weekdays 8-5:30, Saturday mornings 8-12", "tyres": "fitted from $60 each; brands: Michelin, Pirelli or Continental only",
+          "courtesy car": "free, book 2 days ahead", "no": "electric vehicle servicing, bodywork", "warranty": "12 months or 12,000 miles on all repairs"}
+
+@pytest.mark.parametrize("facts,answer,want", [
+    (YOGA, "We're open 7am to 9pm Monday to Thursday, 7 till 6 on Fridays and 8 to 2 on Saturdays.", []),  # each range goes with the days after it
+    (YOGA, "A drop-in is $18, or a 5-class pack is $80, which works out at $16 a class.", []),
+    (GARAGE, "We're open weekdays from 8 until half past five, and Saturday mornings 8 till noon.", []),
+    (GARAGE, "We fit Michelin, Pirelli and Continental tyres from $60 each, so four tyres from $240.", []),
+    (GARAGE, "All repairs come with a 12-month or 12,000-mile warranty.", []),
+    (YOGA, "We also run ashtanga classes.", ["not_in_list"]),
+    (YOGA, "On Fridays we close at 9pm.", ["wrong_time"]),
+    (GARAGE, "Yes, we do bodywork too.", ["not_offered"]),
+    (GARAGE, "We're open Saturday afternoons until 5.", ["wrong_time"]),
+    (GARAGE, "Book the courtesy car a day ahead.", ["wrong_number"]),
+])
+def test_unseen_yoga_and_garage(facts, answer, want):
+    assert kinds(FactSheet.read(facts), answer) == want
