@@ -1067,7 +1067,7 @@ information info question team staff people patient member customer guest everyo
 chance deal welcome experience care look idea detail website page account app phone number email call message note booking
 reservation policy rule hour day week weekend morning afternoon evening night today tomorrow moment minute us you visit
 appointment availability space room front desk reception pleasure fun problem issue worry need request bit level group beginner
-start end first person""".split())
+start end first person maximum minimum total""".split())
 
 # %% ../nbs/07_facts.ipynb #aa18a078
 _VERBS = set("""include includes including try order buy grab enjoy love pick call reserve recommend contain contains cost costs offer
@@ -1181,7 +1181,7 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
             i = best[0]
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), i.fact,
                                f"says {show_price(c, i.currency)} for {i.name}; the fact sheet says {'from ' if i.bound == '>=' else ''}{show_price(i.cents, i.currency)}"))
-        elif not best and priced and not any(_price_ok(i, c) for i in priced):
+        elif not best and priced and not any(_price_ok(i, c, counts) for i in priced):  # 'For two dogs it's $40': twice a price of the sheet
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), "; ".join(dict.fromkeys(i.fact for i in priced)),
                                f"says {show_price(c, priced[0].currency)}, a price the fact sheet doesn't give"))
 

@@ -425,3 +425,18 @@ GARAGE = {"opening": "weekdays 8-5:30, Saturday mornings 8-12", "tyres": "fitted
 ])
 def test_unseen_yoga_and_garage(facts, answer, want):
     assert kinds(FactSheet.read(facts), answer) == want
+
+@pytest.mark.parametrize("facts,answer,question", [
+    (HOTEL, "We don't have an airport shuttle, but we can call you a taxi.", "Is there a shuttle?"),
+    (HOTEL, "Valet parking isn't available, but our car park is $12 a day.", ""),
+    (HOTEL, "For two dogs it's $40 a night.", "I have two dogs, how much?"),
+    (HOTEL, "Cats aren't allowed, only dogs.", "Can I bring my cat?"),
+    (BIKES, "A city bike for two days is $50.", ""),
+    (CAFE, "We don't have coconut milk, but oat, soy and almond are all available.", ""),
+    (YOGA, "Each class takes a maximum of 20 people.", ""),
+    (YOGA, "Hot yoga isn't on our timetable, but vinyasa is a good workout.", ""),
+    (SCHOOL, "Lessons run from 7am to 8pm on weekdays and 8am to 4pm on Saturdays.", ""),
+    (SHOP, "We can't book your road test; you'll need to do that with the DMV.", ""),
+])
+def test_clean_restatements_and_refusals_get_no_flag(facts, answer, question):
+    assert kinds(FactSheet.read(facts), answer, question) == []
