@@ -256,6 +256,9 @@ _UP_TO = re.compile(r"\b(?:up to|at most|max(?:imum)?(?: of)?|no more than|not m
 # %% ../nbs/07_facts.ipynb #5450ef11
 _AT_LEAST = re.compile(r"\b(?:at least|min(?:imum)?(?: of)?|no less than|from|over|more than|aged?|ages|older than)\s*$", re.I)
 
+# %% ../nbs/07_facts.ipynb #52c51c46
+_AGED = re.compile(r"\b(?:anyone|anybody|everyone|people|those|adults|children|kids|customers|guests|patients|clients|members)\s+(?:over|under)\s*$", re.I)  # 'anyone over 16': an age
+
 # %% ../nbs/07_facts.ipynb #fa2a030a
 @lru_cache(maxsize=1 << 16)  # a few thousand distinct words, asked for millions of times on a large data set
 def singular(w:str) -> str:
@@ -310,11 +313,13 @@ def amounts(text:str) -> list:
             out.append(Amount(v, "percent", "<=" if _UP_TO.search(text[max(0, m.start() - 25):m.start()]) else "=", m.start(), m.end("v") + 1)); continue
         before, after = text[max(0, m.start() - 25):m.start()], " ".join(words)
         older = bool(m["plus"]) or re.match(r"(?:or|and) (?:older|over|above|up)\b", after) is not None
+        if _AGED.search(before) or (re.match(r"s\b", text[m.end("v"):]) and re.search(r"\b(?:over|under)\s*$", before, re.I)):  # 'over 18s only', 'anyone over 16'
+            out.append(Amount(v, "age", ">=" if re.search(r"\bover\s*$", before, re.I) else "<=", m.start(), m.end("v"))); continue
         bound = "<=" if _UP_TO.search(before) or re.match(r"or (?:fewer|less|under)\b", after) else \
                 ">=" if older or _AT_LEAST.search(before) or re.match(r"or more\b", after) else "="
         ws = list(re.finditer(r"[a-z][a-z']*", m["after"], re.I))
         found = next(((singular(w.group()), w.end()) for k, w in enumerate(ws) if w.group().lower() not in _SKIP_WORDS
-                      and not (k + 1 < len(ws) and len(w.group()) > 4 and w.group().lower().endswith("ed"))), ("", 0))  # '8 certified instructors': the noun after the adjective
+                      and not (k + 1 < len(ws) and len(w.group()) > 4 and w.group().lower().endswith(("ed", "ing")))), ("", 0))  # '8 certified instructors', '3 working days': the noun after the adjective
         if found[0] and m["after"][found[1] - len(found[0]):found[1]][:1].isupper() and re.match(r"[\s-]+[A-Z]", m["after"]): continue  # '14 Orchard Street': a name, no amount
         unit, end = found[0], m.start("after") + found[1] if found[1] else m.end("v") + (1 if m["plus"] else 0)
         if unit in _NOT_UNITS: unit, end = "", m.end("v") + (1 if m["plus"] else 0)

@@ -440,3 +440,9 @@ def test_unseen_yoga_and_garage(facts, answer, want):
 ])
 def test_clean_restatements_and_refusals_get_no_flag(facts, answer, question):
     assert kinds(FactSheet.read(facts), answer, question) == []
+
+def test_ages_said_as_over_18s_and_working_days():
+    assert kinds(FactSheet.read(PHARMACY), "Flu jabs are for anyone over 16.") == ["wrong_number"]
+    assert kinds(FactSheet.read(PHARMACY), "Flu jabs are for anyone over 18.") == []
+    assert kinds(FactSheet.read(BIKES), "Repairs take up to a week.") == ["wrong_number"]
+    assert kinds(FactSheet.read(BIKES), "Repairs take up to three working days.") == []
