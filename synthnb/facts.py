@@ -282,6 +282,7 @@ class Amount:
     bound: str = "="     # '=' exactly, '<=' up to, '>=' at least
     start: int = 0
     end: int = 0
+    opens_range: bool = False  # the start of a range ('1 to 2 days'): checked against a lower limit only
 
 # %% ../nbs/07_facts.ipynb #27f13c7e
 _SKIP_WORDS = {"or", "and", "more", "free", "extra", "additional", "other", "full", "separate", "different", "new", "whole", "hour's", "consecutive"}
@@ -300,7 +301,7 @@ def _ranges(text:str, found:list) -> list:
         b = next((x for x in found if x.start == m.start("b")), None)
         if b is None or any(x.start == m.start("a") for x in found): continue
         if b.bound == "=": b.bound = "<="
-        found.append(Amount(float(m["a"]) * b.value / float(m["b"]), b.unit, ">=", m.start("a"), b.end))
+        found.append(Amount(float(m["a"]) * b.value / float(m["b"]), b.unit, ">=", m.start("a"), b.end, True))
     return sorted(found, key=lambda x: x.start)
 
 # %% ../nbs/07_facts.ipynb #94d75dfa
@@ -861,7 +862,7 @@ def _day_claims_text(text:str, vocabulary:set=frozenset()) -> str:
     out = text
     for m in DAY_RE.finditer(text):
         after = re.match(r"\s+([a-z][\w'-]*)", text[m.end():m.end() + 20])
-        if _DAY_MODIFIER.search(text[max(0, m.start() - 8):m.start()]) and after and not m[0].lower().endswith("s") and singular(after[1]) not in vocabulary:
+        if _DAY_MODIFIER.search(text[max(0, m.start() - 8):m.start()]) and after and not m[0].lower().endswith("s") and (singular(after[1]) not in vocabulary or m["every"]):  # 'the daily special' names no days
             out = out[:m.start()] + " " * (m.end() - m.start()) + out[m.end():]
     return out
 
@@ -957,7 +958,8 @@ def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     "A day said to be open that the sheet says is closed, or the other way round."
     t, main = claim.text, sched is sheet.schedules[0]
     named = not main and bool(shares_word(content_words(t, pairs=False), sched.words - _HOURS_NAMES))  # 'The theory class is on Thursdays'
-    only = _only_days(t)
+    said_items = shares_word(content_words(claim.sentence, pairs=False), {w for i in sheet.items for w in i.words if w not in GENERIC_WORDS} | {w for ws, _, _ in sheet.day_facts for w in ws})
+    only = _only_days(t) if named or not said_items else None  # 'Cinnamon rolls are $5, on Saturdays only': the rolls' days, not the shop's
     if not claim.said_days or _EVERY_OPEN_DAY.search(t) or not (re.search(r"\bopen|\bclos|\bshut|\block|\bhours\b|\bavailable\b", t, re.I) or clocks(t) or named or only is not None): return
     if _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\block|\bavailable\b", t, re.I) and not named and only is None: return
     days = claim.days
@@ -1072,7 +1074,7 @@ information info question team staff people patient member customer guest everyo
 chance deal welcome experience care look idea detail website page account app phone number email call message note booking
 reservation policy rule hour day week weekend morning afternoon evening night today tomorrow moment minute us you visit
 appointment availability space room front desk reception pleasure fun problem issue worry need request bit level group beginner
-start end first person maximum minimum total""".split())
+start end first person maximum minimum total offer""".split())
 
 # %% ../nbs/07_facts.ipynb #aa18a078
 _VERBS = set("""include includes including try order buy grab enjoy love pick call reserve recommend contain contains cost costs offer
@@ -1115,7 +1117,7 @@ def _known(sheet:FactSheet, words:tuple) -> bool:
     "Is the item these words name on the sheet? (its words among an item's with the same head, or an item made to order)"
     same = [i.words for i in sheet.items if i.words and i.words[-1] == words[-1]]
     mods = [w for w in words[:-1] if w not in GENERIC_WORDS and not any((w,) == v for l in sheet.lists for v in l.values)]  # 'Giant bikes' when brands are 'Trek and Giant only'
-    if "".join(words[-2:]) in sheet.vocabulary: return True  # 'warm-up lesson', 'road test': words the sheet says together
+    if len(words) == 2 and "".join(words) in sheet.vocabulary: return True  # 'warm-up lesson', 'road test': words the sheet says together
     part_of = lambda m, p: m in p or any(len(x) > 3 and (m.startswith(x) or m.endswith(x)) for x in p)  # 'single-stem rose' is a 'single rose'
     return not mods or any(OPEN_WORDS & set(p) for p in same) or any(all(part_of(m, p) for m in mods) for p in same)
 
@@ -1232,6 +1234,7 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
         if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [x for x in same if x[2] == same[i][2]]  # any amount of that fact
         if a.bound != "=": best += [x for x in same if x[2] in {b[2] for b in best} and x[0].bound == a.bound]  # 'from 5 to 10 miles': a limit of the same fact's tiers
         if re.match(r"[\w\s']{0,12}?\bfor\s+[$€£]\d", text[a.end:]) or re.match(r"[\w\s']{0,12}?\bfor\s+[$€£]\d", claim.text[a.end:]): continue  # 'ten hours for $500': what the price buys
+        if a.opens_range and not any(f.bound == ">=" for f, _, _ in best): continue  # 'order 1 to 2 days ahead' of '48 hours' notice': its end says it
         if best and not any(_amount_ok(a, f) for f, _, _ in best):
             f, _, fact = best[0]
             out.append(Finding("wrong_number", claim.words(a.start, a.end), fact, f"says {claim.words(a.start, a.end)}; the fact sheet says {fact}"))

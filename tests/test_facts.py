@@ -446,3 +446,10 @@ def test_ages_said_as_over_18s_and_working_days():
     assert kinds(FactSheet.read(PHARMACY), "Flu jabs are for anyone over 18.") == []
     assert kinds(FactSheet.read(BIKES), "Repairs take up to a week.") == ["wrong_number"]
     assert kinds(FactSheet.read(BIKES), "Repairs take up to three working days.") == []
+
+def test_what_the_tutorials_rely_on():
+    bakery = FactSheet.read(PromptSpec.example("bakery").facts)
+    assert kinds(bakery, "The daily special fruit tarts are available on Sundays.", "What day is the daily special fruit tarts available?") == []  # 'the daily special' names no days
+    assert kinds(bakery, "Cinnamon rolls are $5 each, on Saturdays only.") == ["wrong_price"]  # the rolls' days, not the shop's
+    assert kinds(bakery, "Custom cakes need 1 to 2 days' notice.") == []  # the start of a range is no exact notice
+    assert kinds(bakery, "Can I order a nut-free fruit tart? Yes, our nut-free fruit tarts are $4.50.") == ["unknown_item"]
