@@ -959,7 +959,8 @@ def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     t, main = claim.text, sched is sheet.schedules[0]
     named = not main and bool(shares_word(content_words(t, pairs=False), sched.words - _HOURS_NAMES))  # 'The theory class is on Thursdays'
     said_items = shares_word(content_words(claim.sentence, pairs=False), {w for i in sheet.items for w in i.words if w not in GENERIC_WORDS} | {w for ws, _, _ in sheet.day_facts for w in ws})
-    only = _only_days(t) if named or not said_items else None  # 'Cinnamon rolls are $5, on Saturdays only': the rolls' days, not the shop's
+    opening = re.search(r"\bopen|\bclos|\bhours\b|\bwe(?:'re|\s+are)?\s+(?:only\s+)?(?:open|here|in|around|work|working|teach|operate|run)\b", t, re.I)  # the business's days, not 'we bake it on Tuesdays only'
+    only = _only_days(t) if named or (opening and not said_items) else None  # 'Cinnamon rolls are $5, on Saturdays only': the rolls' days, not the shop's
     if not claim.said_days or _EVERY_OPEN_DAY.search(t) or not (re.search(r"\bopen|\bclos|\bshut|\block|\bhours\b|\bavailable\b", t, re.I) or clocks(t) or named or only is not None): return
     if _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\block|\bavailable\b", t, re.I) and not named and only is None: return
     days = claim.days
@@ -1135,6 +1136,7 @@ def _derived(c:int, said:list) -> bool:
     return any(sum(s) == c for n in range(2, min(len(others), 5) + 1) for s in combinations(others, n))
 
 # %% ../nbs/07_facts.ipynb #ea13a14d
+_DERIVED_CUE = re.compile(r"\b(?:so|total|totals|altogether|in all|all in|comes? to|works? out|more|less|cheaper|dearer|save|saves|saving|plus|extra|difference|together|combined|both|start)\b", re.I)  # how a worked-out price is said
 _MEASURES = set(_HOURS) | {"square", "foot", "feet", "mile", "km", "kilometre", "metre", "meter", "kg", "kilo", "litre", "liter", "gallon"}  # rates an answer may work out
 _FROM_PRICE = re.compile(r"\b(?:from|starts? at|starting (?:at|from)|prices? start at)\s*$", re.I)
 
@@ -1165,7 +1167,7 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
         c = cents(m)
         per = _RATE.match(claim.text, m.start())["per"]
         if per and singular(per) in _MEASURES and not shares_word({singular(per)}, rates): continue  # '$57.50 an hour' worked out, '$3,000 a year' of insurance: no rate the sheet gives
-        if _derived(c, said_prices): continue  # '$45 and $9, so $54 altogether'
+        if _DERIVED_CUE.search(claim.text) and _derived(c, said_prices): continue  # '$45 and $9, so $54 altogether'
         if unknown or _THRESHOLD.search(claim.text[:m.start()]): continue  # 'orders over $100': a threshold, not a price  # a price of an item the sheet doesn't have: `_check_items` says so
         # 'a croissant is $3 and a loaf is $6': a price goes with the item named since the last price, else until the next
         before = claim.text[found[k - 1].end() if k else 0:m.start()]
@@ -1403,7 +1405,7 @@ def _check_yes_item(sheet:FactSheet, a:str, question:str, out:list) -> bool:
     if not question or not _YES_LIST.match(a) or negated(re.split(r"[.!?]", a)[0]) or not (m := _ASKS_FOR.match(question)): return False
     ws = [w for w in _phrase(m["np"] or m["np2"]) if w not in GENERIC_WORDS and w not in STOP_WORDS]
     if not ws or ws[-1] in COMMON_NOUNS or shares_word({ws[-1]}, sheet.vocabulary): return False
-    if not shares_word({ws[-1]}, content_words(a, pairs=False)): return False  # the answer offers it by name, not something of the sheet in other words
+    if not re.search(rf"\b(?:our|we(?:'ll|'re| can| also| now)?\s+(?:\w+\s+){{0,2}}?(?:have|offer|sell|run|do|stock|make|provide|carry))\b(?:\s+[\w-]+){{0,3}}?\s+{re.escape(root(ws[-1]))}", a, re.I): return False  # the answer offers it as its own, by name
     out.append(Finding("unknown_item", _YES_LIST.match(a)[0], "", f"says yes to {' '.join(ws)}, which the fact sheet does not name")); return True
 
 # %% ../nbs/07_facts.ipynb #68fa4431

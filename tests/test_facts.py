@@ -453,3 +453,10 @@ def test_what_the_tutorials_rely_on():
     assert kinds(bakery, "Cinnamon rolls are $5 each, on Saturdays only.") == ["wrong_price"]  # the rolls' days, not the shop's
     assert kinds(bakery, "Custom cakes need 1 to 2 days' notice.") == []  # the start of a range is no exact notice
     assert kinds(bakery, "Can I order a nut-free fruit tart? Yes, our nut-free fruit tarts are $4.50.") == ["unknown_item"]
+
+def test_a_worked_out_price_is_said_so_and_an_items_days_are_no_shop_days():
+    bakery = FactSheet.read(PromptSpec.example("bakery").facts)
+    assert kinds(bakery, "A fruit tart is $4.50 and a croissant is $3.50, so $8 for both.") == ["wrong_price"]  # $3.50 is no difference of the others
+    assert kinds(bakery, "A fruit tart is $4.50 and a croissant is $3, so $7.50 for both.") == []
+    assert kinds(bakery, "We bake it on Tuesdays only, so it's worth the trip!", "Tell me about the sourdough loaf.") == []
+    assert kinds(bakery, "Yes, there is some risk: every item is made in a kitchen that handles nuts.", "Is there a risk of nuts?") == []
