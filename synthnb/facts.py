@@ -862,7 +862,7 @@ def _day_claims_text(text:str, vocabulary:set=frozenset()) -> str:
     out = text
     for m in DAY_RE.finditer(text):
         after = re.match(r"\s+([a-z][\w'-]*)", text[m.end():m.end() + 20])
-        if _DAY_MODIFIER.search(text[max(0, m.start() - 8):m.start()]) and after and not m[0].lower().endswith("s") and (singular(after[1]) not in vocabulary or m["every"]):  # 'the daily special' names no days
+        if _DAY_MODIFIER.search(text[max(0, m.start() - 8):m.start()]) and after and not m[0].lower().endswith("s") and (singular(after[1]) not in vocabulary or m["every"] or re.search(r"\ban?\s+$", text[max(0, m.start() - 4):m.start()], re.I)):  # 'the daily special', 'a Saturday order' name no days
             out = out[:m.start()] + " " * (m.end() - m.start()) + out[m.end():]
     return out
 
@@ -950,6 +950,9 @@ def _only_days(text:str) -> set|None:
 _LATE = re.compile(r"\b(?:open|opens|stay open|staying open)\s+late\b|\blate (?:opening|nights?|evenings?)\b", re.I)
 _EARLY = re.compile(r"\b(?:open|opens)\s+early\b|\bearly (?:opening|mornings?)\b", re.I)
 
+# %% ../nbs/07_facts.ipynb #cf6f189c
+_THEIR_HOURS = re.compile(r"\b(?:they|they're|they are)\s+(?:\w+\s+)?(?:open|close|shut)\w*\b", re.I)  # another's hours (the DMV, a post office); 'we' and 'it' may be the business
+
 # %% ../nbs/07_facts.ipynb #04ca1123
 _FIRST_LAST = re.compile(r"\b(?:first|earliest)\b.*\b(?:starts?|begins?)\b|\b(?:last|latest)\b.*\b(?:ends?|finish\w*)\b", re.I)  # 'the first lessons start at 9am': when the day's service opens
 
@@ -994,7 +997,7 @@ def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     t, main = claim.text, sched is sheet.schedules[0]
     cs = clocks(t)
     if m := _ALL_DAY.search(t): cs += [Clock(frozenset({0}), m.start(), m.end(), "open"), Clock(frozenset({1440}), m.start(), m.end(), "close")]
-    if not cs: return
+    if not cs or _THEIR_HOURS.search(t): return  # 'ringing them right when they open at 8:30': someone else's hours
     loose = _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\bhours\b", t, re.I) and not _FIRST_LAST.search(t)
     open_ = _open_days(sched)
     days = (claim.days & open_) if claim.days is not None else None

@@ -460,3 +460,9 @@ def test_a_worked_out_price_is_said_so_and_an_items_days_are_no_shop_days():
     assert kinds(bakery, "A fruit tart is $4.50 and a croissant is $3, so $7.50 for both.") == []
     assert kinds(bakery, "We bake it on Tuesdays only, so it's worth the trip!", "Tell me about the sourdough loaf.") == []
     assert kinds(bakery, "Yes, there is some risk: every item is made in a kitchen that handles nuts.", "Is there a risk of nuts?") == []
+
+def test_someone_elses_hours_and_a_day_said_of_one_order(school):
+    assert kinds(school, "Call the DMV for that, and ringing them right when they open at 8:30 is a good idea.") == []
+    assert kinds(school, "We open at 8:30 on weekdays.") == ["wrong_time"]
+    shop = FactSheet.read({"hours": "Mon-Fri 8am-6pm, Sat 9am-1pm", "delivery times": "weekdays 10am-4pm, Saturday 10am-1pm, no Sunday delivery", "order": "order by 3pm"})
+    assert kinds(shop, "Because we don't deliver on Sundays, a Saturday order would go out on Monday, some time between 10am and 4pm.") == []
