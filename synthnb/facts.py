@@ -26,9 +26,9 @@ __all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TI
            'normalise', 'days_in', 'day_set', 'minutes', 'Clock', 'clocks', 'cents', 'phone_digits', 'web_address',
            'singular', 'Amount', 'amounts', 'root', 'same_word', 'word_spans', 'content_words', 'shares_word',
            'fact_leaves', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item', 'ClosedList',
-           'Negation', 'FactSheet', 'show_time', 'show_price', 'show_days', 'show_hours', 'TimeFact', 'Finding',
-           'Claim', 'claims', 'negated', 'nearest_fact', 'affirms', 'check_answer', 'answer_fields', 'fact_checks',
-           'judge_messages', 'read_verdict', 'judge_facts']
+           'Negation', 'FactSheet', 'size_of', 'show_size', 'show_time', 'show_price', 'show_days', 'show_hours',
+           'TimeFact', 'Finding', 'Claim', 'claims', 'negated', 'nearest_fact', 'affirms', 'check_answer',
+           'answer_fields', 'fact_checks', 'judge_messages', 'read_verdict', 'judge_facts']
 
 # %% ../nbs/07_facts.ipynb #4b04b546
 FACT_KINDS = ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number",
@@ -43,7 +43,10 @@ NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six sev
 _NUM = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 
 # %% ../nbs/07_facts.ipynb #eccbcea3
-NUMBER_RE = re.compile(rf"\b(?:{_NUM})(?:(?:[\s-]|\s+and\s+)(?:{_NUM}))*\b(?!\s+of\b)", re.I)
+_SMALL = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|" \
+         r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|zero|one|two|three|four|five|six|seven|eight|nine)"
+# 'and' joins only after 'hundred': 'between five and ten' is two numbers, 'a hundred and twenty' one
+NUMBER_RE = re.compile(rf"\b(?:(?:{_SMALL}\s+)?hundred(?:(?:\s+and\s+|\s+|-){_SMALL})?|{_SMALL})\b(?!\s+of\b)", re.I)
 
 # %% ../nbs/07_facts.ipynb #a8484f16
 def number_value(words:str) -> int:
@@ -180,7 +183,12 @@ _RANGE_SEP = re.compile(r"^\s*(?:-|–|—|to|until|till|til|through|thru|and)\s
 _CLOSE_BEFORE = re.compile(r"(?:\bclos\w*|\bshut\w*|\buntil|\btill?|\bto|\bends?|\bfinish\w*|\blate|\bby)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
 
 # %% ../nbs/07_facts.ipynb #4cf660cf
-_OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bdoors|\bunlock\w*|\bas early as)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
+_OPEN_BEFORE = re.compile(r"(?:\bopen\w*|\bfrom|\bdoors|\bunlock\w*|\bas early as|\bstarts?|\bbegins?)\b\W*(?:\w+\W+){0,2}?(?:at\W*)?$", re.I)
+
+# %% ../nbs/07_facts.ipynb #508e8805
+def _quantity_range(text:str, end:int) -> bool:
+    "Is the number at `end` (the end of a range) a quantity rather than a time: neither a time nor a bare hour?"
+    return not (TIME_RE.match(text, end) or _BARE_HOUR.match(text, end))
 
 # %% ../nbs/07_facts.ipynb #80f52877
 def clocks(text:str) -> list:
@@ -188,7 +196,9 @@ def clocks(text:str) -> list:
     found = [(m.start(), m.end(), _readings(m)) for m in TIME_RE.finditer(text)]
     for m in _BARE_HOUR.finditer(text):
         if any(s <= m.start() < e for s, e, _ in found): continue
-        after_range = re.match(r"\s*(?:-|–|to|until|till)\s*\d", text[m.end():m.end() + 8])
+        after_range = re.match(r"\s*(?:-|–|to|until|till)\s*(?=\d)", text[m.end():m.end() + 8])
+        if after_range and _quantity_range(text, m.end() + after_range.end()): continue  # 'from 5 to 10 miles': no clock times
+        if re.search(r"\bup to\s*$", text[max(0, m.start() - 8):m.start()], re.I): continue  # 'up to 8': a count
         if _BARE_CONTEXT.search(text[max(0, m.start() - 12):m.start()]) or after_range:
             h = int(m["h"]); found.append((m.start(), m.end(), frozenset({h % 12 * 60, h % 12 * 60 + 720})))
     found.sort()
@@ -205,12 +215,16 @@ def clocks(text:str) -> list:
     return out
 
 # %% ../nbs/07_facts.ipynb #797554f6
-PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d+(?:[.,]\d{1,2})?)(?!\d|k\b|\s?(?:bn|million|billion|thousand)\b)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|bucks|euros?|pounds?|usd|eur|gbp)\b", re.I)
+PRICE_RE = re.compile(r"(?P<cur>[$€£])\s?(?P<v>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d|k\b|\s?(?:bn|million|billion|thousand)\b)|\b(?P<v2>\d+(?:\.\d{1,2})?)\s?(?P<unit>dollars?|bucks|euros?|pounds?|usd|eur|gbp)\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #bf3a178f
 def cents(m:re.Match) -> int:
     "The amount of a `PRICE_RE` match, in cents."
-    return round(float((m["v"] or m["v2"]).replace(",", ".")) * 100)
+    v = m["v"] or m["v2"]
+    return round(float(v.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", v) else v.replace(",", ".")) * 100)  # '$1,150' is a thousand; '€4,50' four and a half
+
+# %% ../nbs/07_facts.ipynb #ec779146
+_RATE = re.compile(rf"(?:{PRICE_RE.pattern})(?:\s+(?:a|an|per|each)\s+(?P<per>[a-z]+)\b)?", re.I)
 
 # %% ../nbs/07_facts.ipynb #057b3b29
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -227,6 +241,9 @@ def phone_digits(s:str) -> str: return re.sub(r"\D", "", s)
 # %% ../nbs/07_facts.ipynb #32937f70
 def web_address(s:str) -> str: return re.sub(r"^(https?://)?(www\.)?", "", s.lower()).rstrip("/.")
 
+# %% ../nbs/07_facts.ipynb #0306fee8
+_DIMENSION = re.compile(r"\b\d+(?:\.\d+)?\s?[x×]\s?\d+(?:\.\d+)?(?:\s?(?:ft|feet|foot|m|cm|mm|in|inch(?:es)?|metres?|meters?)\b)?", re.I)
+
 # %% ../nbs/07_facts.ipynb #659fe97b
 _HOURS = {"minute": 1/60, "min": 1/60, "hour": 1, "hr": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
 
@@ -238,6 +255,9 @@ _UP_TO = re.compile(r"\b(?:up to|at most|max(?:imum)?(?: of)?|no more than|not m
 
 # %% ../nbs/07_facts.ipynb #5450ef11
 _AT_LEAST = re.compile(r"\b(?:at least|min(?:imum)?(?: of)?|no less than|from|over|more than|aged?|ages|older than)\s*$", re.I)
+
+# %% ../nbs/07_facts.ipynb #52c51c46
+_AGED = re.compile(r"\b(?:anyone|anybody|everyone|people|those|adults|children|kids|customers|guests|patients|clients|members)\s+(?:over|under)\s*$", re.I)  # 'anyone over 16': an age
 
 # %% ../nbs/07_facts.ipynb #fa2a030a
 @lru_cache(maxsize=1 << 16)  # a few thousand distinct words, asked for millions of times on a large data set
@@ -262,13 +282,27 @@ class Amount:
     bound: str = "="     # '=' exactly, '<=' up to, '>=' at least
     start: int = 0
     end: int = 0
+    opens_range: bool = False  # the start of a range ('1 to 2 days'): checked against a lower limit only
 
 # %% ../nbs/07_facts.ipynb #27f13c7e
 _SKIP_WORDS = {"or", "and", "more", "free", "extra", "additional", "other", "full", "separate", "different", "new", "whole", "hour's", "consecutive"}
 
 # %% ../nbs/07_facts.ipynb #c3095ac1
-_NOT_UNITS = {"am", "pm", "to", "the", "a", "an", "per", "for", "of", "in", "on", "at", "is", "are", "each", "only", "with",
+_NOT_UNITS = {"time", "am", "pm", "to", "the", "a", "an", "per", "for", "of", "in", "on", "at", "is", "are", "each", "only", "with",
               "minus", "plus", "dollar", "euro", "pound", "buck", "cent", "x", "we", "you", "it", "if", "so", "but", "then", "by", "as", "from", "until", "till", "up", "over"}
+
+# %% ../nbs/07_facts.ipynb #539b2949
+_AMOUNT_RANGE = re.compile(r"(?<![$€£\d.,:/])\b(?P<a>\d+(?:\.\d+)?)\s*(?:-|–|to|and)\s*(?P<b>\d+(?:\.\d+)?)\b", re.I)
+
+# %% ../nbs/07_facts.ipynb #c6694275
+def _ranges(text:str, found:list) -> list:
+    "`found` (the amounts of `text`) with the start of each range given the unit of its end: '5-10 miles' → ≥ 5 mile, ≤ 10 mile."
+    for m in _AMOUNT_RANGE.finditer(text):
+        b = next((x for x in found if x.start == m.start("b")), None)
+        if b is None or any(x.start == m.start("a") for x in found): continue
+        if b.bound == "=": b.bound = "<="
+        found.append(Amount(float(m["a"]) * b.value / float(m["b"]), b.unit, ">=", m.start("a"), b.end, True))
+    return sorted(found, key=lambda x: x.start)
 
 # %% ../nbs/07_facts.ipynb #94d75dfa
 def amounts(text:str) -> list:
@@ -280,9 +314,14 @@ def amounts(text:str) -> list:
             out.append(Amount(v, "percent", "<=" if _UP_TO.search(text[max(0, m.start() - 25):m.start()]) else "=", m.start(), m.end("v") + 1)); continue
         before, after = text[max(0, m.start() - 25):m.start()], " ".join(words)
         older = bool(m["plus"]) or re.match(r"(?:or|and) (?:older|over|above|up)\b", after) is not None
+        if _AGED.search(before) or (re.match(r"s\b", text[m.end("v"):]) and re.search(r"\b(?:over|under)\s*$", before, re.I)):  # 'over 18s only', 'anyone over 16'
+            out.append(Amount(v, "age", ">=" if re.search(r"\bover\s*$", before, re.I) else "<=", m.start(), m.end("v"))); continue
         bound = "<=" if _UP_TO.search(before) or re.match(r"or (?:fewer|less|under)\b", after) else \
                 ">=" if older or _AT_LEAST.search(before) or re.match(r"or more\b", after) else "="
-        found = next(((singular(w.group()), w.end()) for w in re.finditer(r"[a-z][a-z']*", m["after"], re.I) if w.group().lower() not in _SKIP_WORDS), ("", 0))
+        ws = list(re.finditer(r"[a-z][a-z']*", m["after"], re.I))
+        found = next(((singular(w.group()), w.end()) for k, w in enumerate(ws) if w.group().lower() not in _SKIP_WORDS
+                      and not (k + 1 < len(ws) and len(w.group()) > 4 and w.group().lower().endswith(("ed", "ing")))), ("", 0))  # '8 certified instructors', '3 working days': the noun after the adjective
+        if found[0] and m["after"][found[1] - len(found[0]):found[1]][:1].isupper() and re.match(r"[\s-]+[A-Z]", m["after"]): continue  # '14 Orchard Street': a name, no amount
         unit, end = found[0], m.start("after") + found[1] if found[1] else m.end("v") + (1 if m["plus"] else 0)
         if unit in _NOT_UNITS: unit, end = "", m.end("v") + (1 if m["plus"] else 0)
         if DAY_RE.fullmatch(unit) or unit in ("am", "pm", "noon", "midnight"): continue
@@ -291,7 +330,7 @@ def amounts(text:str) -> list:
         elif unit in ("percent",) or unit in _NOT_UNITS or not unit or len(unit) < 3: u = "percent" if unit == "percent" else ""
         else: u = unit
         if u: out.append(Amount(v, u, bound, m.start(), max(end, m.end("v")) if u != "age" or unit else m.end()))
-    return out
+    return _ranges(text, out)
 
 # %% ../nbs/07_facts.ipynb #b70e408e
 GENERIC_WORDS = set("""a an the our your their my its this that these those some any all every each one two three few many
@@ -400,7 +439,7 @@ def _pick(o:frozenset, c:frozenset) -> tuple:
 _ALL_DAY = re.compile(r"\bopen(?:s|ed)?\s+(?:for\s+)?24 hours|\b24 hours a day\b|\b24 hours,? 7 days\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #e27983b3
-_CLOSED_RE = re.compile(r"\bclosed\b|\bshut\b|\bno (?:opening|hours)\b|\b(?:not|n't|never)\s+open\b|\bday off\b", re.I)
+_CLOSED_RE = re.compile(r"\bclosed\b|\bshut\b|\blocked\b|\bno (?:opening|hours)\b|\b(?:not|n't|never)\s+open\b|\bday off\b", re.I)
 
 # %% ../nbs/07_facts.ipynb #5608de3e
 def read_schedule(text:str) -> dict:
@@ -438,9 +477,9 @@ def read_schedule(text:str) -> dict:
 # %% ../nbs/07_facts.ipynb #fdad632a
 def product_name(clause:str) -> tuple:
     "The item a fact-sheet clause names, as words, once values, days and linking words are removed: 'sourdough loaf on Tuesdays' → ('sourdough', 'loaf')."
-    clause = re.sub(r"\([^)]*\)", " ", normalise(clause).text)
-    for rx in (PRICE_RE, TIME_RE, DAY_RE, QUANTITY_RE): clause = rx.sub(" ", clause)
-    head = re.split(r"\b(?:on|at|from|for|every|each|until|per|is|are|costs?|only)\b|:", clause)[0]
+    clause = _DIMENSION.sub(" ", re.sub(r"\([^)]*\)", " ", normalise(clause).text))
+    for rx in (_RATE, TIME_RE, DAY_RE, QUANTITY_RE): clause = rx.sub(" ", clause)
+    head = re.split(r"\b(?:on|at|from|for|every|each|until|per|is|are|costs?|only)\b|(?<![\w-])(?:once|when|if|unless|within|where|while)(?![\w-])|:", clause)[0]
     ws = [w for w, _, _ in word_spans(head) if w not in LINK_WORDS and w not in ("price", "cost", "fee") or w == "fee"]
     return tuple(ws[-3:])
 
@@ -462,7 +501,7 @@ _GROUP_NAMES = {"price", "prices", "menu", "pricing", "fees", "fee", "costs", "c
 # %% ../nbs/07_facts.ipynb #bc60d343
 def _item_words(path:tuple, name:str) -> list:
     "An item's names as words: its own, and with its group's name after it when that is a kind ('monthly' under 'memberships' → monthly membership)."
-    ws = tuple(w for w, _, _ in word_spans(re.sub(r"\([^)]*\)", " ", name)) if w not in LINK_WORDS)
+    ws = tuple(w for w, _, _ in word_spans(_DIMENSION.sub(" ", re.sub(r"\([^)]*\)", " ", name))) if w not in LINK_WORDS)
     group = path[-2] if len(path) >= 2 else ""
     g = tuple(w for w, _, _ in word_spans(group) if w not in LINK_WORDS) if group.lower() not in _GROUP_NAMES else ()
     return [ws] + ([ws + g[-1:]] if g and g[-1] not in ws else [])
@@ -471,7 +510,7 @@ def _item_words(path:tuple, name:str) -> list:
 _ONLY_RE = re.compile(r"^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock|use)?\s*(?:only\s+)?(?P<list>.+?)\s+only\b|^(?:we\s+)?(?:accept|take|offer|teach|run|have|cover|sell|serve|stock)\s+only\s+(?P<list2>.+)$|^(?:we\s+)?(?:accept|take|cover|are in[- ]network with|work with|stock|sell|carry|teach|serve)\s+(?P<list3>[^.]+(?:,|\band\b|\bor\b)[^.]+)$", re.I)
 
 # %% ../nbs/07_facts.ipynb #c440da80
-_NEGATION_RE = re.compile(r"\b(?:no|without)\s+(?P<np>[a-z][\w' -]*)|\b(?:do not|don't|does not|doesn't|cannot|can't|never|not|won't|isn't|aren't)\s+(?:(?:currently|yet|any longer|be)\s+)?(?P<verb>sell|offer|provide|have|take|accept|allow|do|serve|stock|carry|deliver|ship|open|give|run|teach|cover|available|offered|allowed|accepted|permitted)\w*\s*(?P<np2>[a-z][\w' -]*)?", re.I)
+_NEGATION_RE = re.compile(r"\b(?:no|without)\s+(?P<np>[a-z][\w' -]*)|\b(?:do not|don't|does not|doesn't|cannot|can't|never|not|won't|isn't|aren't)\s+(?:(?:currently|yet|any longer|be)\s+)?(?P<verb>book|arrange|organi[sz]e|repair|install|store|sell|offer|provide|have|take|accept|allow|do|serve|stock|carry|deliver|ship|open|give|run|teach|cover|available|offered|allowed|accepted|permitted)\w*\s*(?P<np2>[a-z][\w' -]*)?", re.I)
 
 # %% ../nbs/07_facts.ipynb #212ac4dd
 ALTERNATIVES = {"pickup": {"delivery"}, "collection": {"delivery"}, "takeaway": {"dinein", "seating"}, "card": {"cash", "cheque", "check"},
@@ -506,7 +545,7 @@ def _values(text:str) -> list:
 def _phrase(np:str, n:int=3) -> tuple:
     "The words of a noun phrase up to where it ends (a linking word, a value or a verb)."
     out = []
-    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please|except|apart|besides|instead|too|also|as well|today|now)(?![\w-])", np)[0]):
+    for w, _, _ in word_spans(re.split(r"[.;:,()!?\d]|(?<![\w-])(?:on|at|for|in|we|but|or|and|to|from|unless|with|without|within|of|per|than|by|so|because|after|before|if|is|are|here|there|available|please|except|apart|besides|instead|too|also|as well|today|now|until|till)(?![\w-])", np)[0]):
         if w in ("any", "a", "an", "the", "our", "your", "more", "longer"): continue
         out.append(w)
     return tuple(out[:n])
@@ -534,6 +573,9 @@ class FactSheet:
     amounts: list = field(default_factory=list)       # (`Amount`, context words, fact)
     lists: list = field(default_factory=list)         # `ClosedList`s
     negations: list = field(default_factory=list)     # `Negation`s
+    named_units: set = field(default_factory=set)     # units of counts the fact's name gives ('instructors: 6' → instructor)
+    sizes: dict = field(default_factory=dict)         # size ('5x10', as sorted numbers) -> fact
+    sizes_only: str = ""                              # the fact that says those sizes are the only ones ('unit sizes: the five sizes above only')
     vocabulary: set = field(default_factory=set)      # every content word of the sheet
     lines: list = field(default_factory=list)         # each fact as one line, 'name: text'
     about: object = None                              # texts -> unit vectors (`synthnb.embeddings.embed`), to find which fact a claim is about
@@ -552,6 +594,11 @@ def _read_contacts(sheet:FactSheet, fact:str, text:str) -> bool:
     for m in PHONE_RE.finditer(text):
         if len(phone_digits(m[0])) >= 7: sheet.phones[phone_digits(m[0])] = fact; _note(sheet, fact, f"phone {m[0].strip()}"); n += 1
     return n > 0
+
+# %% ../nbs/07_facts.ipynb #deef4795
+def size_of(m:re.Match) -> tuple: return tuple(sorted(float(x) for x in re.findall(r"\d+(?:\.\d+)?", m[0])))
+def show_size(s:tuple) -> str: return "x".join(f"{x:g}" for x in s)
+_REFERS = {"above", "below", "listed", "these", "those", "shown"}  # a list that points at the sheet's other facts
 
 # %% ../nbs/07_facts.ipynb #bf584440
 def show_time(t:int) -> str: h, m = divmod(t % 1440 if t != 1440 else 1440, 60); return "midnight" if t == 1440 else f"{(h % 12) or 12}{':%02d' % m if m else ''}{'am' if h < 12 else 'pm'}"
@@ -624,12 +671,23 @@ def _read_price_options(sheet:FactSheet, fact:str, text:str):
 # %% ../nbs/07_facts.ipynb #b48ab2c2
 def _read_amounts(sheet:FactSheet, path:tuple, fact:str, clause:str, durations_only:bool=False) -> bool:
     "Read durations, ages and counts; beside a price ('$280 for 5 sessions') a count is part of the price, not a limit."
-    n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", PRICE_RE.sub(" ", clause)))); got = [a for a in amounts(n.text) if not durations_only or a.unit == "time"]
+    n = normalise(PHONE_RE.sub(" ", EMAIL_RE.sub(" ", _RATE.sub(" ", clause))))
+    got = [a for a in amounts(n.text) if not durations_only or a.unit == "time" or a.bound != "="]  # '$9 within 5 miles': a limit beside a price
+    if not got and not durations_only and (a := _named_count(path[-1], n.text)): got = [a]; sheet.named_units.add(a.unit)
     context = content_words(" ".join(path) + " " + n.text) - _UNIT_WORDS
     for a in got:
         sheet.amounts.append((a, context, fact))
         _note(sheet, fact, f"amount {n.span(a.start, a.end)} ({ {'<=': 'at most', '>=': 'at least', '=': 'exactly'}[a.bound]} {a.value:g} {'hours' if a.unit == 'time' else a.unit})")
     return bool(got)
+
+# %% ../nbs/07_facts.ipynb #64edf925
+def _named_count(name:str, text:str) -> Amount|None:
+    "The amount a fact's text gives when it starts with a bare number and its name says of what; None otherwise."
+    m = re.match(r"\s*(\d+)\b(?![:.]\d|\s*(?:[ap]m\b|%|[-–]\s*\d)|\s+[A-Z])", text)  # not '14 Orchard Street' 
+    ws = [w for w, _, _ in word_spans(name) if w not in LINK_WORDS]
+    if not m or not ws or amounts(text[:m.end() + 20]) and amounts(text[:m.end() + 20])[0].start == m.start(1): return None
+    bound = ">=" if set(ws) & {"minimum", "min", "least"} else "<=" if set(ws) & {"maximum", "max", "most"} else "="
+    return Amount(float(m[1]), "age" if "age" in ws else ws[-1], bound, m.start(1), m.end(1))
 
 # %% ../nbs/07_facts.ipynb #8baa545b
 def _read_list(sheet:FactSheet, path:tuple, fact:str, clause:str) -> str|None:
@@ -638,6 +696,9 @@ def _read_list(sheet:FactSheet, path:tuple, fact:str, clause:str) -> str|None:
     if not m: return None
     values = [v for v in _values(m["list"] or m["list2"] or m["list3"]) if v]
     if not values or any(len(v) > 4 for v in values) or re.search(r"\d", m[0]): return None
+    if any(w in _REFERS for v in values for w in v):  # 'the five sizes above only': the list is what the sheet says elsewhere
+        if sheet.sizes and "size" in {singular(w) for v in values for w in v} | content_words(" ".join(path)): sheet.sizes_only = fact; _note(sheet, fact, "sizes only: " + ", ".join(map(show_size, sheet.sizes)))
+        return "" 
     verb = re.match(r"(?:we\s+)?(accept|take|offer|teach|run|cover|sell|serve|stock|carry)\b", clause.strip(), re.I)
     words = content_words(" ".join(path)) | ({verb[1].lower()} if verb else set())  # 'we stock A and B only': a claim of stocking is about it
     sheet.lists.append(ClosedList(path[0], words, values, fact))
@@ -655,11 +716,14 @@ def _read_negations(sheet:FactSheet, fact:str, clause:str, rest:str, name:str=""
         sheet.negations.append(Negation(name, words, set(), fact)); _note(sheet, fact, f"not offered: {name}"); return True
     got = False
     own = {w for w, _, _ in word_spans(name)}  # 'home visits: no home visits': the words of the fact's name are not generic there
+    if name and _NEGATED_NAME.match(name) and not _NEGATION_RE.search(clause) and not re.search(r"\d", clause):  # 'we don't sell: balloons, chocolates, hampers'
+        clause = "no " + re.sub(r"^\s*(?:and|or|nor)\s+", "", clause)
     for m in _NEGATION_RE.finditer(clause):
         parts = re.split(r"\s*(?:,|\bor\b|\bnor\b)\s*", m["np"] or m["np2"] or "")
         listed = len(parts) > 1 and any(l.fact == fact for l in sheet.lists)  # 'no birds or reptiles' beside 'dogs and cats only': what the list leaves out
         for part in parts:
             words = _phrase(part) or ((m["verb"].lower(),) if m["verb"] and m["verb"].lower() in ("deliver", "ship") else ())
+            if m["verb"] and m["verb"].lower() in _ACT_VERBS and words: words = (m["verb"].lower(),) + words  # 'we don't book tests': booking them is what is not offered
             words = tuple(w for w in words if w not in GENERIC_WORDS or w in own or w in ("service",)) or words
             if not words: continue
             if any(x.words == words and x.fact == fact for x in sheet.negations): got = True; continue
@@ -667,11 +731,16 @@ def _read_negations(sheet:FactSheet, fact:str, clause:str, rest:str, name:str=""
             _note(sheet, fact, f"{'not in the list' if listed else 'not offered'}: {' '.join(words)}")
     return got
 
+# %% ../nbs/07_facts.ipynb #74131582
+_NEGATED_NAME = re.compile(r"^\s*(?:we\s+)?(?:don't|do not|doesn't|does not|never|can't|cannot)\s+\w+|^\s*not\s+(?:offered|available|sold|provided|stocked|supplied)\b|^\s*(?:unavailable|no)\b", re.I)
+_ACT_VERBS = {"book", "arrange", "organise", "organize", "repair", "install", "store"}
+
 # %% ../nbs/07_facts.ipynb #25a82496
 def _read_days(sheet:FactSheet, path:tuple, fact:str, clause:str) -> bool:
     days = day_set(clause)
     if days is None or len(days) == 7: return days is not None
-    words = product_name(clause) or tuple(w for w in content_words(clause) if not DAY_RE.fullmatch(w))
+    words = product_name(clause) or tuple(w for w in content_words(clause) if not DAY_RE.fullmatch(w)) \
+            or tuple(w for w, _, _ in word_spans(path[-1]) if w not in LINK_WORDS)  # 'delivery: …, Tuesdays and Thursdays only': the name says what
     sheet.day_facts.append((set(words), days, fact))
     if not any(i.words == words for i in sheet.items): sheet.items.append(Item(" ".join(words), words, None, "=", fact))
     _note(sheet, fact, f"{' '.join(words)} on {show_days(days)} only")
@@ -704,11 +773,11 @@ def _event_words(text:str) -> set:
     return {w for w in content_words(t, pairs=False) if w not in _UNIT_WORDS and w not in _SCHEDULE_WORDS and not DAY_RE.fullmatch(w) and not re.search(r"\d", w) and w not in ("time", "noon", "midnight")}
 
 # %% ../nbs/07_facts.ipynb #19435ee6
-def _read_times(sheet:FactSheet, fact:str, clause:str) -> bool:
+def _read_times(sheet:FactSheet, fact:str, clause:str, name:str="") -> bool:
     "Read the times of things in a clause that are no opening hours: a time alone, not a range ('pickup after 4pm')."
     if re.search(r"\b(?:no|not|never|without)\b|n't\b", clause, re.I): return False  # 'no food after 10pm': a rule for the client, not when something is offered
     t = normalise(clause).text; cs = clocks(t)
-    if len(cs) != 1 or not (words := _event_words(TIME_RE.sub(" ", t))): return False
+    if len(cs) != 1 or not (words := _event_words(TIME_RE.sub(" ", t)) or _event_words(name)): return False  # 'check-in: from 3pm': the name says of what
     sheet.times.append(TimeFact(words, cs[0].minutes, _time_bound(t, cs[0]), fact))
     _note(sheet, fact, f"time of {' '.join(sorted(words))}: {({'=': 'at ', '>=': 'after ', '<=': 'by '})[_time_bound(t, cs[0])]}{'/'.join(show_time(x) for x in sorted(cs[0].minutes))}")
     return True
@@ -723,6 +792,7 @@ def _fact_parts(leaf:str) -> list:
 
 def _read_fact(sheet:FactSheet, name:str, value):
     text = fact_text(value); fact = f"{name}: {text}"; sheet.lines.append(fact)
+    for m in _DIMENSION.finditer(text): sheet.sizes.setdefault(size_of(m), fact)
     sheet.vocabulary |= content_words(fact) | {w for w, _, _ in word_spans(fact)}
     _read_contacts(sheet, fact, text)
     hours = _read_hours(sheet, name, fact, text)
@@ -733,18 +803,20 @@ def _read_fact(sheet:FactSheet, name:str, value):
             clauses += split_clauses(part if rest is None else rest)
         for i, c in enumerate(clauses):
             rest = "; ".join(clauses[:i] + clauses[i + 1:])
-            said = [_read_prices(sheet, path, fact, c), _read_negations(sheet, fact, c, rest, " ".join(path))]
+            named = path + (clauses[i - 1],) if i and PRICE_RE.search(c) and not product_name(c) and not re.search(r"\d", _DIMENSION.sub(" ", clauses[i - 1])) and product_name(clauses[i - 1]) else path  # '5x5 ft locker, $45 a month'
+            said = [_read_prices(sheet, named, fact, c), _read_negations(sheet, fact, c, rest, " ".join(path))]
             said.append(_read_amounts(sheet, path, fact, c, durations_only=said[0]))
             said.append(hours and (day_set(c) is not None or bool(clocks(normalise(c).text)) or bool(_CLOSED_RE.search(c)) or bool(day_set(" ".join(path[1:])))))
             if not hours: said.append(_read_days(sheet, path, fact, c))
-            said.append(_read_times(sheet, fact, c))
+            said.append(_read_times(sheet, fact, c, " ".join(path)))
             said.append(bool(EMAIL_RE.search(c) or URL_RE.search(c) or PHONE_RE.search(c)))
             if isinstance(value, (list, dict)) and not any(said) and len(c.split()) <= 4 and not re.search(r"\d", c):
                 for words in _item_words(path + (c,), c): sheet.items.append(Item(c, words, None, "=", fact))
                 _note(sheet, fact, f"item {c}"); said.append(True)
             if not any(said): sheet.unchecked.setdefault(fact, []).append(c)
     _read_price_options(sheet, fact, text)
-    if isinstance(value, list) and all(isinstance(x, str) and len(x.split()) <= 4 and not re.search(r"\d", x) for x in value) and value:
+    if isinstance(value, list) and all(isinstance(x, str) and len(x.split()) <= 4 and not re.search(r"\d", x) and not _NEGATION_RE.match(x) for x in value) and value \
+            and not _NEGATED_NAME.match(name):  # 'not offered: [no motorbike repairs, …]' lists no values on offer
         sheet.lists.append(ClosedList(name, content_words(name), [tuple(w for w, _, _ in word_spans(x) if w not in LINK_WORDS) for x in value], fact))
         _note(sheet, fact, f"only: {', '.join(value)}")
 
@@ -790,12 +862,12 @@ def _day_claims_text(text:str, vocabulary:set=frozenset()) -> str:
     out = text
     for m in DAY_RE.finditer(text):
         after = re.match(r"\s+([a-z][\w'-]*)", text[m.end():m.end() + 20])
-        if _DAY_MODIFIER.search(text[max(0, m.start() - 8):m.start()]) and after and not m[0].lower().endswith("s") and singular(after[1]) not in vocabulary:
+        if _DAY_MODIFIER.search(text[max(0, m.start() - 8):m.start()]) and after and not m[0].lower().endswith("s") and (singular(after[1]) not in vocabulary or m["every"] or re.search(r"\ban?\s+$", text[max(0, m.start() - 4):m.start()], re.I)):  # 'the daily special', 'a Saturday order' name no days
             out = out[:m.start()] + " " * (m.end() - m.start()) + out[m.end():]
     return out
 
 # %% ../nbs/07_facts.ipynb #42769223
-_CLAUSE_SPLIT = re.compile(r";|,|\s[-–—]\s|\b(?:but|although|though|while|whereas|however|except that|unless|so)\b|\band\b(?=\s+(?:we|you|it|they|on|our|the|from|at|weekends?|weekdays|until|till|closed?|open)\b)", re.I)
+_CLAUSE_SPLIT = re.compile(r";|,(?!\d{3})|\s[-–—]\s|\b(?:but|although|though|while|whereas|however|except that|unless|so)\b|\band\b(?=\s+(?:we|you|it|they|on|our|the|from|at|weekends?|weekdays|until|till|closed?|open)\b)", re.I)
 
 # %% ../nbs/07_facts.ipynb #d72041bc
 def claims(text:str, question:str="", vocabulary:set=frozenset()) -> list:
@@ -831,13 +903,18 @@ def _best(candidates:list, words:set, key) -> list:
     return [c for s, c in scored if s == top] if top else []
 
 # %% ../nbs/07_facts.ipynb #8f9b49f1
-def _schedule_for(sheet:FactSheet, claim:Claim):
-    "The schedule a claim is about: the one whose own words it uses, else the business's hours."
+_WHEN_WORDS = {"until", "till", "til", "between", "through", "thru", "morning", "afternoon", "evening", "night", "today", "tomorrow", "time", "sometime"}
+
+def _schedule_for(sheet:FactSheet, claim:Claim, asked:bool=True):
+    "The schedule a claim is about: the one whose own words it uses (else, with `asked`, the question's), else the business's hours."
     if not sheet.schedules: return None
-    words = content_words(claim.text, pairs=False) - _UNIT_WORDS  # 'after 4pm' says when, not of what
     common = set.intersection(*[s.words for s in sheet.schedules]) if len(sheet.schedules) > 1 else set()
-    best = _best(sheet.schedules, words, lambda s: s.words - common - _UNIT_WORDS)
-    return best[0] if len(best) == 1 else sheet.schedules[0]
+    own = {w for w in content_words(claim.text, pairs=False) - _UNIT_WORDS - _HOURS_NAMES - _SCHEDULE_WORDS - _WHEN_WORDS
+           if not DAY_RE.fullmatch(w) and not re.search(r"\d", w)}  # what the clause is of
+    for text in ((claim.text, claim.sentence, claim.question) if asked else (claim.text, claim.sentence)) if not own else (claim.text,):  # 'When is the theory class?' 'From half past six until eight.'
+        best = _best(sheet.schedules, content_words(text, pairs=False) - _UNIT_WORDS - _HOURS_NAMES, lambda s: s.words - common - _UNIT_WORDS - _HOURS_NAMES)
+        if best: return best[0] if len(best) == 1 else sheet.schedules[0]
+    return sheet.schedules[0]
 
 # %% ../nbs/07_facts.ipynb #ca5ec200
 _VISIT = re.compile(r"\b(?:come|coming|visit|pop|drop|stop by|arrive|pick(?:ed)? up|pick-?ups?|collect\w*|call|ring|book\w*|appointments?|available|we're here|we are here|serv(?:e|ed|ing)|reach)\b", re.I)
@@ -858,22 +935,38 @@ def _open_days(sched:Schedule) -> set: return {d for d, h in sched.hours.items()
 def _closed_days(sched:Schedule, main:bool) -> set:
     "Days the schedule is closed: said so, or (for the business's hours) left out of a sheet that names days."
     closed = {d for d, h in sched.hours.items() if not h}
-    return closed | (set(range(7)) - set(sched.hours) if main else set())
+    return closed | (set(range(7)) - set(sched.hours))  # 'phone lines open: Mon-Fri 9am-5pm': not on Saturdays either
 
 # %% ../nbs/07_facts.ipynb #e238e1c7
 _EVERY_OPEN_DAY = re.compile(r"(?:every ?day|daily|each day)\s+(?:that\s+)?(?:we're|we are|you're|you are|we’re)\s+open", re.I)
+
+# %% ../nbs/07_facts.ipynb #ddff062b
+def _only_days(text:str) -> set|None:
+    "The days `text` says are the only ones ('we only deliver on weekdays' → Monday to Friday), None when it says no such thing."
+    got = [m for m in DAY_RE.finditer(text) if re.search(r"\bonly\b(?:\s+\w+){0,2}?\s*(?:on\s+|at\s+)?$", text[max(0, m.start() - 25):m.start()], re.I) or re.match(r"\s*only\b", text[m.end():], re.I)]
+    return set().union(*(days_in(m) for m in got)) if got else None
 
 # %% ../nbs/07_facts.ipynb #00a9d21e
 _LATE = re.compile(r"\b(?:open|opens|stay open|staying open)\s+late\b|\blate (?:opening|nights?|evenings?)\b", re.I)
 _EARLY = re.compile(r"\b(?:open|opens)\s+early\b|\bearly (?:opening|mornings?)\b", re.I)
 
+# %% ../nbs/07_facts.ipynb #cf6f189c
+_THEIR_HOURS = re.compile(r"\b(?:they|they're|they are)\s+(?:\w+\s+)?(?:open|close|shut)\w*\b", re.I)  # another's hours (the DMV, a post office); 'we' and 'it' may be the business
+
+# %% ../nbs/07_facts.ipynb #04ca1123
+_FIRST_LAST = re.compile(r"\b(?:first|earliest)\b.*\b(?:starts?|begins?)\b|\b(?:last|latest)\b.*\b(?:ends?|finish\w*)\b", re.I)  # 'the first lessons start at 9am': when the day's service opens
+
 # %% ../nbs/07_facts.ipynb #3da5bd0e
 def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     "A day said to be open that the sheet says is closed, or the other way round."
-    t = claim.text
-    if not claim.said_days or _EVERY_OPEN_DAY.search(t) or not (re.search(r"\bopen|\bclos|\bshut|\bhours\b", t, re.I) or clocks(t)): return
-    if _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut", t, re.I): return
-    main, days = sched is sheet.schedules[0], claim.days
+    t, main = claim.text, sched is sheet.schedules[0]
+    named = not main and bool(shares_word(content_words(t, pairs=False), sched.words - _HOURS_NAMES))  # 'The theory class is on Thursdays'
+    said_items = shares_word(content_words(claim.sentence, pairs=False), {w for i in sheet.items for w in i.words if w not in GENERIC_WORDS} | {w for ws, _, _ in sheet.day_facts for w in ws})
+    opening = re.search(r"\bopen|\bclos|\bhours\b|\bwe(?:'re|\s+are)?\s+(?:only\s+)?(?:open|here|in|around|work|working|teach|operate|run)\b", t, re.I)  # the business's days, not 'we bake it on Tuesdays only'
+    only = _only_days(t) if named or (opening and not said_items) else None  # 'Cinnamon rolls are $5, on Saturdays only': the rolls' days, not the shop's
+    if not claim.said_days or _EVERY_OPEN_DAY.search(t) or not (re.search(r"\bopen|\bclos|\bshut|\block|\bhours\b|\bavailable\b", t, re.I) or clocks(t) or named or only is not None): return
+    if _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\block|\bavailable\b", t, re.I) and not named and only is None: return
+    days = claim.days
     said = next((m for m in DAY_RE.finditer(_day_claims_text(t))), None)
     words = claim.words(said.start(), said.end()) if said else t.strip()
     late, early = _LATE.search(t), _EARLY.search(t)
@@ -882,7 +975,10 @@ def _check_days_open(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
         best = max(edge.values())
         if len(set(edge.values())) > 1 and (bad := {d for d in days & open_ if edge[d] < best}):  # 'open late on Tuesdays' when Thursdays and Fridays are the late ones
             out.append(Finding("wrong_day", words, sched.fact, f"says open {'late' if late else 'early'} on {show_days(bad)}; the fact sheet says {sched.fact}")); return
-    if _CLOSED_RE.search(t):
+    scope = day_set(claim.question) if claim.question and day_set(claim.question) is not None else set(range(7))  # 'Open at weekends?' 'Only on Saturdays.'
+    if only is not None and not _CLOSED_RE.search(t) and (bad := _open_days(sched) & scope - only):  # 'we only deliver on weekdays' when Saturdays are open too
+        out.append(Finding("wrong_day", words, sched.fact, f"says open on {show_days(only)} only; the fact sheet says {sched.fact}")); return
+    if _CLOSED_RE.search(t) or re.search(r"\b(?:don't|do not|doesn't|does not|won't|never)\b", t, re.I):  # 'we don't deliver on Sundays' says closed
         if bad := days & _open_days(sched) - _closed_days(sched, main):
             out.append(Finding("wrong_day", words, sched.fact, f"says closed on {show_days(bad)}; the fact sheet says {sched.fact}"))
     elif bad := days & _closed_days(sched, main):
@@ -901,18 +997,23 @@ def _check_times(sheet:FactSheet, claim:Claim, sched:Schedule, out:list):
     t, main = claim.text, sched is sheet.schedules[0]
     cs = clocks(t)
     if m := _ALL_DAY.search(t): cs += [Clock(frozenset({0}), m.start(), m.end(), "open"), Clock(frozenset({1440}), m.start(), m.end(), "close")]
-    if not cs: return
-    loose = _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\bhours\b", t, re.I)
+    if not cs or _THEIR_HOURS.search(t): return  # 'ringing them right when they open at 8:30': someone else's hours
+    loose = _other_subject(sheet, claim, sched) and not re.search(r"\bopen|\bclos|\bshut|\bhours\b", t, re.I) and not _FIRST_LAST.search(t)
     open_ = _open_days(sched)
     days = (claim.days & open_) if claim.days is not None else None
     if claim.days is not None and not days: return  # a closed day: `_check_days_open` says so
     paired = {id(a) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close"} | {id(b) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close"}
     said = list(DAY_RE.finditer(_day_claims_text(t, sheet.vocabulary))) if claim.said_days else []
+    opened = {}
     for c in cs:
         role = "" if loose and id(c) not in paired else c.role
         if not role and not (_HOURS_TALK.search(t) or _VISIT.search(t)): continue  # 'our bakers start at 4am': no claim about the hours
         if len(said) > 1:  # 'from 5:30am on weekdays and 8am at weekends': each time goes with the days nearest to it
-            near = min(said, key=lambda m: (m.start() - c.end) if m.start() >= c.end else (c.start - m.end()) + 0.5)
+            end = next((b for a, b in zip(cs, cs[1:]) if a is c and c.role == "open" and b.role == "close"), c)  # the range's end
+            on = next((m for m in said if m.start() >= end.end and re.fullmatch(r"\s*(?:on|at|every)?\s*(?:the\s+)?", t[end.end:m.start()], re.I)), None)  # '7 till 6 on Fridays'
+            near = opened.get(id(c)) or on or min(said, key=lambda m: (m.start() - c.end) if m.start() >= c.end else (c.start - m.end()) + 0.5)
+            for a, b in zip(cs, cs[1:]):
+                if a is c and b.role == "close" and c.role == "open": opened[id(b)] = near  # 'Tuesday to Saturday 9 to 6 and Sundays 10 to 4': 6 goes with 9
             days = days_in(near) & open_
             if not days: continue
         ok = all(_fits(c, role, sched.hours[d]) for d in days) if days else any(_fits(c, role, sched.hours[d]) for d in open_)
@@ -940,7 +1041,8 @@ def _check_time_facts(sheet:FactSheet, claim:Claim, out:list) -> bool:
     words = _event_words(claim.text)
     best = _best(sheet.times, words, lambda f: f.words)
     if not best: return False
-    for c in cs:
+    ranged = {id(x) for a, b in zip(cs, cs[1:]) if a.role == "open" and b.role == "close" for x in (a, b)}  # 'deliver between 10am and 4pm': hours, not the time of the order
+    for c in (c for c in cs if id(c) not in ranged):
         if not any(_time_ok(c.minutes, _time_bound(claim.text, c), f) for f in best):
             f = best[0]; want = ({'=': 'at ', '>=': 'after ', '<=': 'by '})[f.bound] + "/".join(show_time(x) for x in sorted(f.minutes))
             out.append(Finding("wrong_time", claim.words(c.start, c.end), f.fact, f"gives {'/'.join(show_time(x) for x in sorted(c.minutes))} for {' '.join(sorted(f.words))}; the fact sheet says {want}"))
@@ -976,22 +1078,24 @@ information info question team staff people patient member customer guest everyo
 chance deal welcome experience care look idea detail website page account app phone number email call message note booking
 reservation policy rule hour day week weekend morning afternoon evening night today tomorrow moment minute us you visit
 appointment availability space room front desk reception pleasure fun problem issue worry need request bit level group beginner
-start end first""".split())
+start end first person maximum minimum total offer""".split())
 
 # %% ../nbs/07_facts.ipynb #aa18a078
 _VERBS = set("""include includes including try order buy grab enjoy love pick call reserve recommend contain contains cost costs offer
 offers sell sells serve serves bake bakes make makes is are was be dozen couple pair pack box batch tray bag slice piece
-several""".split())  # and words that count: 'a dozen croissants' names croissants
+several teach teaches take takes accept accepts use uses run runs speak speaks stock stocks carry carries cover covers""".split())  # and words that count: 'a dozen croissants' names croissants
 
 # %% ../nbs/07_facts.ipynb #63cedcb0
-_TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round"}
+_TIME_PREFIXES = {"after", "before", "last", "early", "late", "mid", "all", "pre", "post", "over", "under", "next", "same", "round", "off",
+                  "minute", "hour", "day", "week", "month", "year", "long"}  # 'an hour-long lesson', 'a one-off fee': how long or how often, no kind
 
 # %% ../nbs/07_facts.ipynb #44039d4a
 def _modifier(w:str) -> bool:
     "Could `w` be part of an item's name? (not a linking word, a day, a number, or a verb form like 'baked', 'rising', 'freshly')"
     lw = w.lower()
-    return (lw not in STOP_WORDS and lw not in _VERBS and not DAY_RE.fullmatch(w) and not lw.endswith(("ed", "ing")) and "'" not in lw
-            and lw.split("-")[0] not in _TIME_PREFIXES and lw not in COMMON_NOUNS and not re.search(r"\d", lw))
+    return (lw not in STOP_WORDS and lw not in _VERBS and not DAY_RE.fullmatch(w) and lw.rstrip("s") not in ("weekday", "weekend")
+            and (not lw.endswith(("ed", "ing")) or "-" in lw) and "'" not in lw  # 'night-driving course': a compound names a kind
+            and not set(lw.split("-")) & _TIME_PREFIXES and lw not in COMMON_NOUNS and not re.search(r"\d", lw))
 
 # %% ../nbs/07_facts.ipynb #f931a204
 _PRONOUNS = {"we", "you", "i", "they", "he", "she", "it", "who", "that", "which", "we'll", "we'd", "you'll"}
@@ -1008,6 +1112,7 @@ def _mentions(sheet:FactSheet, text:str) -> list:
             raw = text[spans[j][1]:spans[j][2]].lower()
             if (raw.endswith("s") and not raw.endswith("ss")) or (j and spans[j - 1][0] in _PRONOUNS): break  # 'Saturday brings rolls', 'we bake loaves': verbs
             mods.insert(0, spans[j])
+        if mods and s > 0 and all(text[a:b][:1].isupper() for _, a, b in mods + [(w, s, e)]) and text[:mods[0][1]].strip(): continue  # 'Harbourside Self Storage': a name
         out.append((mods[0][1] if mods else s, e, tuple(x[0] for x in mods) + (w,)))
     return out
 
@@ -1015,13 +1120,32 @@ def _mentions(sheet:FactSheet, text:str) -> list:
 def _known(sheet:FactSheet, words:tuple) -> bool:
     "Is the item these words name on the sheet? (its words among an item's with the same head, or an item made to order)"
     same = [i.words for i in sheet.items if i.words and i.words[-1] == words[-1]]
-    mods = [w for w in words[:-1] if w not in GENERIC_WORDS]
-    return not mods or any(OPEN_WORDS & set(p) for p in same) or any(set(mods) <= set(p) for p in same)
+    mods = [w for w in words[:-1] if w not in GENERIC_WORDS and not any((w,) == v for l in sheet.lists for v in l.values)]  # 'Giant bikes' when brands are 'Trek and Giant only'
+    if len(words) == 2 and "".join(words) in sheet.vocabulary: return True  # 'warm-up lesson', 'road test': words the sheet says together
+    part_of = lambda m, p: m in p or any(len(x) > 3 and (m.startswith(x) or m.endswith(x)) for x in p)  # 'single-stem rose' is a 'single rose'
+    return not mods or any(OPEN_WORDS & set(p) for p in same) or any(all(part_of(m, p) for m in mods) for p in same)
 
 # %% ../nbs/07_facts.ipynb #6c1188f0
 def _price_ok(item:Item, c:int, counts:set=frozenset()) -> bool:
     "Does price `c` agree with the item's ('from' prices allow more; 'two rolls come to $7' allows twice the price, '$200 for 10 days' $20 a day)?"
     return item.cents is None or c == item.cents or (item.bound == ">=" and c >= item.cents) or any(c == k * item.cents or c * k == item.cents for k in counts)
+
+# %% ../nbs/07_facts.ipynb #f3e0729a
+def _derived(c:int, said:list) -> bool:
+    "Is price `c` the sum of two or more of the other prices `said`, or the difference of two?"
+    others = list(said); others.remove(c) if c in others else None
+    if any(abs(a - b) == c for i, a in enumerate(others) for b in others[i + 1:]): return True
+    from itertools import combinations
+    return any(sum(s) == c for n in range(2, min(len(others), 5) + 1) for s in combinations(others, n))
+
+# %% ../nbs/07_facts.ipynb #ea13a14d
+_DERIVED_CUE = re.compile(r"\b(?:so|total|totals|altogether|in all|all in|comes? to|works? out|more|less|cheaper|dearer|save|saves|saving|plus|extra|difference|together|combined|both|start)\b", re.I)  # how a worked-out price is said
+_MEASURES = set(_HOURS) | {"square", "foot", "feet", "mile", "km", "kilometre", "metre", "meter", "kg", "kilo", "litre", "liter", "gallon"}  # rates an answer may work out
+_FROM_PRICE = re.compile(r"\b(?:from|starts? at|starting (?:at|from)|prices? start at)\s*$", re.I)
+
+def _sheet_rates(sheet:FactSheet) -> set:
+    "The rates the sheet's prices are given per ('$45 a month' → month)."
+    return {singular(m["per"]) for line in sheet.lines for m in _RATE.finditer(normalise(line).text) if m["per"]}
 
 # %% ../nbs/07_facts.ipynb #f1d2438f
 _COUNT_WORDS = re.compile(rf"\b(?:(?P<n>{_NUM})|(?P<two>both|pair|couple)|(?P<dozen>dozen))\b", re.I)
@@ -1041,29 +1165,35 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
     found = list(PRICE_RE.finditer(claim.text))
     if not found: return
     counts = _counts(claim.sentence)  # 'the 10-day pass is $200, which works out at $20 a day': the count may sit in another clause
+    rates, said_prices = _sheet_rates(sheet), [cents(p) for p in PRICE_RE.finditer(claim.answer.text)]
     for k, m in enumerate(found):
         c = cents(m)
+        per = _RATE.match(claim.text, m.start())["per"]
+        if per and singular(per) in _MEASURES and not shares_word({singular(per)}, rates): continue  # '$57.50 an hour' worked out, '$3,000 a year' of insurance: no rate the sheet gives
+        if _DERIVED_CUE.search(claim.text) and _derived(c, said_prices): continue  # '$45 and $9, so $54 altogether'
         if unknown or _THRESHOLD.search(claim.text[:m.start()]): continue  # 'orders over $100': a threshold, not a price  # a price of an item the sheet doesn't have: `_check_items` says so
         # 'a croissant is $3 and a loaf is $6': a price goes with the item named since the last price, else until the next
         before = claim.text[found[k - 1].end() if k else 0:m.start()]
         after = claim.text[m.end():found[k + 1].start() if k + 1 < len(found) else len(claim.text)]
         said = lambda t: content_words(t) | {w for w, _, _ in word_spans(t)}
         nxt = re.match(r"\s?([A-Za-z][\w'-]*)", claim.text[m.end():])  # '$20 deposit': the word right after a price names it
+        for_ = re.match(r"\s+for\s+(?:an?\s+|the\s+|your\s+|each\s+)?([A-Za-z][\w' -]*)", after)  # '$12 for a padlock'
         best = (_best(priced, said(nxt[1]), lambda i: i.words) if nxt and nxt[1].lower() not in STOP_WORDS else []) or \
+               (_best(priced, said(" ".join(_phrase(for_[1]))), lambda i: i.words) if for_ else []) or \
                _best(priced, said(before), lambda i: i.words) or _best(priced, said(after), lambda i: i.words)
         if not best:  # said of nothing in its clause: the item named in its sentence or in the question
             around = _best(priced, content_words(claim.sentence), lambda i: i.words) + _best(priced, content_words(claim.question), lambda i: i.words)
-            if around and any(_price_ok(i, c, counts) for i in around): continue
+            if around and any(_price_ok(i, c, counts) for i in around + priced): continue  # 'The first month is $79, plus the $20 admin fee': a price of the sheet, said of nothing named
             best = around
         if best and not any(_price_ok(i, c, counts) for i in best) and all(i.options for i in best):
             i = best[0]
             out.append(Finding("not_in_list", claim.words(m.start(), m.end()), i.fact,
                                f"says {show_price(c, i.currency)} for {i.name}; the fact sheet lists {', '.join(show_price(x, i.currency) for x in i.options)} only"))
-        elif best and not any(_price_ok(i, c, counts) for i in best):
+        elif best and (not any(_price_ok(i, c, counts) for i in best) or (_FROM_PRICE.search(claim.text[:m.start()]) and all(i.bound == ">=" and i.cents != c for i in best))):
             i = best[0]
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), i.fact,
                                f"says {show_price(c, i.currency)} for {i.name}; the fact sheet says {'from ' if i.bound == '>=' else ''}{show_price(i.cents, i.currency)}"))
-        elif not best and priced and not any(_price_ok(i, c) for i in priced):
+        elif not best and priced and not any(_price_ok(i, c, counts) for i in priced):  # 'For two dogs it's $40': twice a price of the sheet
             out.append(Finding("wrong_price", claim.words(m.start(), m.end()), "; ".join(dict.fromkeys(i.fact for i in priced)),
                                f"says {show_price(c, priced[0].currency)}, a price the fact sheet doesn't give"))
 
@@ -1071,6 +1201,7 @@ def _check_prices(sheet:FactSheet, claim:Claim, out:list):
 def _amount_ok(a:Amount, f:Amount) -> bool:
     "Does the amount said agree with the sheet's (its bound included: 'up to 2 guests' allows 1)?"
     if f.bound == "=" or a.bound == f.bound: return abs(a.value - f.value) < 1e-6
+    if a.bound != "=": return False  # 'up to 15 miles' is no lower limit of 5 miles
     return a.value <= f.value + 1e-6 if f.bound == "<=" else a.value >= f.value - 1e-6
 
 # %% ../nbs/07_facts.ipynb #20d19fba
@@ -1093,19 +1224,39 @@ def _check_amounts(sheet:FactSheet, claim:Claim, out:list):
     text = PRICE_RE.sub(lambda m: " " * len(m[0]), text)
     words = content_words(claim.text)
     names = {i.words for i in sheet.items if len(i.words) > 1}
-    for a in amounts(text):
+    asked = _asked_counts(sheet, claim, text)
+    for a in amounts(text) + asked:
         if re.search(r"\b(?:every|each|per)\s*$", text[max(0, a.start - 7):a.start], re.I): continue  # 'every six hours': how often, not how long
+        if claim.words(a.start, a.end).lower().startswith(("a ", "an ")) and PRICE_RE.search(claim.text[:a.start]): continue  # '$1.10 a square foot a month': a rate
+        if a.unit == "age" and (re.search(r"\b(?:a|an|your|my|his|her|their)\s+$", text[max(0, a.start - 6):a.start], re.I) or re.search(r"\b(?:wait|too young|not old enough)\b", text, re.I)): continue  # 'a 15-year-old would need to wait': a person, no policy
         if re.search(r"[$€£]\s?\d[\d.,]*\s+(?:for|per)\s+(?:the\s+|a\s+)?$", claim.text[max(0, a.start - 20):a.start]): continue  # '$60 for two hours': what the price buys
         unit_word = re.search(r"[a-z][a-z']*$", text[a.start:a.end], re.I); nxt = re.match(r"[\s-]*([a-z][\w'-]*)", text[a.end:], re.I)
         if unit_word and nxt and (singular(unit_word[0]), singular(nxt[1])) in {w[i:i + 2] for w in names for i in range(len(w) - 1)}: continue  # 'a 10-day pass': part of an item's name
         same = [x for x in sheet.amounts if _same_unit(a.unit, x[0].unit)]
         best = _best(same, words - _UNIT_WORDS - {a.unit}, lambda x: x[1])  # the unit matched already; what is it said of?
         elsewhere = any(i.words and len(shares_word(set(i.words), words)) == len(i.words) and i.fact not in {x[2] for x in same} for i in sheet.items)
-        if a.unit not in ("time", "age", "percent") and not best and not elsewhere: best = same  # 'up to 4 guests': the unit says what it is about; not 'private offices fit 6 people' when the 8 people are a meeting room's
+        if (a.unit not in ("time", "age", "percent") or a in asked) and not best and not elsewhere: best = same  # 'up to 4 guests': the unit says what it is about; not 'private offices fit 6 people' when the 8 people are a meeting room's
         if not best and (i := nearest_fact(sheet, claim.sentence, [x[2] for x in same])) is not None: best = [x for x in same if x[2] == same[i][2]]  # any amount of that fact
+        if a.bound != "=": best += [x for x in same if x[2] in {b[2] for b in best} and x[0].bound == a.bound]  # 'from 5 to 10 miles': a limit of the same fact's tiers
+        if re.match(r"[\w\s']{0,12}?\bfor\s+[$€£]\d", text[a.end:]) or re.match(r"[\w\s']{0,12}?\bfor\s+[$€£]\d", claim.text[a.end:]): continue  # 'ten hours for $500': what the price buys
+        if a.opens_range and not any(f.bound == ">=" for f, _, _ in best): continue  # 'order 1 to 2 days ahead' of '48 hours' notice': its end says it
         if best and not any(_amount_ok(a, f) for f, _, _ in best):
             f, _, fact = best[0]
             out.append(Finding("wrong_number", claim.words(a.start, a.end), fact, f"says {claim.words(a.start, a.end)}; the fact sheet says {fact}"))
+
+# %% ../nbs/07_facts.ipynb #8f6a7c03
+def _asked_counts(sheet:FactSheet, claim:Claim, text:str) -> list:
+    "Amounts for the bare numbers of `text` (no unit, no time, no price) when the question or sentence names a unit of the sheet's named counts."
+    asked = content_words(claim.question + " " + claim.sentence, pairs=False)
+    units = [u for u in sheet.named_units if shares_word({u}, asked)]
+    if not units: return []
+    taken = [(a.start, a.end) for a in amounts(text)] + [(c.start, c.end) for c in clocks(text)]
+    out = []
+    for m in re.finditer(r"(?<![$€£\d.,:/-])\b(\d+)\b(?![:.,]?\d|\s*(?:[ap]m\b|%)|-)", text):
+        if any(s <= m.start() < e for s, e in taken): continue
+        lower = re.search(r"\b(?:start|from|at least|minimum|min)\b(?:\s+\w+){0,2}\s*$", text[max(0, m.start() - 20):m.start()], re.I) or re.match(r"\s*(?:or|and)\s+(?:over|older|up)\b", text[m.end():], re.I)
+        out.append(Amount(float(m[1]), units[0], ">=" if lower else "=", m.start(), m.end()))
+    return out
 
 # %% ../nbs/07_facts.ipynb #412a425d
 def _value_of(lst:ClosedList, words:tuple):
@@ -1126,15 +1277,21 @@ _LIST_SUBJECT = re.compile(r"(?P<np>[A-Za-z][\w' -]*?)\s+(?:is|are)\s+(?:\w+\s+)
 def _candidates(claim:Claim, lst:ClosedList, items:tuple=(), vocabulary:set=frozenset()) -> list:
     "Phrases of the claim that could be values of the list: the objects of 'accept', 'take', 'pay with'; names before its kind ('Zumba classes'); names listed beside a value."
     t, out = claim.text, []
-    for m in _LIST_VERB.finditer(t): out.append(_phrase(m["np"]))
+    paying = any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)
+    for m in _LIST_VERB.finditer(t):
+        if paying and re.match(r"(?:sell|stock|carr|offer|teach|run|cover|speak|serve)", m[0], re.I): continue  # 'we also sell greeting cards': no payment
+        out.append(_phrase(m["np"]))
     for m in _LIST_SUBJECT.finditer(t): out.append(tuple(w for w, _, _ in word_spans(m["np"] or m["np2"]) if w not in STOP_WORDS)[-2:])  # 'PayPal works' 
     spans = word_spans(t)
     for i, (w, s, e) in enumerate(spans):
         head = i + 1 == len(spans) or spans[i + 1][1] - e > 1 or not _modifier(t[spans[i + 1][1]:spans[i + 1][2]])  # 'payment plans': payment is no head
-        if i and w in lst.words and head and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s and spans[i - 1][0] not in vocabulary:  # 'drop-in class': the sheet's drop-in, no kind of class
+        if i and w in lst.words and head and _modifier(t[spans[i - 1][1]:spans[i - 1][2]]) and spans[i - 1][2] + 1 >= s and spans[i - 1][0] not in vocabulary \
+                and not (i > 1 and spans[i - 2][0] == "to"):  # 'to drive cars': a verb  # 'drop-in class': the sheet's drop-in, no kind of class
             out.append((spans[i - 1][0],))
         if w in lst.words and head and (m := re.match(r"\W+(?:\w+\W+){0,3}?for\s+(?:an?\s+|the\s+)?(?P<np>[A-Za-z][\w' -]*)", t[e:])):
             out.append(_phrase(m["np"]))  # 'walk-ins are welcome for colour': what it is for
+        if shares_word({w}, lst.words) and (m := re.match(r"\s+(?:from|in)\s+(?:an?\s+|the\s+)?(?P<np>[A-Za-z][\w' -]*)", t[e:])):
+            out.append(_phrase(m["np"]))  # 'pick up from Eastgate', 'wrapped in pink': where or how
     if any(v[-1] in CARD_WORDS | {"card"} for v in lst.values):  # 'American Express is fine': a card named is a payment
         out += [(w,) for w in content_words(t) if w in CARD_WORDS]
     parts = [p for p in re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*", t) if p.strip()]
@@ -1152,18 +1309,21 @@ def _about(sheet:FactSheet, claim:Claim, fact:str) -> bool:
     return i is not None and facts[i] == fact
 
 # %% ../nbs/07_facts.ipynb #00b66669
+_PAY_VERB = re.compile(r"\b(?:accept\w*|pay(?:ing|s)?\s+(?:with|by|in|via|using))\b", re.I)
+
 def _check_lists(sheet:FactSheet, claim:Claim, out:list):
     "A value of a closed list's kind that is not on it ('we take Amex' when the sheet says 'Visa, Mastercard and cash only')."
     if negated(claim.text): return
     words = content_words(claim.text) | content_words(claim.question)
     for lst in sheet.lists:
-        paying = bool(words & CARD_WORDS) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex': a card is a payment
+        paying = (bool(words & CARD_WORDS) or bool(_PAY_VERB.search(claim.text))) and any(v[-1] in CARD_WORDS | {"card", "cash"} for v in lst.values)  # 'we take Amex', 'do you accept cheques': a payment
         said = content_words(claim.text)
         if not (shares_word(words, lst.words) or any(shares_word(said, set(v)) for v in lst.values) or paying or _about(sheet, claim, lst.fact)): continue
         sheet_words, names = content_words(lst.fact, pairs=False), tuple(i.words for i in sheet.items if len(i.words) > 1)
         for c in _candidates(claim, lst, names, sheet.vocabulary):
             if _value_of(lst, c) or any(len(shares_word(set(n.words), set(c))) == len(n.words) for n in sheet.negations): continue  # ruled out: `_check_negations` says so
             if any(_value_of(other, c) for other in sheet.lists if other is not lst): continue  # 'we accept Visa' is a payment, not an insurer
+            if len(c) > 1 and "".join(c[-2:]) in sheet.vocabulary: continue  # 'take your road test': a thing the sheet names
             if len(shares_word(set(c), sheet_words)) == len(c): continue  # 'repeat prescriptions' when the fact says 'repeat prescriptions need …': its own words
             said = " ".join(c)
             m = re.search(r"\b" + r"\W*".join(map(re.escape, c)), re.sub(r"-", "", claim.text), re.I)
@@ -1172,6 +1332,13 @@ def _check_lists(sheet:FactSheet, claim:Claim, out:list):
 
 # %% ../nbs/07_facts.ipynb #f2ee8532
 _GENERIC_HEADS = {"service", "option", "facility", "available", "availability"}
+
+# %% ../nbs/07_facts.ipynb #f0a826c3
+def _negation_key(sheet:FactSheet, n:Negation) -> list:
+    "The words a claim must use to offer what `n` rules out: without a generic head ('sedation services' → sedation), unless the rest names something else of the sheet ('room service' beside 'single room')."
+    key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
+    if len(key) < len(n.words) and any(shares_word({key[-1]}, content_words(line, pairs=False)) for line in sheet.lines if line != n.fact): return list(n.words)
+    return key
 
 # %% ../nbs/07_facts.ipynb #17b846cd
 _AFFIRM = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem)\b|\b(?:we|you|they|i)(?:'ll|'re| can| could| will| may| do| also| now| even)?\s+(?:\w+\s+)?(?:offer|have|provide|sell|stock|serve|carry|run|do|fit|take|accept|allow|welcome|see|treat|deliver|arrange|set up|get|use|book|bring|park|pay|come|hold|host|give|make|bake|cook|brew|include)\w*\b|\b(?:our|fine|welcome|available|included|includes?|allowed|accepted|friendly|works?|okay|ok|costs?|priced|takes?|lasts?)\b|[$€£]\d", re.I)
@@ -1188,11 +1355,16 @@ _YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|defi
 def _check_negations(sheet:FactSheet, claim:Claim, out:list):
     "A claim that offers what the sheet says is not offered ('we offer IV sedation' when it says 'no sedation services')."
     if negated(claim.text) or re.search(r"\bonly\b", claim.text, re.I) or not (affirms(claim.text) or _YES.match(claim.sentence)): return  # 'with food' names food, it doesn't offer it; 'the only grooming we do' restates the sheet
-    words = content_words(claim.text, pairs=False) | {w.replace("-", "") for w in content_words(claim.text)} | content_words(claim.text.replace("-", " "), pairs=False)
+    t = _without_names(claim.text)  # 'Harbourside Self Storage' is a name, no storage offered
+    spans = word_spans(t)
+    words = content_words(t, pairs=False) | {w.replace("-", "") for w in content_words(t)} | content_words(t.replace("-", " "), pairs=False) \
+            | {a + b for (a, _, _), (b, _, _) in zip(spans, spans[1:])} | {w for w, _, _ in spans}  # 'the same day' is 'same-day'; 'room service' needs its 'service'
+    before = claim.sentence[:max(0, claim.start - claim.answer.text.find(claim.sentence))] if claim.sentence in claim.answer.text else ""
     for n in sheet.negations:
-        key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
+        key = _negation_key(sheet, n)
         hit = shares_word(set(key), words)
         if not hit or key[-1] not in hit and len(hit) < len(key): continue
+        if negated(before) and shares_word(set(key), content_words(before, pairs=False)): continue  # 'We don't sell vases, but … any vase you have': refused already
         if len(hit) < len(key) and shares_word(words, n.instead): continue  # 'street parking' when the sheet says 'no on-site parking; street parking …'
         if len(hit) < len(key) and any(shares_word({key[-1]}, content_words(f"{k} {fact_text(v)}")) for k, v in sheet.facts.items()
                                        if f"{k}: {fact_text(v)}" != n.fact): continue  # 'sessions' when only 'online sessions' are ruled out
@@ -1200,6 +1372,11 @@ def _check_negations(sheet:FactSheet, claim:Claim, out:list):
         m = next((m for m in re.finditer(r"[A-Za-z][\w'-]*", claim.text) if any(same_word(singular(m[0]).replace("-", ""), k) for k in hit)), None)
         out.append(Finding(n.kind, claim.words(m.start(), m.end()) if m else claim.text.strip(), n.fact,
                            f"offers {n.phrase}; the fact sheet says {n.fact}")); return
+
+# %% ../nbs/07_facts.ipynb #b18e0edb
+def _without_names(text:str) -> str:
+    "`text` with runs of two or more capitalised words (not at its start) blanked, same length."
+    return re.sub(r"(?<=[a-z,;:] )(?:[A-Z][\w'&-]*\s+){1,}[A-Z][\w'&-]*", lambda m: " " * len(m[0]), text)
 
 # %% ../nbs/07_facts.ipynb #8a2bc1f2
 def _check_yes(sheet:FactSheet, a:str, question:str, out:list):
@@ -1209,7 +1386,30 @@ def _check_yes(sheet:FactSheet, a:str, question:str, out:list):
     for n in sheet.negations:
         key = [w for w in n.words if w not in _GENERIC_HEADS] or list(n.words)
         if len(shares_word(set(key), asked)) < len(key) or shares_word(said, n.instead): continue  # 'Yes, street parking on Elm Street': what the sheet offers instead
+        if any(len(i.words) > 1 and i.words[-1] == key[-1] and len(shares_word(set(i.words), asked)) == len(i.words) for i in sheet.items): continue  # 'Can I book a mock test?': an item of the sheet
         out.append(Finding(n.kind, _YES.match(a)[0], n.fact, f"says yes to {n.phrase}; the fact sheet says {n.fact}")); return
+
+# %% ../nbs/07_facts.ipynb #31534bd9
+_YES_LIST = re.compile(r"^\W*(?:yes|yeah|yep|sure|of course|absolutely|certainly|definitely|no problem|we do|we can|you can)\b", re.I)
+
+def _check_yes_list(sheet:FactSheet, a:str, question:str, out:list):
+    "A yes (`a`, the answer `normalise`d) to a question that names a value off a closed list."
+    if not question or not (m := _YES_LIST.match(a)) or negated(re.split(r"[.!?]", a)[0]) or not sheet.lists: return
+    q = normalise(_PHRASAL.sub(lambda m: f"{m[1]}{m[2]}", question))  # 'Do you pick up from Eastgate?' asks of pickup
+    asked = Claim(q.text, 0, q, q.text, None, False, "")
+    found = []; _check_lists(sheet, asked, found)
+    for f in found[:1]: out.append(Finding(f.kind, m[0], f.fact, f"says yes to {f.text}; " + f.reason.split("; ")[-1].replace("names ", "", 1)))
+
+# %% ../nbs/07_facts.ipynb #fe840ffa
+_ASKS_FOR = re.compile(r"^\W*(?:do|does)\s+(?:you|the \w+)\s+(?:also\s+)?(?:do|have|sell|offer|run|stock|make|provide|carry|rent)\s+(?:any\s+|an?\s+)?(?P<np>[A-Za-z][\w' -]*)|^\W*(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<np2>[A-Za-z][\w' -]*)", re.I)
+
+def _check_yes_item(sheet:FactSheet, a:str, question:str, out:list) -> bool:
+    "A yes (`a`, the answer `normalise`d) to a question asking for a thing whose head word the sheet never uses; True when one was found."
+    if not question or not _YES_LIST.match(a) or negated(re.split(r"[.!?]", a)[0]) or not (m := _ASKS_FOR.match(question)): return False
+    ws = [w for w in _phrase(m["np"] or m["np2"]) if w not in GENERIC_WORDS and w not in STOP_WORDS]
+    if not ws or ws[-1] in COMMON_NOUNS or shares_word({ws[-1]}, sheet.vocabulary): return False
+    if not re.search(rf"\b(?:our|we(?:'ll|'re| can| also| now)?\s+(?:\w+\s+){{0,2}}?(?:have|offer|sell|run|do|stock|make|provide|carry))\b(?:\s+[\w-]+){{0,3}}?\s+{re.escape(root(ws[-1]))}", a, re.I): return False  # the answer offers it as its own, by name
+    out.append(Finding("unknown_item", _YES_LIST.match(a)[0], "", f"says yes to {' '.join(ws)}, which the fact sheet does not name")); return True
 
 # %% ../nbs/07_facts.ipynb #68fa4431
 _OFFER_RE = re.compile(r"\bwe\s+(?:also\s+|now\s+|even\s+)?(?:sell|offer|stock|serve|carry|rent|hire out)\s+(?P<np>[A-Za-z][\w' -]*)|\bwe\s+(?:(?:also|now|even)\s+(?:have|run|do|provide)|have|run|provide)\s+(?P<np2>[A-Za-z][\w' -]*)|\b(?:try|book|grab|order)\s+(?:our|the|a|an)\s+(?P<np3>[A-Za-z][\w' -]*)|\bspecials?(?: today| this week| of the day)?\s+(?:is|are|will be|:)\s+(?:our\s+|a\s+|an\s+|the\s+)?(?P<np4>[A-Za-z][\w' -]*)", re.I)
@@ -1238,13 +1438,13 @@ def _check_items(sheet:FactSheet, claim:Claim, out:list):
             out.append(Finding("unknown_item", " ".join(ws), "", f"offers {' '.join(ws)}, which the fact sheet does not name")); return
 
 # %% ../nbs/07_facts.ipynb #b71301bc
-_SOMEONE_ELSE = re.compile(r"\b(?:his|her|their)\s+(?:own\s+|direct\s+|personal\s+)?(?:number|phone|mobile|cell|e-?mail|address|website|site)\b|\b(?:reach|call|ring|email|e-mail|contact|text|message)\s+(?:him|her)\b", re.I)  # a person's own number or address is no claim about the business's
+_SOMEONE_ELSE = re.compile(r"\b(?:his|her|their)\s+(?:own\s+|direct\s+|personal\s+)?(?:number|phone|mobile|cell|e-?mail|address|website|site)\b|\b(?:your|my)\s+(?:\w+'s\s+)?(?:own\s+|new\s+|home\s+)?(?:number|phone|mobile|cell|e-?mail|address)\b|\b(?:isn't|is not|isn’t|is no longer|was never)\s+(?:ours|our\b)|\bnot ours\b|\b(?:reach|call|ring|email|e-mail|contact|text|message)\s+(?:him|her)\b", re.I)  # a person's own number or address is no claim about the business's
 
 # %% ../nbs/07_facts.ipynb #2f230617
 def _check_contacts(sheet:FactSheet, claim:Claim, out:list):
     "Phone numbers, e-mail and web addresses that are not the sheet's (not those said to be someone else's: 'her number is …')."
     t = claim.text
-    if _SOMEONE_ELSE.search(t): return
+    if _SOMEONE_ELSE.search(t) or (_SOMEONE_ELSE.search(claim.sentence) and not re.search(r"\b(?:us|our|we)\b", t, re.I)): return  # 'Add your dad's number, 555-0188, to the notes' 
     for m in EMAIL_RE.finditer(t):
         if m[0].lower() not in sheet.emails:
             out.append(Finding("wrong_email", m[0], "; ".join(sorted(set(sheet.emails.values()))), f"gives the e-mail {m[0]}, which is not on the fact sheet"))
@@ -1262,26 +1462,43 @@ def _without_contacts(text:str) -> str:
     "`text` with e-mail and web addresses blanked (same length), so their words are not read as items or values."
     return URL_RE.sub(lambda m: " " * len(m[0]), EMAIL_RE.sub(lambda m: " " * len(m[0]), text))
 
+# %% ../nbs/07_facts.ipynb #85fb40fc
+def _check_sizes(sheet:FactSheet, claim:Claim, out:list) -> bool:
+    "A size that is not among the sheet's when the sheet says its sizes are the only ones; True when one was found."
+    if not sheet.sizes_only or negated(claim.text) or not (affirms(claim.text) or _YES.match(claim.sentence)): return False
+    for m in _DIMENSION.finditer(claim.text):
+        if size_of(m) not in sheet.sizes:
+            out.append(Finding("not_in_list", claim.words(m.start(), m.end()), sheet.sizes_only,
+                               f"offers a {show_size(size_of(m))}, which is not among the sizes: {', '.join(map(show_size, sheet.sizes))} only")); return True
+    return False
+
 # %% ../nbs/07_facts.ipynb #a91827d7
 def check_answer(sheet:FactSheet, text:str, question:str="") -> list:
     "The `Finding`s of one answer against the fact sheet (`question`, when given, says which day or item a short answer is about)."
     out = []
     if not isinstance(text, str) or not text.strip(): return out
     said = claims(text, question if isinstance(question, str) else "", sheet.vocabulary)
+    unknown_in = None
     for claim in said:
         _check_contacts(sheet, claim, out)
         claim.text = _without_contacts(claim.text)
+        odd_size = _check_sizes(sheet, claim, out); claim.text = _DIMENSION.sub(lambda m: " " * len(m[0]), claim.text)  # a size is no word of a name
         timed = _check_time_facts(sheet, claim, out)
-        if (sched := _schedule_for(sheet, claim)) is not None:
+        if (sched := _schedule_for(sheet, claim, asked=False)) is not None:
             _check_days_open(sheet, claim, sched, out)
-            if not timed: _check_times(sheet, claim, sched, out)
+            if not timed: _check_times(sheet, claim, _schedule_for(sheet, claim), out)
         n = len(out); _check_items(sheet, claim, out)
         unknown = any(x.kind == "unknown_item" for x in out[n:])  # the price of a thing the sheet doesn't have is no wrong price of another
         _check_item_days(sheet, claim, out)
-        if not unknown: _check_prices(sheet, claim, out)
-        _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); _check_negations(sheet, claim, out)
+        ruled_out = []; _check_negations(sheet, claim, ruled_out)  # the price of a thing the sheet rules out is no wrong price of another
+        if unknown: unknown_in = claim.sentence  # 'Try our chocolate croissant, just $4': its price is in the next clause
+        if not unknown and not odd_size and not ruled_out and claim.sentence != unknown_in: _check_prices(sheet, claim, out)
+        _check_amounts(sheet, claim, out); k = len(out); _check_lists(sheet, claim, out); out += ruled_out
         if unknown and len(out) > k: out[n:] = [x for x in out[n:] if x.kind != "unknown_item"]  # 'we offer payment plans': ruled out, not unknown
     if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)
+    if said and not any(x.kind in ("not_offered", "not_in_list") for x in out): _check_yes_list(sheet, said[0].answer.text, question if isinstance(question, str) else "", out)
+    if said and not any(x.kind in ("not_offered", "not_in_list", "unknown_item") for x in out) and _check_yes_item(sheet, said[0].answer.text, question if isinstance(question, str) else "", out):
+        out[:] = [x for x in out if x.kind != "wrong_price"]  # the price of a thing the sheet doesn't have is no wrong price of another
     return out
 
 # %% ../nbs/07_facts.ipynb #9c690b89
