@@ -247,8 +247,6 @@ def meaning_duplicate_flags(df:pd.DataFrame, fields:list, question:np.ndarray, a
     "Flags for rows that ask what an earlier row asks and answer alike, or give another question's answer; rows in `already` and copies of an example are left out."
     found, copies = meaning_duplicates(question, answer, texts=question_answer_texts(df, fields)), copies or {}
     found = found[~found["row"].isin(list(set(already) | set(copies)))]   # a copy of an example is flagged as that
-    same_copy = [copies.get(r) is not None and copies.get(r) == copies.get(o) for r, o in zip(found["row"], found["of"])]
-    found = found[~np.array(same_copy, bool)] if len(found) else found
     label = lambda i: df.index[i]
     near, same = found[found["kind"] == "near_duplicate"], found[found["kind"] == "same_answer"]
     answer_part = lambda s: "" if pd.isna(s) else f", answer {s:.2f}"
