@@ -92,6 +92,7 @@ _A_UNIT = re.compile(r"\b(?:an?|one)\s+(hour|day|week|month|year|minute)('s)?\b"
 _RATE_BEFORE = re.compile(r"(?:\d|\b(?:times|once|twice|months?|weeks?|days?|hours?|visits?|sessions?|guests?|classes|dollars?|euros?|pounds?|bucks|each|free))\W*$", re.I)
 
 # %% ../nbs/07_facts.ipynb #436fe6a3
+@lru_cache(maxsize=1 << 14)  # an answer is read 4-5 times by the checks, a fact sheet's lines once an answer: one reading each (shared: never changed)
 def normalise(text:str) -> Normalised:
     "`text` with numbers as digits: 'seven in the evening' → '7pm', 'twenty-four hours' → '24 hours', 'a day' → '1 day'."
     n = Normalised(text, [(i, i + 1) for i in range(len(text))], text)
