@@ -197,22 +197,19 @@ def meaning_duplicates(question:np.ndarray,              # unit vectors of each 
         is_near = qs >= near_question if a is None else ((qs >= near_question) & (as_ >= near_answer)) | ((qs >= loose_question) & (as_ >= close_answer))
         if blank is None: return i, j, qs, as_, is_near
         keep = ~(blank[i] | blank[j]); return i[keep], j[keep], qs[keep], as_[keep], is_near[keep]
-    def offer_same(i, j, qs, as_, alike):
+    def take(batch):             # alike with agreeing specifics: a near-duplicate; not alike, the same answer: the same answer
+        i, j, qs, as_, alike = decide(*batch)
         if a is not None: other = ~alike & (as_ >= same_answer); same.offer(i[other], j[other], qs[other], as_[other])
+        ok = alike.copy(); ok[alike] = said.agree(np.c_[i[alike], j[alike]])
+        near.offer(i[ok], j[ok], qs[ok], as_[ok])
     if n < index_from:   # every pair, block by block
-        for i, j, qs, as_, is_near in (decide(*b) for b in _all_pairs(q, a, near_question, least, block)):
-            offer_same(i, j, qs, as_, is_near)
-            ok = is_near.copy(); ok[is_near] = said.agree(np.c_[i[is_near], j[is_near]])
-            near.offer(i[ok], j[ok], qs[ok], as_[ok])
+        for batch in _all_pairs(q, a, near_question, least, block): take(batch)
     else:                # nearby rows, by the rows' vectors (asks and answers alike) and by the answers' (the same answer); every row's specifics read first, on every core
         said.read(np.arange(n))
         rows = q if a is None else (q + a) / np.maximum(np.linalg.norm(q + a, axis=1, keepdims=True), 1e-12)
         ways = [(rows, (lambda sq, sa: sq >= near_question) if a is None else (lambda sq, sa: sa >= least))] + ([] if a is None else [(a, lambda sq, sa: sa >= same_answer)])
         for key, keep in ways:
-            for i, j, qs, as_, is_near in (decide(*b) for b in cell_pairs(key, q, a, keep, block=block)):
-                offer_same(i, j, qs, as_, is_near)
-                ok = is_near.copy(); ok[is_near] = said.agree(np.c_[i[is_near], j[is_near]])
-                near.offer(i[ok], j[ok], qs[ok], as_[ok])
+            for batch in cell_pairs(key, q, a, keep, block=block): take(batch)
     df = pd.concat([near.frame("near_duplicate"), same.frame("same_answer")], ignore_index=True)
     return df.astype({"row": "int64", "of": "int64", "kind": object}).sort_values(["row", "kind"], kind="stable").reset_index(drop=True)
 
