@@ -7,7 +7,7 @@ Docs: https://synthnb.github.io/synthnb/studio.html.md"""
 # %% ../nbs/09b_studio.ipynb #c46f5159
 from __future__ import annotations
 import functools, html, json, threading, time, traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np, pandas as pd, ipywidgets as W
 from fastcore.basics import patch
@@ -18,13 +18,15 @@ from .curation import DECISIONS, Change, Curation, CurationError, TableView, vie
 from .export import export_split, export_format, ExportResult, ExportError, EXPORTERS
 from .files import SynthnbError, DataError, first_line, error_line
 from .quality import quality
+flag_name = lambda k: str(k).replace('_', ' ')  # TEMP until quality.flag_name lands
 from .plots import flags_chart, topic_coverage_chart, length_histograms, row_map, compare_table, diversity_chart
 from .spec_form import SpecForm
 
 # %% auto #0
-__all__ = ['QUALITY_COLUMNS', 'SUFFIXES', 'STYLE', 'TABS', 'StudioError', 'one_line', 'safely', 'ExportSettings', 'Session',
-           'spec_changes', 'sample_rows', 'Comparison', 'RowView', 'header_row', 'RowEditor', 'RowsTable', 'Studio',
-           'output_of', 'export_html']
+__all__ = ['flag_name', 'QUALITY_COLUMNS', 'SUFFIXES', 'SUPPRESS', 'REVIEW_KEYS', 'KEY_HINTS', 'STYLE', 'TABS',
+           'MEASURE_AT_ONCE_UP_TO', 'StudioError', 'one_line', 'safely', 'ExportSettings', 'Session', 'spec_changes',
+           'sample_rows', 'Comparison', 'RowView', 'header_row', 'RowEditor', 'RowsTable', 'Studio', 'output_of',
+           'of_rows', 'stats_head', 'export_html']
 
 # %% ../nbs/09b_studio.ipynb #1c5e41b4
 class StudioError(SynthnbError, RuntimeError):
@@ -60,12 +62,14 @@ class Session:
                  df:pd.DataFrame|None=None,           # rows to start with (e.g. from `generate`)
                  endpoint:Endpoint|None=None,         # where to generate; the embedded model when None
                  n:int=20, temperature:float=0.8, seed:int=0,
-                 cache=True):                         # the request cache (True: the default one; False: none)
+                 cache=True,                          # the request cache (True: the default one; False: none)
+                 report=None):                        # the quality report of `df`, when it is already measured
         spec = PromptSpec.load(spec) if isinstance(spec, (str, Path)) else spec or PromptSpec()
         self.spec, self.endpoint, self.n, self.temperature, self.seed, self.cache = spec, endpoint, n, temperature, seed, cache
         self.curation, self.versions = Curation(df, [f.name for f in spec.output_fields]), {spec.hash: spec}
         self.lock = threading.RLock()  # the generation thread holds it to add rows: hold it to read `curation` meanwhile
-        self.run = self.report = self.comparison = None
+        self.run = self.comparison = None
+        self.report, self.stale, self.measuring = report, False, False  # stale: rows edited since the report
         self.batch, self.errors, self.message, self.message_kind = 0, [], "", "info"
         name = spec.name if spec.name != "untitled" else "synthnb"
         self.export_settings = ExportSettings(f"out/{name}.jsonl", spec_path=f"{name}.yaml")
@@ -144,13 +148,19 @@ def reject(self:Session, rows) -> Change:
 @patch
 def edit(self:Session, row, values:dict) -> list:
     "Set fields of `row` (`values`: field -> text); one logged change per changed field."
-    with self.lock: return [ch for f, v in values.items() if (ch := self.curation.edit(row, f, v))]
+    with self.lock:
+        changes = [ch for f, v in values.items() if (ch := self.curation.edit(row, f, v))]
+        self.stale = self.stale or bool(changes)
+    return changes
 
 # %% ../nbs/09b_studio.ipynb #38e4ed5c
 @patch
 def undo(self:Session) -> Change|None:
     "Take back the last accept, reject or edit (None when there is none)."
-    with self.lock: return self.curation.undo()
+    with self.lock:
+        ch = self.curation.undo()
+        self.stale = self.stale or (ch is not None and ch.action == "edit")
+    return ch
 
 # %% ../nbs/09b_studio.ipynb #30c0bc31
 QUALITY_COLUMNS = ["flags", "flag_reasons", "topic_found"]
@@ -162,11 +172,22 @@ def table_frame(self:Session) -> pd.DataFrame:
     if self.report is not None and len(self.report.rows): t = t.join(self.report.rows[[c for c in QUALITY_COLUMNS if c in self.report.rows]], how="left")
     return t
 
+# %% ../nbs/09b_studio.ipynb #3fdfd56d
+@patch
+def findings(self:Session) -> dict:
+    "The last report's findings per row: label -> list of dicts (kind, field, text, fact, reason, source); {} before a report."
+    r = self.report
+    if r is None or not len(r.flags): return {}
+    if getattr(self, "_findings_of", None) is not r:
+        self._findings = {k: g.to_dict("records") for k, g in r.flags.groupby("row", sort=False)}; self._findings_of = r
+    return self._findings
+
 # %% ../nbs/09b_studio.ipynb #2fed263e
 @patch
 def generate(self:Session, n:int|None=None) -> Session:
     "Generate `n` more rows (`self.n` when None) in the background; `wait()` for them, or read `rows` as they arrive."
-    if self.running: raise StudioError("busy: a generation or a measurement is running; wait for it, or click Stop")
+    if self.running and self.measuring: self.wait()  # a measurement ends soon: generate after it
+    if self.running: raise StudioError("busy: a generation is running; wait for it, or click Stop")
     spec, ep, n = self.spec, self.endpoint, n or self.n
     spec.validate()
     self.batch += 1
@@ -229,23 +250,30 @@ def progress(self:Session) -> tuple:
 # %% ../nbs/09b_studio.ipynb #a17c886c
 @patch
 def _measure(self:Session, spec:PromptSpec):
-    with self.lock: df = self.curation.df.copy()
-    if not len(df): return
-    report = quality(df, spec)
-    with self.lock: self.report = report
-    self._tell("report")
+    "Measure the rows; again while rows were edited meanwhile."
+    while True:
+        with self.lock: self.stale, df = False, self.curation.df.copy()
+        if not len(df): return
+        report = quality(df, spec)
+        with self.lock: self.report = report
+        self._tell("report")
+        if not self.stale: return
 
 # %% ../nbs/09b_studio.ipynb #71eb3426
 @patch
-def measure(self:Session) -> Session:
+def measure(self:Session, quiet:bool=False) -> Session:
     "Measure the quality of the rows again, in the background (after edits, or a change of the fact sheet); `wait()` for `report`."
-    if self.running: raise StudioError("a generation or a measurement is running: wait for it to end")
+    if self.running and self.measuring: self.stale = True; return self  # measured once more when this one ends
+    if self.running: raise StudioError("a generation is running: its rows are measured when it ends")
     spec = self.spec
-    self.say(f"measuring the quality of {len(self.curation):,} rows…")
+    if not quiet: self.say(f"measuring the quality of {len(self.curation):,} rows…")
     def work():
-        try: self._measure(spec); self.say("measured again", "ok")
+        try:
+            self._measure(spec)
+            if not quiet: self.say("measured again", "ok")
         except Exception as e: self.fail(e)
-        finally: self._tell("done")
+        finally: self.measuring = False; self._tell("done")
+    self.measuring = True
     self._thread = threading.Thread(target=work, daemon=True); self._thread.start()
     return self
 
@@ -366,26 +394,47 @@ def _cell(text, width=None, cls=None) -> W.HTML:
     return w.add_class(cls) if cls else w
 
 # %% ../nbs/09b_studio.ipynb #4a15f1c9
-def _text_html(v, limit=280) -> str:
-    s = "" if v is None or (isinstance(v, float) and v != v) else str(v)
+SUPPRESS = "tabindex='-1' data-lm-suppress-shortcuts='true'"  # a click here focuses this text, and JupyterLab's command-mode keys leave it alone
+
+def _blank(v) -> bool: return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+
+def _marked(s:str, marks) -> str:
+    "`s` escaped, with each of `marks` found in it (any case) wrapped in <mark>."
+    spans = []
+    for m in marks:
+        if not isinstance(m, str) or not m.strip() or len(m) > 0.8 * len(s): continue  # the whole text is no offending words
+        i = s.lower().find(m.lower())
+        if i >= 0: spans.append((i, i + len(m)))
+    out, at = [], 0
+    for a, b in sorted(spans):
+        if a < at: continue
+        out += [html.escape(s[at:a]), "<mark>", html.escape(s[a:b]), "</mark>"]; at = b
+    return "".join(out) + html.escape(s[at:])
+
+def _text_html(v, limit=280, marks=()) -> str:
+    s = "" if _blank(v) and not isinstance(v, str) else str(v)
     short = s if len(s) <= limit else s[:limit - 1] + "…"
-    return f"<div class='synthnb-cell' title='{html.escape(s[:2000], quote=True)}'>{html.escape(short)}</div>"
+    return f"<div class='synthnb-cell' {SUPPRESS} title='{html.escape(s[:2000], quote=True)}'>{_marked(short, marks)}</div>"
 
 # %% ../nbs/09b_studio.ipynb #90ec1c88
 def _button(icon, tip, cls, width="34px") -> W.Button:
     return W.Button(icon=icon, tooltip=tip, layout=W.Layout(width=width)).add_class(cls)
 
 # %% ../nbs/09b_studio.ipynb #f27a1088
-class RowView(W.HBox):
-    "One row of the table page (reused as the page changes)."
+class RowView(W.VBox):
+    "One row of the table page (reused as the page changes): its cells on a line, and under them why it was flagged."
     def __init__(self, table):
-        super().__init__(layout=W.Layout(width="100%", border_bottom="1px solid #ddd", align_items="flex-start"))
+        super().__init__(layout=W.Layout(width="100%", border_bottom="1px solid #ddd"))
         self.add_class("synthnb-row")
         self.table, self.row = table, None
-        self.label, self.topic, self.flags = _cell("", "44px"), _cell("", "130px"), _cell("", "160px", "synthnb-flags")
+        self.label = W.Button(tooltip="review this row with the keys", layout=W.Layout(width="44px")).add_class("synthnb-pick")
+        self.topic, self.flags = _cell("", "130px"), _cell("", "160px", "synthnb-flags")
         self.decision = _cell("", "90px", "synthnb-decision")
-        self.accept, self.reject = _button("check", "accept", "synthnb-accept"), _button("times", "reject", "synthnb-reject")
-        self.edit = _button("pencil", "edit", "synthnb-edit")
+        self.accept, self.reject = _button("check", "accept (a)", "synthnb-accept"), _button("times", "reject (r)", "synthnb-reject")
+        self.edit = _button("pencil", "edit (e)", "synthnb-edit")
+        self.line = W.HBox(layout=W.Layout(width="100%", align_items="flex-start"))
+        self.notes = W.HTML(layout=W.Layout(width="100%")).add_class("synthnb-notes")
+        self.label.on_click(lambda _: table.pick(self.row))
         self.accept.on_click(lambda _: table.decide(self.row, "accepted"))
         self.reject.on_click(lambda _: table.decide(self.row, "rejected"))
         self.edit.on_click(lambda _: table.open_editor(self.row))
@@ -395,7 +444,8 @@ class RowView(W.HBox):
 @patch
 def set_fields(self:RowView, fields:list):
     self.cells = [_cell("", cls="synthnb-field") for _ in fields]
-    self.children = [self.label, *self.cells, self.topic, self.flags, self.decision, self.accept, self.reject, self.edit]
+    self.line.children = [self.label, *self.cells, self.topic, self.flags, self.decision, self.accept, self.reject, self.edit]
+    self.children = [self.line, self.notes]
 
 # %% ../nbs/09b_studio.ipynb #b1b9f1ac
 def _decision_text(r) -> str:
@@ -403,23 +453,49 @@ def _decision_text(r) -> str:
     return d + (" · edited" if r.get("edited") else "")
 
 # %% ../nbs/09b_studio.ipynb #c77533ef
+def _notes_html(findings:list, most:int=6) -> str:
+    "Why a row was flagged, a line per finding: the check in words, its reason, and the fact or example it clashes with."
+    if not findings: return ""
+    e = html.escape
+    def line(x):
+        fact = x.get("fact") if isinstance(x.get("fact"), str) else ""
+        against = f" <span class='synthnb-fact'>— {'the example' if x['kind'] == 'copies_example' else 'the fact'}: {e(fact)}</span>" if fact and fact not in str(x.get("reason", "")) else ""
+        return f"<div><b>{e(flag_name(x['kind']))}</b>: {e(str(x.get('reason', '')))}{against}</div>"
+    more = f"<div>… and {len(findings) - most} more</div>" if len(findings) > most else ""
+    return f"<div class='synthnb-note' {SUPPRESS}>{''.join(map(line, findings[:most]))}{more}</div>"
+
+def _failed_html(r:dict) -> tuple:
+    "What a failed row shows in its first two cells: the reason, and the raw answer (or that there was none)."
+    reason = "" if _blank(r.get("reason")) else str(r.get("reason"))
+    raw = "" if _blank(r.get("raw")) else str(r.get("raw"))
+    why = f"<div class='synthnb-cell synthnb-failed' {SUPPRESS}><b>failed</b>: {html.escape(reason or 'no reason given')}</div>"
+    shown = html.escape(raw[:279] + ("…" if len(raw) > 279 else ""))
+    what = f"<div class='synthnb-cell synthnb-raw' {SUPPRESS} title='{html.escape(raw[:2000], quote=True)}'>{'raw answer: <code>' + shown + '</code>' if raw else 'no answer came back'}</div>"
+    return why, what
+
 @patch
-def show(self:RowView, label, r:dict, fields:list):
-    "Show row `label` (its values in `r`)."
+def show(self:RowView, label, r:dict, fields:list, findings:list=(), current:bool=False, new:bool=False):
+    "Show row `label` (its values in `r`; `findings`: its flags, each a dict with kind, field, text, fact and reason)."
     self.row, self.layout.display = label, ""
     failed = r.get("status") != "ok"
-    for c, f in zip(self.cells, fields): c.value = _text_html(r.get(f))
-    if failed and self.cells and not r.get(fields[0]):
-        self.cells[0].value = f"<div class='synthnb-failed' style='color:#b00' title='{html.escape(str(r.get('raw', ''))[:2000], quote=True)}'>failed: {html.escape(str(r.get('reason', '')))}</div>"
-    self.label.value = f"<small>{label}</small>"
+    for c, f in zip(self.cells, fields): c.value = _text_html(r.get(f), marks=[x.get("text") for x in findings if x.get("field") in (f, "", None)])
+    if failed and self.cells and all(_blank(r.get(f)) for f in fields):
+        why, what = _failed_html(r)
+        self.cells[0].value = why
+        if len(self.cells) > 1: self.cells[1].value = what
+        else: self.cells[0].value += what
+    self.label.description = str(label)
     asked, found = r.get("topic") if isinstance(r.get("topic"), str) else "", r.get("topic_found") if isinstance(r.get("topic_found"), str) else ""
     self.topic.value = _text_html(asked or found, 60) + (f"<div style='color:#888'><small>reads as: {html.escape(found)}</small></div>" if asked and found and found != asked else "")
-    flags = r.get("flags") if isinstance(r.get("flags"), str) else ""
-    self.flags.value = f"<small style='color:#a60' title='{html.escape(str(r.get('flag_reasons', '')), quote=True)}'>{html.escape(flags)}</small>"
+    kinds = [flag_name(k) for k in dict.fromkeys(x["kind"] for x in findings)] if findings else ([flag_name(k) for k in r["flags"].split(", ") if k] if isinstance(r.get("flags"), str) else [])
+    self.flags.value = f"<small style='color:#a60'>{html.escape(', '.join(kinds))}</small>"
+    self.notes.value = _notes_html(list(findings))
     self.decision.value = f"<span class='synthnb-{r.get('decision', 'pending')}'>{_decision_text(r)}</span>"
-    for cls in ("synthnb-rejected-row", "synthnb-accepted-row", "synthnb-failed-row"): self.remove_class(cls)
+    for cls in ("synthnb-rejected-row", "synthnb-accepted-row", "synthnb-failed-row", "synthnb-current-row", "synthnb-new-row"): self.remove_class(cls)
     if r.get("decision") in ("rejected", "accepted"): self.add_class(f"synthnb-{r['decision']}-row")
     if failed: self.add_class("synthnb-failed-row")
+    if current: self.add_class("synthnb-current-row")
+    if new: self.add_class("synthnb-new-row")
 
 # %% ../nbs/09b_studio.ipynb #43974981
 @patch
@@ -445,7 +521,7 @@ class RowEditor(W.VBox):
         self.save = W.Button(description="save", icon="save", button_style="primary").add_class("synthnb-save-edit")
         self.cancel = W.Button(description="cancel").add_class("synthnb-cancel-edit")
         self.save.on_click(lambda _: table.save_edit())
-        self.cancel.on_click(lambda _: self.close_editor())
+        self.cancel.on_click(lambda _: table.close_editor())
 
     def edit_row(self, label, r:dict, fields:list):
         "Show row `label` for editing."
@@ -455,18 +531,22 @@ class RowEditor(W.VBox):
         self.raw.value = f"<details><summary>raw answer (failed: {html.escape(str(r.get('reason', '')))})</summary><pre style='white-space:pre-wrap'>{html.escape(str(r.get('raw', '')))}</pre></details>" if r.get("status") != "ok" else ""
         self.children = [self.title, *[W.VBox([W.HTML(f"<small>{html.escape(f)}</small>"), a]) for f, a in self.areas.items()], self.raw, W.HBox([self.save, self.cancel])]
         self.layout.display = ""
+        next(iter(self.areas.values())).focus()  # type at once
 
     def close_editor(self): self.row, self.layout.display = None, "none"
 
 # %% ../nbs/09b_studio.ipynb #85adcf6b
 _DECISION_FILTERS = [("any decision", ""), ("pending", "pending"), ("accepted", "accepted"), ("rejected", "rejected"), ("edited", "edited"), ("failed", "failed")]
+REVIEW_KEYS = {"a": "accept", "r": "reject", "e": "edit", "u": "undo", "j": "next", "k": "previous"}
+KEY_HINTS = ("<small class='synthnb-key-hints'>Review with the keys: click a row's number (or this box), then "
+             + " · ".join(f"<kbd>{k}</kbd> {w}" for k, w in REVIEW_KEYS.items()) + "</small>")
 
 class RowsTable(W.VBox):
-    "The rows of a studio: paged, sorted, filtered; accept, reject, edit, undo."
+    "The rows of a studio: paged, sorted, filtered; accept, reject, edit, undo, by mouse or by keys."
     def __init__(self, studio, page_size:int=10):
         super().__init__(layout=W.Layout(width="100%"))
         self.add_class("synthnb-rows")
-        self.studio, self.view, self.fields = studio, TableView(page_size=page_size), []
+        self.studio, self.view, self.fields, self.current, self.shown = studio, TableView(page_size=page_size), [], None, []
         self.flag = W.Dropdown(options=[("all rows", "")], description="flags", layout=W.Layout(width="230px")).add_class("synthnb-filter-flag")
         self.topic = W.Dropdown(options=[("all topics", "")], description="topic", layout=W.Layout(width="250px")).add_class("synthnb-filter-topic")
         self.decision = W.Dropdown(options=_DECISION_FILTERS, layout=W.Layout(width="140px")).add_class("synthnb-filter-decision")
@@ -476,15 +556,17 @@ class RowsTable(W.VBox):
         self.prev, self.next = _button("chevron-left", "previous page", "synthnb-prev", "40px"), _button("chevron-right", "next page", "synthnb-next", "40px")
         self.page = W.HTML().add_class("synthnb-page")
         self.count = W.HTML().add_class("synthnb-rows-count")
+        self.key_box = W.Text(placeholder="review keys", continuous_update=True, layout=W.Layout(width="110px")).add_class("synthnb-keys")
+        self.hints = W.HTML(KEY_HINTS)
         self.reject_shown = W.Button(description="reject all shown", tooltip="reject every row the filters show").add_class("synthnb-reject-shown")
-        self.undo_button = W.Button(description="undo", icon="undo").add_class("synthnb-undo")
+        self.undo_button = W.Button(description="undo", icon="undo", tooltip="undo (u)").add_class("synthnb-undo")
         self.audit = W.HTML().add_class("synthnb-log")
         self.pool = [RowView(self) for _ in range(page_size)]
         self.body = W.VBox(self.pool, layout=W.Layout(width="100%")).add_class("synthnb-table")
         self.editor = RowEditor(self)
         self._wire()
         self.children = [W.HBox([self.flag, self.topic, self.decision, self.search]), W.HBox([self.sort, self.descending, self.prev, self.page, self.next, self.count]),
-                         self.body, self.editor, W.HBox([self.reject_shown, self.undo_button]), self.audit]
+                         W.HBox([self.key_box, self.hints], layout=W.Layout(align_items="center")), self.body, self.editor, W.HBox([self.reject_shown, self.undo_button]), self.audit]
 
 # %% ../nbs/09b_studio.ipynb #29571948
 @patch
@@ -498,6 +580,7 @@ def _wire(self:RowsTable):
     self.prev.on_click(lambda _: self.turn(-1)); self.next.on_click(lambda _: self.turn(1))
     self.reject_shown.on_click(lambda _: self.reject_all_shown())
     self.undo_button.on_click(lambda _: self.undo())
+    self.key_box.observe(lambda change: self._typed(change), names="value")  # _typed comes with the keys, below
 
 # %% ../nbs/09b_studio.ipynb #23041f74
 def _set_options(dd:W.Dropdown, options:list):
@@ -522,11 +605,23 @@ STYLE = """<style>
 .synthnb-accepted-row { background: rgba(0,160,0,.06); }
 .synthnb-cell { white-space: pre-wrap; word-break: break-word; font-size: 12px; line-height: 1.3; padding: 2px 4px; }
 .synthnb-row .widget-html-content { line-height: 1.3; }
+.synthnb-failed-row { background: rgba(176,0,0,.05); box-shadow: inset 3px 0 #b00; }
+.synthnb-failed { color: #b00; }
+.synthnb-raw code { font-size: 11px; color: #555; white-space: pre-wrap; word-break: break-word; }
+.synthnb-new-row { background: rgba(25,118,210,.07); }
+.synthnb-current-row { outline: 2px solid #1976d2; outline-offset: -2px; }
+.synthnb-note { font-size: 12px; color: #8a4b00; padding: 0 4px 4px 50px; line-height: 1.35; }
+.synthnb-cell:focus, .synthnb-note:focus { outline: none; }
+.synthnb-cell mark { background: #ffe08a; padding: 0 1px; }
+.synthnb-pick { font-size: 11px; padding: 0 2px; }
+.synthnb-key-hints kbd { border: 1px solid #bbb; border-radius: 3px; padding: 0 3px; font-size: 11px; }
 </style>"""
 
 TABS = ("Spec", "Rows", "Stats", "Compare", "Export")
 
 # %% ../nbs/09b_studio.ipynb #97cbe7c9
+MEASURE_AT_ONCE_UP_TO = 5_000  # rows up to which the studio measures on its own (on open, after an edit); above, "measure again" does
+
 class Studio(W.VBox):
     "Design a prompt spec, generate, curate, measure, compare and export, in one widget."
     def __init__(self, spec:PromptSpec|str|None=None, # the spec to start from (a PromptSpec or a YAML/JSON path); empty when None
@@ -535,10 +630,11 @@ class Studio(W.VBox):
                  n:int=20, temperature:float=0.8, seed:int=0,
                  cache=True,                          # the request cache (True: the default one; False: none)
                  page_size:int=10,
+                 report=None,                         # the quality report of `df`, when it is already measured (else measured on open)
                  session:Session|None=None):          # a session to show (instead of one made from the arguments above)
         super().__init__(layout=W.Layout(width="100%"))
         self.add_class("synthnb-studio")
-        self.session = s = session or Session(spec, df, endpoint, n, temperature, seed, cache)
+        self.session = s = session or Session(spec, df, endpoint, n, temperature, seed, cache, report)
         self.form = SpecForm(s.spec, s.n, s.temperature, s.seed)
         if s.endpoint is not None: self._show_endpoint(s.endpoint)
         self._header()
@@ -550,6 +646,8 @@ class Studio(W.VBox):
         s.watch(self._on_session)
         self.table.refresh()
         if s.report is not None: self._show_report()
+        elif len(s.curation.curated) and not s.running and len(s.curation) <= MEASURE_AT_ONCE_UP_TO: s.measure(quiet=True)  # flags from the start
+        elif len(s.curation.curated): self.stats_head.value = f"<small>{len(s.curation):,} rows, not measured yet: click “measure again” (minutes on this many rows).</small>"
         if len(s.curation): self.tabs.selected_index = 1
 
 # %% ../nbs/09b_studio.ipynb #f3b37285
@@ -572,7 +670,8 @@ def _stats_panel(self:Studio):
     self.measure_button.on_click(lambda _: self.measure())
     self.summary = W.HTML("<small>No report yet: generate some rows.</small>").add_class("synthnb-summary")
     self.charts = W.Output(layout=W.Layout(width="100%")).add_class("synthnb-charts")
-    self.stats = W.VBox([self.measure_button, self.summary, self.charts], layout=W.Layout(width="100%"))
+    self.stats_head = W.HTML().add_class("synthnb-stats-head")
+    self.stats = W.VBox([self.measure_button, self.stats_head, self.charts, self.summary], layout=W.Layout(width="100%"))
 
 # %% ../nbs/09b_studio.ipynb #34883af9
 @patch
@@ -653,9 +752,10 @@ def log_html(self:Studio) -> str:
 # %% ../nbs/09b_studio.ipynb #346be3f5
 @patch
 def refresh(self:RowsTable):
-    "Redraw the page from the studio's rows."
-    with self.studio.session.lock:
-        t, fields = self.studio.session.table_frame(), self.studio.fields
+    "Redraw the page from the studio's rows: each with its findings; the row the keys act on, and the last generation's new rows, marked."
+    s = self.studio.session
+    with s.lock:
+        t, fields, findings = s.table_frame(), self.studio.fields, s.findings()
         if fields != self.fields:
             self.fields = fields
             for rv in self.pool: rv.set_fields(fields)
@@ -663,8 +763,11 @@ def refresh(self:RowsTable):
         self._update_options(t)
         labels = view_rows(t, self.view, fields)
         page, self.view.page, pages = page_of(labels, self.view)
+        if self.current not in list(page): self.current = page[0] if len(page) else None
+        new = t["batch"].to_numpy() == s.batch if "batch" in t and s.batch else np.zeros(len(t), bool)
+        is_new = dict(zip(t.index, new)) if new.any() else {}
         for i, rv in enumerate(self.pool):
-            if i < len(page): rv.show(page[i], t.loc[page[i]].to_dict(), fields)
+            if i < len(page): rv.show(page[i], t.loc[page[i]].to_dict(), fields, findings.get(page[i], ()), page[i] == self.current, is_new.get(page[i], False))
             else: rv.hide()
         self.shown = labels
         self.page.value = f"page {self.view.page + 1:,} of {pages:,}"
@@ -732,7 +835,7 @@ def _show_endpoint(self:Studio, ep:Endpoint):
 def decide(self:Studio, rows:list, decision:str, toggle:bool=True):
     "Accept or reject `rows`; with `toggle`, a row already so decided goes back to pending."
     ch = self.session.decide(rows, decision, toggle)
-    self.table.refresh()
+    self.table.refresh(); self._show_stats()
     self.show_message(f"{ch.action}: {len(ch.rows)} row{'s' * (len(ch.rows) != 1)} (undo takes it back)", "ok")
 
 # %% ../nbs/09b_studio.ipynb #cc907401
@@ -742,6 +845,7 @@ def edit(self:Studio, row, values:dict):
     "Set fields of `row` (`values`: field -> text); one logged change per changed field."
     changes = self.session.edit(row, values)
     self.table.refresh()
+    self._measure_edits()
     self.show_message(f"row {row}: edited {', '.join(c.column for c in changes)}" if changes else f"row {row}: nothing changed", "ok")
 
 # %% ../nbs/09b_studio.ipynb #60dcd657
@@ -750,7 +854,7 @@ def edit(self:Studio, row, values:dict):
 def undo(self:Studio):
     "Take back the last accept, reject or edit."
     ch = self.session.undo()
-    self.table.refresh()
+    self.table.refresh(); self._show_stats(); self._measure_edits()
     self.show_message(f"undone: {ch}" if ch else "nothing to undo", "ok" if ch else "info")
 
 # %% ../nbs/09b_studio.ipynb #1a9fca4b
@@ -764,12 +868,15 @@ def turn(self:RowsTable, by:int):
 def decide(self:RowsTable, label, decision:str):
     "Accept or reject row `label` (a second click sets it back to pending)."
     if label is None: return
+    self.current = label
     self.studio.decide([label], decision)
+    self.key_box.focus()  # JupyterLab's keys stay off while focus is in the studio
 
 # %% ../nbs/09b_studio.ipynb #31859d11
 @patch
 def open_editor(self:RowsTable, label):
     if label is None: return
+    self.current = label
     with self.studio.session.lock: r = self.studio.session.curation.df.loc[label].to_dict()
     self.editor.edit_row(label, r, self.fields)
 
@@ -778,7 +885,12 @@ def open_editor(self:RowsTable, label):
 def save_edit(self:RowsTable):
     if self.editor.row is None: return
     self.studio.edit(self.editor.row, {f: a.value for f, a in self.editor.areas.items()})
-    self.editor.close_editor(); self.refresh()
+    self.close_editor(); self.refresh()
+
+@patch
+def close_editor(self:RowsTable):
+    "Close the editor; the review keys act again."
+    self.editor.close_editor(); self.key_box.focus()
 
 # %% ../nbs/09b_studio.ipynb #ad02d0c5
 @patch
@@ -787,7 +899,46 @@ def reject_all_shown(self:RowsTable):
 
 # %% ../nbs/09b_studio.ipynb #f83f0640
 @patch
-def undo(self:RowsTable): self.studio.undo()
+def undo(self:RowsTable): self.studio.undo(); self.key_box.focus()
+
+# %% ../nbs/09b_studio.ipynb #39d1fa24
+@patch
+def move(self:RowsTable, by:int):
+    "Move the row the keys act on `by` rows through what the filters show (turning pages)."
+    labels = list(self.shown)
+    if not labels: self.current = None; return
+    i = labels.index(self.current) if self.current in labels else 0
+    j = min(max(i + by, 0), len(labels) - 1)
+    self.current, self.view.page = labels[j], j // self.view.page_size
+    self.refresh()
+    self.current = labels[j]  # refresh keeps it: it is on the page now
+
+@patch
+def pick(self:RowsTable, label):
+    "Make row `label` the one the keys act on."
+    if label is None: return
+    self.current = label; self.refresh(); self.key_box.focus()
+
+# %% ../nbs/09b_studio.ipynb #af76833e
+@patch
+def press(self:RowsTable, key:str):
+    "Do what review key `key` says to the row the keys act on (`REVIEW_KEYS`)."
+    what = REVIEW_KEYS.get(key.lower())
+    if what is None: return self.studio.show_message(f"{key!r} is no review key; the keys: " + ", ".join(f"{k} {w}" for k, w in REVIEW_KEYS.items()), "info")
+    if what in ("next", "previous"): return self.move(1 if what == "next" else -1)
+    if what == "undo": return self.undo()
+    if self.current is None: return self.studio.show_message("no row to review: the filters show none", "info")
+    if what == "edit": return self.open_editor(self.current)
+    label = self.current
+    self.move(1)  # on to the next row, before the decision may take this one out of the filter
+    self.studio.decide([label], "accepted" if what == "accept" else "rejected", toggle=False)
+
+@patch
+def _typed(self:RowsTable, change):
+    "Keys typed into the review box: each is done, and the box empties."
+    if not change["new"]: return
+    self.key_box.value = ""
+    for k in change["new"]: self.press(k)
 
 # %% ../nbs/09b_studio.ipynb #c6f337af
 def output_of(x) -> dict:
@@ -799,12 +950,44 @@ def output_of(x) -> dict:
     return {"output_type": "display_data", "data": data, "metadata": {}}
 
 # %% ../nbs/09b_studio.ipynb #a704cce9
+def of_rows(report, labels):
+    "`report` for the rows `labels` only: their flags, per-row columns and counts (the data-set measures stay those of all rows)."
+    keep = pd.Index(labels)
+    f, rows = report.flags[report.flags["row"].isin(keep)], report.rows.loc[report.rows.index.intersection(keep)]
+    return replace(report, flags=f, rows=rows, counts=dict(report.counts, rows=len(keep), ok=len(rows), failed=len(keep) - len(rows), flagged=int(f["row"].nunique())))
+
+def stats_head(report, curated) -> str:
+    "Curated rows beside all rows: how many, how many flagged, and the flags by kind."
+    kinds = lambda r: {k: n for _, k, n in r.flag_counts().itertuples(index=False)}
+    a, c = kinds(report), kinds(curated)
+    head = "<tr><th></th><th>all rows</th><th>curated</th></tr>"
+    lines = [("rows", report.counts["rows"], curated.counts["rows"]), ("good", report.counts["ok"], curated.counts["ok"]),
+             ("flagged", report.counts["flagged"], curated.counts["flagged"]), *[(flag_name(k), n, c.get(k, 0)) for k, n in a.items()]]
+    body = "".join(f"<tr><td>{html.escape(str(w))}</td><td>{x:,}</td><td>{y:,}</td></tr>" for w, x, y in lines)
+    return f"<table class='synthnb-stats-head'>{head}{body}</table>"
+
+@patch
+def _show_stats(self:Studio):
+    "The curated rows' numbers beside all rows' (after each decision), and their flags chart."
+    report = self.session.report
+    if report is None: return
+    curated = of_rows(report, self.session.curated.index)
+    self.stats_head.value = stats_head(report, curated)
+    self.charts.outputs = (output_of(flags_chart(curated).update_layout(title=f"Flags in the curated rows: {curated.counts['flagged']:,} of {curated.counts['ok']:,}")), *self.charts.outputs[1:])
+
 @patch
 def _show_report(self:Studio):
     report = self.session.report
     self.summary.value = report._repr_html_()
     self.charts.outputs = tuple(output_of(chart(report)) for chart in (flags_chart, topic_coverage_chart, length_histograms, row_map))
+    self._show_stats()
     self.table.refresh()
+
+@patch
+def _measure_edits(self:Studio):
+    "Measure edited rows again at once (in the background), so their flags are current."
+    s = self.session
+    if s.stale and not s.running and len(s.curation) <= MEASURE_AT_ONCE_UP_TO: s.measure(quiet=True)
 
 # %% ../nbs/09b_studio.ipynb #2345f6c8
 @patch
@@ -836,6 +1019,7 @@ def _redraw_soon(self:Studio, every:float=0.3):
 @safely
 def generate(self:Studio, n:int|None=None):
     "Generate `n` more rows (the form's n when None) in the background."
+    if self.session.measuring: self.session.wait()  # measuring edits: a moment
     if not self.running: self._to_session()  # not while a generation uses them
     self.session.generate(n)
 

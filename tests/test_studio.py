@@ -235,7 +235,7 @@ def test_flags_filter_after_a_report_and_edit_rescues_a_failed_row(fresh_cache):
     s.table.flag.value = "unknown_item"
     assert [rv.row for rv in s.table.pool if rv.row is not None] == [2]
     s.table.flag.value = ""; s.table.decision.value = "failed"
-    rv = s.table.pool[0]; assert rv.row == 3 and "failed: cut off" in rv.cells[0].value
+    rv = s.table.pool[0]; assert rv.row == 3 and "<b>failed</b>: cut off" in rv.cells[0].value
     rv.edit.click()
     assert "Do you deliver?" in s.table.editor.raw.value
     s.table.editor.areas["question"].value = "Do you deliver?"
