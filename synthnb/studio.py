@@ -868,9 +868,9 @@ def turn(self:RowsTable, by:int):
 def decide(self:RowsTable, label, decision:str):
     "Accept or reject row `label` (a second click sets it back to pending)."
     if label is None: return
+    self.key_box.focus()  # first: JupyterLab's keys stay off while focus is in the studio
     self.current = label
     self.studio.decide([label], decision)
-    self.key_box.focus()  # JupyterLab's keys stay off while focus is in the studio
 
 # %% ../nbs/09b_studio.ipynb #31859d11
 @patch
@@ -899,7 +899,7 @@ def reject_all_shown(self:RowsTable):
 
 # %% ../nbs/09b_studio.ipynb #f83f0640
 @patch
-def undo(self:RowsTable): self.studio.undo(); self.key_box.focus()
+def undo(self:RowsTable): self.key_box.focus(); self.studio.undo()
 
 # %% ../nbs/09b_studio.ipynb #39d1fa24
 @patch
@@ -917,7 +917,7 @@ def move(self:RowsTable, by:int):
 def pick(self:RowsTable, label):
     "Make row `label` the one the keys act on."
     if label is None: return
-    self.current = label; self.refresh(); self.key_box.focus()
+    self.key_box.focus(); self.current = label; self.refresh()
 
 # %% ../nbs/09b_studio.ipynb #af76833e
 @patch

@@ -176,3 +176,76 @@ def test_voila_unreachable_server_is_one_line(tmp_path):
         expect(studio.locator(".synthnb-table .synthnb-row").first).to_be_visible()
         # A callback's exception never reaches the page: the kernel writes it to the server's log.
         assert "Traceback" not in log.read_text(errors="replace")[logged:]
+
+# Rows already there (no model): two good ones, one with a day the bakery is closed, one failed with its raw answer.
+REVIEW_ROWS = """import pandas as pd
+from synthnb.spec import PromptSpec
+from synthnb.studio import Studio
+rows = pd.DataFrame({"question": ["When do you open on Saturdays?", "Do you have nut-free cakes?", "Are you open on Mondays?", ""],
+                     "response": ["We open at 7am on Saturdays.", "Our kitchen handles nuts, so we can't promise nut-free.", "Yes, on Mondays we open at 9am.", ""],
+                     "status": ["ok", "ok", "ok", "failed"], "reason": ["", "", "", "the answer stops in the middle of a record"],
+                     "raw": ["", "", "", '[{"question": "Do you deliver?", "response": "No, sor'],
+                     "topic": ["daily specials", "allergy information", "daily specials", "custom cake orders"]})
+studio = Studio(PromptSpec.example("bakery"), df=rows, cache=False)
+studio"""
+
+def cells_state(page) -> tuple:
+    "How many cells the notebook has, and how many are raw: what JupyterLab's command keys a and r would change."
+    return page.locator(".jp-Notebook .jp-Cell").count(), page.locator(".jp-Notebook .jp-RawCell").count()
+
+def test_lab_review_keys_flags_on_open_and_failed_rows(tmp_path):
+    "In JupyterLab: flags with their reasons on open, a failed row's reason and raw answer, and review by keys with the notebook's keys kept off."
+    root = tmp_path/"lab"; root.mkdir()
+    write_notebook(root/"review.ipynb", REVIEW_ROWS)
+    with lab_server(root, tmp_path/"home") as (url, log), chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
+        with artifacts_on_failure("lab_review_keys", page, log):
+            open_notebook(page, url, "review.ipynb")
+            run_all(page)
+            studio = wait_for(page, ".synthnb-studio", 300)
+            rows = studio.locator(".synthnb-table .synthnb-row")
+            # The report is measured as the studio opens: the Monday row says why it is flagged, without a click.
+            monday = rows.filter(has_text="on Mondays we open")
+            expect(monday.locator(".synthnb-notes")).to_contain_text("Monday", timeout=180_000)
+            expect(monday.locator(".synthnb-notes b").first).not_to_have_text(re.compile("_"))   # words, not snake_case
+            expect(monday.locator(".synthnb-field mark").first).to_be_visible()
+            failed = studio.locator(".synthnb-failed-row")
+            expect(failed.locator(".synthnb-failed")).to_contain_text("stops in the middle of a record")
+            expect(failed.locator(".synthnb-raw")).to_contain_text('"Do you deliver?"')
+            assert failed.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+            expect(studio.locator(".synthnb-key-hints")).to_contain_text("reject")
+
+            keys = studio.locator(".synthnb-keys input")
+            before = cells_state(page)
+            # The trap: click a row's text and press JupyterLab's command keys; the notebook must not change.
+            rows.first.locator(".synthnb-field").first.click()
+            for key in ("r", "a", "b", "m"): page.keyboard.press(key)
+            page.wait_for_timeout(500)
+            assert cells_state(page) == before, cells_state(page)
+            expect(studio).to_be_visible()
+            # Pick row 0 by its number, then review with the keys: r rejects it and goes on; u takes it back.
+            first = rows.first
+            first.locator(".synthnb-pick").click()
+            expect(first).to_have_class(re.compile("synthnb-current-row"))
+            expect(keys).to_be_focused()   # the click hands focus to the review box (a round trip to the kernel)
+            page.keyboard.press("r")
+            expect(first.locator(".synthnb-decision")).to_have_text("rejected")
+            expect(rows.nth(1)).to_have_class(re.compile("synthnb-current-row"))
+            page.keyboard.press("a")
+            expect(rows.nth(1).locator(".synthnb-decision")).to_have_text("accepted")
+            page.keyboard.press("u"); page.keyboard.press("u")
+            expect(first.locator(".synthnb-decision")).to_have_text("pending")
+            # A click on a button hands focus back to the keys: the notebook's keys stay off there too.
+            rows.nth(1).locator(".synthnb-reject").click()
+            expect(rows.nth(1).locator(".synthnb-decision")).to_have_text("rejected")
+            expect(keys).to_be_focused()
+            page.keyboard.press("a")
+            expect(rows.nth(1).locator(".synthnb-decision")).to_have_text("accepted")
+            page.keyboard.press("e")
+            expect(studio.locator(".synthnb-editor")).to_be_visible()
+            studio.locator(".synthnb-cancel-edit").click()
+            expect(keys).to_be_focused()
+            for key in ("r", "a", "b"): page.keyboard.press(key)
+            page.wait_for_timeout(500)
+            assert cells_state(page) == before, cells_state(page)
+            assert_no_traceback(page)
