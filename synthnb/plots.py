@@ -66,7 +66,7 @@ def flags_and_coverage(report:QualityReport) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, subplot_titles=(flags.layout.title.text, "Topics: requested and obtained"), horizontal_spacing=0.1)
     for t in flags.data: fig.add_trace(t, row=1, col=1)
     for t in cov.data: fig.add_trace(t, row=1, col=2)
-    return fig.update_layout(**LAYOUT, barmode="group").update_yaxes(title_text="rows", row=1, col=1)
+    return fig.update_layout(**{**LAYOUT, "margin": {**LAYOUT["margin"], "t": 90}}, barmode="group", title="What is flagged, and what is covered").update_yaxes(title_text="rows", row=1, col=1)
 
 # %% ../nbs/07b_plots.ipynb #8994379c
 def row_map(report:QualityReport) -> go.Figure:

@@ -473,7 +473,7 @@ def _repr_html_(self) -> str:
              _folded(f"Topics: requested and obtained ({len(missing)} of {topics} with no rows)", h(self.topic_coverage)),
              _folded("Diversity", self.diversity.to_html(border=0)), _folded("Lengths", h(self.lengths))]
     if len(self.clusters): parts.append(_folded(f"Biggest duplicate clusters ({len(self.clusters):,})", h(self.clusters.head(5))))
-    if len(self.failures): parts.append(_folded(f"Failures ({c['failed']:,} rows)", h(self.failures)))
+    if len(self.failures): parts.append(_folded(f"Failures: {c['failed']:,} row{'s' * (c['failed'] != 1)}", h(self.failures)))
     return "<div class='synthnb-quality'>" + "\n".join(p for p in parts if p) + f"<p><small>computed in {self.seconds:.2f} s</small></p></div>"
 
 QualityReport._repr_html_ = _repr_html_

@@ -36,7 +36,7 @@ def test_the_report_html_starts_with_a_summary_and_folds_its_tables():
     assert "wrong price" in summary and "exact duplicate" in summary and "_" not in re.sub(r"<[^>]+>", "", summary)
     summaries = re.findall(r"<details><summary>(.*?)</summary>", page)
     assert page.count("<details>") == page.count("</details>") == len(summaries) == 6   # flags, topics, diversity, lengths, clusters, failures
-    assert [s.split(" ")[0].rstrip(":") for s in summaries] == ["Flags", "Topics", "Diversity", "Lengths", "Biggest", "Failures"]
+    assert [s.split(" ")[0].rstrip(":") for s in summaries] == ["Flags", "Topics", "Diversity", "Lengths", "Biggest", "Failures"] and summaries[-1] == "Failures: 1 row"
     flags_part = page[page.index("<details><summary>Flags"):]
     flags_part = flags_part[:flags_part.index("</details>")]
     assert "<td>wrong price</td>" in flags_part and "wrong_price" not in page and "exact_duplicate" not in page
