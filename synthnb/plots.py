@@ -9,12 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.express as px
+from plotly.subplots import make_subplots
 from fastcore.basics import patch
-from .quality import QualityReport, FLAG_GROUPS, DIVERSITY, NO_TOPIC
+from .quality import QualityReport, FLAG_GROUPS, DIVERSITY, NO_TOPIC, flag_name
 
 # %% auto #0
-__all__ = ['LAYOUT', 'GROUP_COLOURS', 'length_histograms', 'topic_coverage_chart', 'duplicate_clusters', 'flags_chart', 'row_map',
-           'compare_table', 'diversity_chart', 'figures']
+__all__ = ['LAYOUT', 'GROUP_COLOURS', 'length_histograms', 'topic_coverage_chart', 'duplicate_clusters', 'flags_chart',
+           'flags_and_coverage', 'row_map', 'compare_table', 'diversity_chart', 'figures']
 
 # %% ../nbs/07b_plots.ipynb #eb44b502
 LAYOUT = dict(template="plotly_white", margin=dict(l=40, r=20, t=50, b=40), height=360)
@@ -51,18 +52,28 @@ def duplicate_clusters(report:QualityReport, top:int=20) -> go.Figure:
 
 # %% ../nbs/07b_plots.ipynb #dbe7bfe4
 def flags_chart(report:QualityReport) -> go.Figure:
-    "Rows flagged for each kind of problem, coloured by group."
+    "Rows flagged for each kind of problem (by its name, `flag_name`), coloured by group."
     fc = report.flag_counts()
-    fig = go.Figure([go.Bar(name=g, x=d["kind"], y=d["rows"], marker_color=GROUP_COLOURS.get(g)) for g, d in fc.groupby("group", sort=False)])
+    fig = go.Figure([go.Bar(name=g, x=d["kind"].map(flag_name), y=d["rows"], marker_color=GROUP_COLOURS.get(g),
+                            hovertemplate="%{x}: %{y} rows<extra>" + g + "</extra>") for g, d in fc.groupby("group", sort=False)])
     title = f"Flags: {report.counts['flagged']:,} of {report.counts['ok']:,} good rows" if len(fc) else "Flags: none"
     return fig.update_layout(title=title, yaxis_title="rows", **LAYOUT)
+
+# %% ../nbs/07b_plots.ipynb #ec4852b3
+def flags_and_coverage(report:QualityReport) -> go.Figure:
+    "The flags chart and the topic-coverage chart side by side, in one figure."
+    flags, cov = flags_chart(report), topic_coverage_chart(report)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(flags.layout.title.text, "Topics: requested and obtained"), horizontal_spacing=0.1)
+    for t in flags.data: fig.add_trace(t, row=1, col=1)
+    for t in cov.data: fig.add_trace(t, row=1, col=2)
+    return fig.update_layout(**{**LAYOUT, "margin": {**LAYOUT["margin"], "t": 90}}, barmode="group", title="What is flagged, and what is covered").update_yaxes(title_text="rows", row=1, col=1)
 
 # %% ../nbs/07b_plots.ipynb #8994379c
 def row_map(report:QualityReport) -> go.Figure:
     "A 2-D map of (a sample of) the rows, TF-IDF projected by SVD, coloured by topic; flagged rows are crosses."
     p = report.points.assign(flagged=lambda d: d["flags"].fillna("").ne("").map({True: "flagged", False: "clean"}))
     p["hover"] = "row " + p["row"].astype(str) + ": " + p["text"].str.wrap(60).str.replace("\n", "<br>") + \
-                 p["flags"].fillna("").map(lambda f: f"<br><b>{f}</b>" if f else "")
+                 p["flags"].fillna("").map(lambda f: f"<br><b>{', '.join(map(flag_name, f.split(', ')))}</b>" if f else "")
     fig = px.scatter(p, x="x", y="y", color="topic", symbol="flagged", symbol_map={"clean": "circle", "flagged": "x"},
                      hover_name="hover", hover_data={c: False for c in ["x", "y", "topic", "flagged"]},
                      title=f"Map of the rows ({len(p):,} shown): close points say similar things")
@@ -76,10 +87,10 @@ def compare_table(reports:dict, field:str|None=None) -> pd.DataFrame:
     for name, r in reports.items():
         f = field or r.diversity.columns[-1]
         flags = r.flag_counts().groupby("group")["rows"].sum() if len(r.flags) else pd.Series(dtype=int)
-        out[name] = {"good rows": r.counts["ok"], "failed": r.counts["failed"], "flagged share": round(r.counts["flagged"] / max(r.counts["ok"], 1), 3),
+        out[name] = {"good rows": int(r.counts["ok"]), "failed": int(r.counts["failed"]), "flagged share": round(r.counts["flagged"] / max(r.counts["ok"], 1), 3),
                      **{f"{g} flags": int(flags.get(g, 0)) for g in ("duplicates", "facts", "topics", "lengths")},
-                     "topics with no rows": len(r.missing_topics), **{f"{m} ({f})": r.diversity.loc[m, f] for m in DIVERSITY}}
-    return pd.DataFrame(out)
+                     "topics with no rows": len(r.missing_topics), **{f"{m} ({f})": round(float(r.diversity.loc[m, f]), 3) for m in DIVERSITY}}
+    return pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in out.items()})  # object: counts stay integers beside the shares
 
 # %% ../nbs/07b_plots.ipynb #b52803a4
 def diversity_chart(reports:dict, field:str|None=None) -> go.Figure:

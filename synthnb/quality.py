@@ -21,11 +21,12 @@ from .meaning import (meaning_duplicates, example_paraphrases, row_vectors, topi
                              map_coordinates, meaning_spread)
 
 # %% auto #0
-__all__ = ['DIVERSITY', 'NO_TOPIC', 'MEANING_TOPIC_SCORE', 'FACTS_IN_PARALLEL_FROM', 'FLAG_GROUPS', 'FLAG_KINDS', 'text_fields',
-           'length_table', 'length_flags', 'schema_flags', 'duplicate_flags', 'copy_flags', 'diversity', 'stem',
-           'topic_scores', 'assign_topics', 'avoid_flags', 'topic_coverage_table', 'row_map_points', 'field_vectors',
-           'question_and_answer', 'question_answer_texts', 'meaning_duplicate_flags', 'example_copy_flags',
-           'avoid_meaning_flags', 'assign_topics_by_meaning', 'checked_facts', 'QualityReport', 'quality']
+__all__ = ['DIVERSITY', 'NO_TOPIC', 'MEANING_TOPIC_SCORE', 'FACTS_IN_PARALLEL_FROM', 'FLAG_GROUPS', 'FLAG_KINDS', 'FLAG_NAMES',
+           'text_fields', 'length_table', 'length_flags', 'schema_flags', 'duplicate_flags', 'copy_flags', 'diversity',
+           'stem', 'topic_scores', 'assign_topics', 'avoid_flags', 'topic_coverage_table', 'row_map_points',
+           'field_vectors', 'question_and_answer', 'question_answer_texts', 'meaning_duplicate_flags',
+           'example_copy_flags', 'avoid_meaning_flags', 'assign_topics_by_meaning', 'checked_facts', 'flag_name',
+           'QualityReport', 'quality']
 
 # %% ../nbs/07a_quality.ipynb #63bd024d
 def text_fields(spec:PromptSpec, df:pd.DataFrame) -> list:
@@ -320,6 +321,20 @@ FLAG_GROUPS = {"duplicates": ["exact_duplicate", "near_duplicate", "same_answer"
 # %% ../nbs/07a_quality.ipynb #47545f0e
 FLAG_KINDS = [k for ks in FLAG_GROUPS.values() for k in ks]
 
+# %% ../nbs/07a_quality.ipynb #ee550e89
+FLAG_NAMES = {"exact_duplicate": "exact duplicate", "near_duplicate": "near-duplicate", "same_answer": "same answer",
+              "copies_example": "copies an example", "too_short": "too short", "too_long": "too long",
+              "missing_field": "missing field", "empty_field": "empty field", "wrong_type": "wrong type",
+              "avoided_topic": "avoided topic", "wrong_time": "wrong time", "wrong_day": "wrong day", "wrong_price": "wrong price",
+              "wrong_phone": "wrong phone number", "wrong_email": "wrong email", "wrong_url": "wrong web address",
+              "wrong_number": "wrong number", "unknown_item": "not on the fact sheet", "not_offered": "not offered",
+              "not_in_list": "not on the list", "judge": "the judge disagrees"}
+
+# %% ../nbs/07a_quality.ipynb #163ca6a0
+def flag_name(kind:str) -> str:
+    "A flag kind in a user's words: `FLAG_NAMES`, else the code with spaces."
+    return FLAG_NAMES.get(kind, str(kind).replace("_", " "))
+
 # %% ../nbs/07a_quality.ipynb #46bd3e52
 @dataclass
 class QualityReport:
@@ -434,22 +449,32 @@ def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any
                          row_map_points(ok, record, found, rows["flags"], fields, map_size, seed, rowvec), round(time.monotonic() - t0, 3), judged)
 
 # %% ../nbs/07a_quality.ipynb #367532ef
+def _top_flags(self, n:int=3) -> str:
+    "The `n` commonest flag kinds by name, with their rows: 'wrong price 2, near-duplicate 1'."
+    fc = self.flag_counts().sort_values("rows", ascending=False, kind="stable").head(n)
+    return ", ".join(f"{flag_name(k)} {r:,}" for k, r in fc[["kind", "rows"]].values)
+
 def _first_text(self, kinds) -> str:
-    return "".join(f"<li>row {html.escape(str(r.row))}: {html.escape(r.reason)}</li>" for r in self.flagged(kinds).head(5).itertuples())
+    return "".join(f"<li>row {html.escape(str(r.row))} ({html.escape(flag_name(r.kind))}): {html.escape(r.reason)}</li>"
+                   for r in self.flagged(kinds).head(5).itertuples())
+
+def _folded(title:str, body:str) -> str: return f"<details><summary>{html.escape(title)}</summary>{body}</details>"
 
 def _repr_html_(self) -> str:
     c, h = self.counts, lambda d: d.to_html(index=False, border=0)
-    head = (f"<h3>Quality of {html.escape(self.spec_name)}: {c['ok']:,} good rows of {c['rows']:,}"
-            f" ({c['failed']:,} failed); {c['flagged']:,} flagged</h3>")
-    parts = [head, "<h4>Flags</h4>", h(self.flag_counts()) if len(self.flags) else "<p>No flags.</p>"]
-    for g in ("facts", "duplicates", "topics", "lengths", "schema", "judge"):
-        if len(self.flagged(g)): parts.append(f"<details><summary>{g}: first findings</summary><ul>{_first_text(self, g)}</ul></details>")
-    parts += ["<h4>Topics: requested and obtained</h4>", h(self.topic_coverage)]
-    if self.missing_topics: parts.append(f"<p><b>No rows for:</b> {html.escape(', '.join(self.missing_topics))}</p>")
-    parts += ["<h4>Diversity</h4>", self.diversity.to_html(border=0), "<h4>Lengths</h4>", h(self.lengths)]
-    if len(self.clusters): parts += ["<h4>Biggest duplicate clusters</h4>", h(self.clusters.head(5))]
-    if len(self.failures): parts += ["<h4>Failures</h4>", h(self.failures)]
-    return "<div class='synthnb-quality'>" + "\n".join(parts) + f"<p><small>computed in {self.seconds:.2f} s</small></p></div>"
+    top, missing, topics = _top_flags(self), self.missing_topics, int((self.topic_coverage["topic"] != NO_TOPIC).sum())
+    head = (f"<p class='synthnb-quality-summary'><b>Quality of {html.escape(self.spec_name)}</b>: {c['rows']:,} rows, {c['ok']:,} good rows"
+            f" ({c['failed']:,} failed), {c['flagged']:,} flagged" + (f"; most flagged: {html.escape(top)}" if top else "; no flags") +
+            (f"; no rows for: {html.escape(', '.join(missing))}" if missing else "") + "</p>")
+    fc = self.flag_counts()
+    flags = h(fc.assign(kind=fc["kind"].map(flag_name)).rename(columns={"kind": "flag"})) + "".join(
+        f"<p>{g}: first findings</p><ul>{_first_text(self, g)}</ul>" for g in FLAG_GROUPS if len(self.flagged(g)))
+    parts = [head, _folded(f"Flags: {len(fc)} kind{'s' * (len(fc) != 1)} on {c['flagged']:,} rows", flags) if len(fc) else "",
+             _folded(f"Topics: requested and obtained ({len(missing)} of {topics} with no rows)", h(self.topic_coverage)),
+             _folded("Diversity", self.diversity.to_html(border=0)), _folded("Lengths", h(self.lengths))]
+    if len(self.clusters): parts.append(_folded(f"Biggest duplicate clusters ({len(self.clusters):,})", h(self.clusters.head(5))))
+    if len(self.failures): parts.append(_folded(f"Failures: {c['failed']:,} row{'s' * (c['failed'] != 1)}", h(self.failures)))
+    return "<div class='synthnb-quality'>" + "\n".join(p for p in parts if p) + f"<p><small>computed in {self.seconds:.2f} s</small></p></div>"
 
 QualityReport._repr_html_ = _repr_html_
 

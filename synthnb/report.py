@@ -10,7 +10,7 @@ import datetime, html, json
 from pathlib import Path
 import pandas as pd
 from .spec import PromptSpec
-from .quality import QualityReport, quality
+from .quality import QualityReport, quality, flag_name
 from fastcore.basics import patch
 from . import __version__
 from .plots import figures
@@ -27,6 +27,7 @@ h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:2px solid #eee}.findings td
 # %% ../nbs/07c_report.ipynb #60cb08ab
 def _findings_table(report:QualityReport, limit:int=2000) -> str:
     f = report.flags.head(limit)[["row", "kind", "field", "text", "reason", "source"]]
+    f = f.assign(kind=f["kind"].map(flag_name)).rename(columns={"kind": "flag"})  # the codes stay in `report.flags`
     more = f"<p>… and {len(report.flags) - limit:,} more (all are in <code>report.flags</code>)</p>" if len(report.flags) > limit else ""
     return f.to_html(index=False, border=0, classes="findings") + more if len(f) else "<p>No findings.</p>"
 

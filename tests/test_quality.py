@@ -49,7 +49,7 @@ def test_cli_report_writes_offline_html_with_failures(tmp_path):
     assert "5 good of 6" in p.stdout and "wrote" in p.stdout
     page = out.read_text()
     assert not re.search(r"<script[^>]*\bsrc=", page) and page.count("plotly-graph-div") >= 5
-    for kind in ("wrong_price", "wrong_day"): assert kind in page
+    for name in ("wrong price", "wrong day"): assert name in page  # flags by name (`flag_name`); the codes stay in report.flags
     assert "the answer was not JSON" in page  # failures are counted and shown
 
 SPEC_FILE = __import__("pathlib").Path(__file__).parents[1]/"synthnb"/"specs"/"bakery.yaml"
