@@ -17,16 +17,15 @@ from .generate import Run
 from .curation import DECISIONS, Change, Curation, CurationError, TableView, view_rows, page_of
 from .export import export_split, export_format, ExportResult, ExportError, EXPORTERS
 from .files import SynthnbError, DataError, first_line, error_line
-from .quality import quality
-flag_name = lambda k: str(k).replace('_', ' ')  # TEMP until quality.flag_name lands
-from .plots import flags_chart, topic_coverage_chart, length_histograms, row_map, compare_table, diversity_chart
+from .quality import quality, flag_name
+from .plots import flags_chart, flags_and_coverage, topic_coverage_chart, length_histograms, row_map, compare_table, diversity_chart
 from .spec_form import SpecForm
 
 # %% auto #0
-__all__ = ['flag_name', 'QUALITY_COLUMNS', 'SUFFIXES', 'SUPPRESS', 'REVIEW_KEYS', 'KEY_HINTS', 'STYLE', 'TABS',
-           'MEASURE_AT_ONCE_UP_TO', 'StudioError', 'one_line', 'safely', 'ExportSettings', 'Session', 'spec_changes',
-           'sample_rows', 'Comparison', 'RowView', 'header_row', 'RowEditor', 'RowsTable', 'Studio', 'output_of',
-           'of_rows', 'stats_head', 'export_html']
+__all__ = ['QUALITY_COLUMNS', 'SUFFIXES', 'SUPPRESS', 'REVIEW_KEYS', 'KEY_HINTS', 'STYLE', 'TABS', 'MEASURE_AT_ONCE_UP_TO',
+           'StudioError', 'one_line', 'safely', 'ExportSettings', 'Session', 'spec_changes', 'sample_rows',
+           'Comparison', 'RowView', 'header_row', 'RowEditor', 'RowsTable', 'Studio', 'output_of', 'of_rows',
+           'stats_head', 'export_html']
 
 # %% ../nbs/09b_studio.ipynb #1c5e41b4
 class StudioError(SynthnbError, RuntimeError):
@@ -592,7 +591,7 @@ def _update_options(self:RowsTable, t:pd.DataFrame):
     self._updating = True
     try:
         kinds = sorted({k for s in t["flags"].dropna().unique() for k in s.split(", ") if k}) if "flags" in t else []
-        _set_options(self.flag, [("all rows", ""), ("flagged", "flagged"), ("not flagged", "not flagged"), *[(k, k) for k in kinds]])
+        _set_options(self.flag, [("all rows", ""), ("flagged", "flagged"), ("not flagged", "not flagged"), *[(flag_name(k), k) for k in kinds]])
         topics = sorted({str(x) for c in ("topic", "topic_found") if c in t for x in t[c].dropna().unique() if str(x)})
         _set_options(self.topic, [("all topics", "")] + [(x, x) for x in topics])
         sorts = ["row", *self.fields, *[f"{f} length" for f in self.fields], "topic", "flags", "decision"]
@@ -973,13 +972,14 @@ def _show_stats(self:Studio):
     if report is None: return
     curated = of_rows(report, self.session.curated.index)
     self.stats_head.value = stats_head(report, curated)
-    self.charts.outputs = (output_of(flags_chart(curated).update_layout(title=f"Flags in the curated rows: {curated.counts['flagged']:,} of {curated.counts['ok']:,}")), *self.charts.outputs[1:])
+    first = flags_and_coverage(curated).update_layout(title=f"The curated rows: {curated.counts['flagged']:,} of {curated.counts['ok']:,} flagged; topics of all rows")
+    self.charts.outputs = (output_of(first), *self.charts.outputs[1:])
 
 @patch
 def _show_report(self:Studio):
     report = self.session.report
     self.summary.value = report._repr_html_()
-    self.charts.outputs = tuple(output_of(chart(report)) for chart in (flags_chart, topic_coverage_chart, length_histograms, row_map))
+    self.charts.outputs = tuple(output_of(chart(report)) for chart in (flags_and_coverage, length_histograms, row_map))  # the first is redrawn for the curated rows
     self._show_stats()
     self.table.refresh()
 

@@ -129,7 +129,7 @@ def test_generate_adds_rows_live_then_measures_and_moves_the_seed(fresh_cache):
     assert s.progress.value == 15 and "done: 15 ok" in s.message.value
     assert s.form.seed.value == 3   # past the seeds of its 3 requests
     assert s.report is not None and s.report.counts["ok"] == 15
-    assert len(s.charts.outputs) == 4 and "application/vnd.plotly.v1+json" in s.charts.outputs[0]["data"]
+    assert len(s.charts.outputs) == 3 and "application/vnd.plotly.v1+json" in s.charts.outputs[0]["data"]
     shown = [rv for rv in s.table.pool if rv.layout.display != "none"]
     assert len(shown) == 10 and "Seed" in shown[0].cells[0].value
 
