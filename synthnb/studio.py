@@ -13,7 +13,7 @@ import numpy as np, pandas as pd, ipywidgets as W
 from fastcore.basics import patch
 from .spec import PromptSpec, SpecError
 from .endpoints import Endpoint, EndpointError
-from .generate import Run
+from .generate import Run, plan_requests
 from .curation import DECISIONS, Change, Curation, CurationError, TableView, view_rows, page_of
 from .export import export_split, export_format, ExportResult, ExportError, EXPORTERS
 from .files import SynthnbError, DataError, first_line, error_line
@@ -22,10 +22,10 @@ from .plots import flags_chart, flags_and_coverage, topic_coverage_chart, length
 from .spec_form import SpecForm
 
 # %% auto #0
-__all__ = ['QUALITY_COLUMNS', 'SUFFIXES', 'SUPPRESS', 'REVIEW_KEYS', 'KEY_HINTS', 'STYLE', 'TABS', 'MEASURE_AT_ONCE_UP_TO',
-           'StudioError', 'one_line', 'safely', 'ExportSettings', 'Session', 'spec_changes', 'sample_rows',
-           'Comparison', 'RowView', 'header_row', 'RowEditor', 'RowsTable', 'Studio', 'output_of', 'of_rows',
-           'stats_head', 'export_html']
+__all__ = ['QUALITY_COLUMNS', 'EMBEDDED_LABEL', 'SUFFIXES', 'SUPPRESS', 'REVIEW_KEYS', 'KEY_HINTS', 'STYLE', 'TABS',
+           'MEASURE_AT_ONCE_UP_TO', 'StudioError', 'one_line', 'safely', 'ExportSettings', 'Session', 'took',
+           'spec_changes', 'sample_rows', 'Comparison', 'RowView', 'header_row', 'RowEditor', 'RowsTable', 'Studio',
+           'output_of', 'of_rows', 'stats_head', 'export_html']
 
 # %% ../nbs/09b_studio.ipynb #1c5e41b4
 class StudioError(SynthnbError, RuntimeError):
@@ -73,6 +73,7 @@ class Session:
         name = spec.name if spec.name != "untitled" else "synthnb"
         self.export_settings = ExportSettings(f"out/{name}.jsonl", spec_path=f"{name}.yaml")
         self._thread, self._watchers, self._asked = None, [], 0
+        self.to_retry, self.pace = [], {}  # failed rows a next generation fills in; seconds per record seen on each endpoint
 
     def __repr__(self):
         state = "generating" if self.running and self.run is not None and not self.run.done else "busy" if self.running else "idle"
@@ -207,19 +208,43 @@ def _generate(self:Session, spec, ep, n, temperature, seed, batch):
         self.say(f"generating {n} records on {run.ep.label}…")
         for part in run: self._add(part.assign(batch=batch))
         self.seed = seed + len(run.plan)  # past every seed this run used
+        self._learn_pace(run, ep.label if ep else EMBEDDED_LABEL)
         c = run.counts
         text = f"{c['ok']} ok, {c['failed']} failed{', ' + str(c['cached']) + ' from the cache' if c['cached'] else ''}{' (stopped)' if run.stopped else ''}"
-        if run.fatal: self.say(f"{run.fatal} ({text})", "error")
-        else: self.say(f"done: {text}; measuring quality…", "ok")
+        if run.fatal or run.stopped:
+            with self.lock: df = self.curation.df; self.to_retry = [*self.to_retry, *df.index[(df["batch"] == batch) & (df["status"] != "ok")]]
+        retry = f"; Retry asks again for the {len(self.to_retry)} failed" if self.to_retry else ""
+        if run.fatal: self.say(f"{run.fatal} ({text}{retry})", "error")
+        else: self.say(f"done: {text}{retry}; measuring quality…", "ok")
         self._measure(spec)
-        if not run.fatal: self.say(f"done: {text}", "ok")
+        if not run.fatal: self.say(f"done: {text}{retry}", "ok")
     except Exception as e: self.fail(e)
     finally: self._tell("done")
 
 @patch
 def _add(self:Session, part:pd.DataFrame):
-    with self.lock: self.curation.add(part)
+    "Add the rows of a finished request: first in the places of failed rows waiting for a retry, then at the end."
+    with self.lock:
+        k = min(len(self.to_retry), len(part))
+        if k: self._refill(self.to_retry[:k], part.iloc[:k]); self.to_retry = self.to_retry[k:]
+        if len(part) > k: self.curation.add(part.iloc[k:])
     self._tell("rows")
+
+@patch
+def _refill(self:Session, labels:list, part:pd.DataFrame):
+    "Put `part`'s rows in the places of the failed rows `labels`, pending; each keeps its earlier tries' reasons in `earlier` and counts them in `tries`."
+    df, new = self.curation.df, part.reset_index(drop=True)
+    old = df.loc[labels]
+    gone = lambda v: v is None or (isinstance(v, float) and v != v) or v == ""
+    earlier = ["; ".join(str(x) for x in (e, r) if not gone(x)) for e, r in zip(old["earlier"] if "earlier" in old else [""] * len(old), old["reason"] if "reason" in old else [""] * len(old))]
+    tries = (pd.to_numeric(old["tries"], errors="coerce").fillna(1).to_numpy() if "tries" in old else np.ones(len(old))) + new["tries"].to_numpy() if "tries" in new else None
+    for c in new.columns:
+        if c not in df: df[c] = pd.Series(None, index=df.index, dtype=object)
+        if df[c].dtype != new[c].dtype: df[c] = df[c].astype(object)
+        df.loc[labels, c] = new[c].to_numpy()
+    if "earlier" not in df: df["earlier"] = ""
+    df.loc[labels, "earlier"], df.loc[labels, "decision"], df.loc[labels, "edited"] = earlier, "pending", ""
+    if tries is not None: df.loc[labels, "tries"] = tries.astype(df["tries"].dtype) if df["tries"].dtype != object else tries
 
 # %% ../nbs/09b_studio.ipynb #987bf5fe
 @patch(as_prop=True)
@@ -240,11 +265,60 @@ def stop(self:Session):
     "Stop the generation; the rows that arrived are kept."
     if self.run is not None and self.running: self.run.stop(); self.say("stopping: keeping the rows that arrived…")
 
+# %% ../nbs/09b_studio.ipynb #1eb65d55
+@patch
+def retry(self:Session) -> Session:
+    "Ask again for the records of the generations that failed or were stopped: the answers fill in the failed rows' places."
+    if not self.to_retry: raise StudioError("nothing to retry: no generation failed or was stopped")
+    return self.generate(len(self.to_retry))
+
 # %% ../nbs/09b_studio.ipynb #6c2837f4
 @patch(as_prop=True)
 def progress(self:Session) -> tuple:
     "(records done, records asked for) of the current or last generation."
     return (self.run.counts["done"], self.run.requested) if self.run is not None else (0, self._asked)
+
+# %% ../nbs/09b_studio.ipynb #037e35da
+EMBEDDED_LABEL = "the embedded model"
+
+def took(s:float) -> str: return f"{s:.0f} s" if s < 120 else f"{s / 60:.0f} min"
+
+@patch
+def _learn_pace(self:Session, run:Run, label:str):
+    "Seconds per record on the run's endpoint, from the records it really asked for (not the cache's)."
+    fresh = run.counts["done"] - run.counts["cached"] - run.counts["replayed"]
+    if fresh > 0 and run.started and run.ended and not run.fatal: self.pace[label] = (run.ended - run.started) / fresh
+
+@patch(as_prop=True)
+def status(self:Session) -> str:
+    "One line on the current or last generation: records done of asked, time so far, time left, tokens per second; how it ended."
+    run = self.run
+    if run is None: return "starting…" if self.running and not self.measuring else ""
+    c, asked = run.counts, run.requested
+    now = run.ended or time.time(); secs = now - (run.started or now)
+    if not run.done:
+        fresh = c["done"] - c["cached"] - c["replayed"]
+        pace = secs / fresh if fresh else self.pace.get(self.endpoint.label if self.endpoint else EMBEDDED_LABEL)
+        left = f" · ≈{took(pace * (asked - c['done']))} left" if pace else " · waiting for the first answer"
+        speed = f" · {run.engine.usage.completion_tokens / secs:.0f} tokens/s" if secs > 1 and run.engine.usage.completion_tokens else ""
+        return f"{c['done']:,} of {asked:,} records · {took(secs)}{left}{speed}"
+    how = "stopped" if run.stopped else "failed" if run.fatal else "done"
+    return f"{how}: {c['done']:,} of {asked:,} records in {took(secs)} ({c['ok']:,} ok, {c['failed']:,} failed)"
+
+# %% ../nbs/09b_studio.ipynb #b7ea8c95
+@patch
+def plan(self:Session, spec:PromptSpec|None=None, n:int|None=None, label:str|None=None) -> str:
+    "What Generate will do, before it runs: requests per topic, tokens, and the time at the pace seen on this endpoint."
+    spec, n = spec or self.spec, n or self.n
+    reqs = plan_requests(spec, n, self.seed)
+    per = pd.Series([r.topic or "no topic" for r in reqs]).value_counts(sort=False)
+    topics = ", ".join(f"{t} {k}" for t, k in per.items()) if spec.topics else f"{len(reqs)}"
+    prompt = sum(len(m["content"]) for m in spec.messages(spec.records_per_request, spec.topics[0] if spec.topics else None)) // 4
+    fill = f" (the first {min(n, len(self.to_retry))} fill in failed rows)" if self.to_retry else ""
+    label = label or (self.endpoint.label if self.endpoint else EMBEDDED_LABEL)
+    pace = self.pace.get(label)
+    when = f"≈{took(pace * n)} on {label} at the pace seen here" if pace else f"time on {label}: known after a first run (Try 5), or ask `estimate`"
+    return f"{n:,} records{fill} in {len(reqs):,} requests (per topic: {topics}) · ≈{prompt * len(reqs):,} prompt tokens · {when}"
 
 # %% ../nbs/09b_studio.ipynb #a17c886c
 @patch
@@ -629,7 +703,8 @@ class Studio(W.VBox):
                  n:int=20, temperature:float=0.8, seed:int=0,
                  cache=True,                          # the request cache (True: the default one; False: none)
                  page_size:int=10,
-                 report=None,                         # the quality report of `df`, when it is already measured (else measured on open)
+                 report=None,                         # the quality report of `df`, when it is already measured
+                 measure:bool=True,                   # measure `df` on open when no report is given (up to MEASURE_AT_ONCE_UP_TO rows)
                  session:Session|None=None):          # a session to show (instead of one made from the arguments above)
         super().__init__(layout=W.Layout(width="100%"))
         self.add_class("synthnb-studio")
@@ -645,8 +720,8 @@ class Studio(W.VBox):
         s.watch(self._on_session)
         self.table.refresh()
         if s.report is not None: self._show_report()
-        elif len(s.curation.curated) and not s.running and len(s.curation) <= MEASURE_AT_ONCE_UP_TO: s.measure(quiet=True)  # flags from the start
-        elif len(s.curation.curated): self.stats_head.value = f"<small>{len(s.curation):,} rows, not measured yet: click “measure again” (minutes on this many rows).</small>"
+        elif measure and len(s.curation.curated) and not s.running and len(s.curation) <= MEASURE_AT_ONCE_UP_TO: s.measure(quiet=True)  # flags from the start
+        elif measure and len(s.curation.curated): self.stats_head.value = f"<small>{len(s.curation):,} rows, not measured yet: click “measure again” (minutes on this many rows).</small>"
         if len(s.curation): self.tabs.selected_index = 1
 
 # %% ../nbs/09b_studio.ipynb #f3b37285
