@@ -718,6 +718,10 @@ class Studio(W.VBox):
         self.children = [W.HTML(STYLE), self.bar, self.tabs]
         self._drawn_at, self._redraw, self._generating = 0.0, None, False
         s.watch(self._on_session)
+        for w in (self.form.n, self.form.per_request, self.form.topics, self.form.endpoint, self.form.base_url, self.form.model, self.form.instruction):
+            w.observe(lambda _: self._show_plan(), names="value")
+        self.tabs.observe(lambda _: self._show_badge(), names="selected_index")
+        self._show_plan()
         self.table.refresh()
         if s.report is not None: self._show_report()
         elif measure and len(s.curation.curated) and not s.running and len(s.curation) <= MEASURE_AT_ONCE_UP_TO: s.measure(quiet=True)  # flags from the start
@@ -730,12 +734,17 @@ def _header(self:Studio):
     self.generate_button = W.Button(description="Generate", icon="play", button_style="primary").add_class("synthnb-generate")
     self.try5_button = W.Button(description="Try 5", icon="flask", tooltip="generate 5 records to try the prompt").add_class("synthnb-try5")
     self.stop_button = W.Button(description="Stop", icon="stop", disabled=True).add_class("synthnb-stop")
+    self.retry_button = W.Button(description="Retry", icon="redo", tooltip="ask again for the records that failed", layout=W.Layout(display="none")).add_class("synthnb-retry")
     self.progress = W.IntProgress(value=0, min=0, max=1, layout=W.Layout(width="180px")).add_class("synthnb-progress")
-    self.message = W.HTML(layout=W.Layout(flex="1 1 0")).add_class("synthnb-message")
+    self.status = W.HTML(layout=W.Layout(flex="1 1 0")).add_class("synthnb-status")     # the run: records, time, time left
+    self.message = W.HTML(layout=W.Layout(width="100%")).add_class("synthnb-message")  # what the last action did
+    self.plan = W.HTML(layout=W.Layout(width="100%")).add_class("synthnb-plan")         # what Generate will do
     self.generate_button.on_click(lambda _: self.generate())
     self.try5_button.on_click(lambda _: self.generate(5))
     self.stop_button.on_click(lambda _: self.stop())
-    self.bar = W.HBox([self.generate_button, self.try5_button, self.stop_button, self.progress, self.message], layout=W.Layout(width="100%", align_items="center"))
+    self.retry_button.on_click(lambda _: self.retry())
+    self.buttons = W.HBox([self.generate_button, self.try5_button, self.stop_button, self.retry_button, self.progress, self.status], layout=W.Layout(width="100%", align_items="center"))
+    self.bar = W.VBox([self.buttons, self.plan, self.message], layout=W.Layout(width="100%"))
 
 # %% ../nbs/09b_studio.ipynb #df7fc3ff
 @patch
@@ -790,16 +799,57 @@ def _on_session(self:Studio, what:str):
         colour = {"error": "#b00", "ok": "#070"}.get(s.message_kind, "inherit")
         self.message.value = f"<span class='synthnb-{s.message_kind}' style='color:{colour}'>{html.escape(s.message)}</span>"
         return
-    done, total = s.progress
-    self.progress.max, self.progress.value = max(total, 1), done
+    self._show_progress()
     if what == "generating":
-        self._generating = self.generate_button.disabled = self.try5_button.disabled = True; self.stop_button.disabled = False
-    elif what == "rows": self._redraw_soon()
+        self._generating = self.generate_button.disabled = self.try5_button.disabled = self.retry_button.disabled = True; self.stop_button.disabled = False
+        self._tick()
+    elif what == "rows": self._redraw_soon(); self._show_badge()
     elif what == "report": self._show_report()
     elif what == "done":
         if self._generating: self.form.seed.value = s.seed
-        self._generating = self.generate_button.disabled = self.try5_button.disabled = False; self.stop_button.disabled = True
-        self.table.refresh()
+        self._generating = self.generate_button.disabled = self.try5_button.disabled = self.retry_button.disabled = False; self.stop_button.disabled = True
+        self.retry_button.layout.display = "" if s.to_retry else "none"
+        self.retry_button.description = f"Retry {len(s.to_retry)}" if s.to_retry else "Retry"
+        self.table.refresh(); self._show_plan()
+
+@patch
+def _show_progress(self:Studio):
+    "The bar and the status line: records done while it runs; at the end, the good records only, coloured by how it ended."
+    s, run = self.session, self.session.run
+    done, total = s.progress
+    self.progress.max = max(total, 1)
+    if run is not None and run.done:
+        c = run.counts
+        self.progress.value = c["ok"]
+        self.progress.bar_style = "danger" if run.fatal else "warning" if c["failed"] or run.stopped else "success"
+    else: self.progress.value, self.progress.bar_style = done, "info" if s.running else ""
+    self.status.value = f"<small>{html.escape(s.status)}</small>"
+
+@patch
+def _tick(self:Studio, every:float=1.0):
+    "Update the status line every `every` seconds while a generation runs (elapsed time and time left move between answers)."
+    def loop():
+        while self.session.running and not self.session.measuring: self._show_progress(); time.sleep(every)
+        self._show_progress()
+    threading.Thread(target=loop, daemon=True).start()
+
+@patch
+def _show_badge(self:Studio):
+    "The Rows tab says how many new rows arrived while another tab was shown."
+    s = self.session
+    t = s.curation.df
+    new = int((t["batch"] == s.batch).sum()) if "batch" in t and s.batch else 0
+    self.tabs.set_title(1, f"Rows (+{new} new)" if new and self.tabs.selected_index != 1 else "Rows")
+
+@patch
+def _show_plan(self:Studio):
+    "What Generate will do with the form as it is (nothing when the spec isn't usable)."
+    spec, problems = self.form.read()
+    if spec is None or problems: self.plan.value = ""; return
+    try: ep = self.endpoint()
+    except Exception: ep = None
+    label = ep.label if ep is not None else EMBEDDED_LABEL
+    self.plan.value = f"<small class='synthnb-plan-line'>Generate: {html.escape(self.session.plan(spec, self.form.n.value, label))}</small>"
 
 # %% ../nbs/09b_studio.ipynb #5c16932c
 @patch(as_prop=True)
@@ -1103,6 +1153,15 @@ def generate(self:Studio, n:int|None=None):
 def stop(self:Studio):
     "Stop the generation; the rows that arrived are kept."
     self.session.stop()
+
+# %% ../nbs/09b_studio.ipynb #e2d033c5
+@patch
+@safely
+def retry(self:Studio):
+    "Ask again for the records that failed (a server that wasn't there, a Stop): their rows fill in."
+    if self.session.measuring: self.session.wait()
+    if not self.running: self._to_session()
+    self.session.retry()
 
 # %% ../nbs/09b_studio.ipynb #93b13b97
 @patch

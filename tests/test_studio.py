@@ -171,6 +171,10 @@ def test_unreachable_endpoint_is_one_line_in_the_ui_and_the_rows_stay(fresh_cach
     assert s.df.at[0, "decision"] == "rejected" and s.df.at[0, "response"] == "No, closed on Mondays."
     assert len(s.df) == 6 and (s.df["status"].iloc[1:] == "failed").all()   # the 5 asked for are failed rows with the reason
     assert s.df["reason"].iloc[1:].str.len().gt(0).all()
+    assert s.retry_button.layout.display == "" and "Retry" in s.message.value and s.progress.bar_style == "danger"
+    assert s.progress.value == 0   # no full bar for a run that failed
+    s.try5_button.click(); s.wait(60)   # again at the dead server: the same 5 failed rows, tried twice, not 5 more
+    assert len(s.df) == 6 and s.df["earlier"].iloc[1:].str.contains("127.0.0.1:9").all()
     print(text)
 
 @pytest.mark.parametrize("change, problem", [
