@@ -15,7 +15,7 @@ from .spec import PromptSpec, SpecError
 from .endpoints import Endpoint, EndpointError
 from .generate import Run, plan_requests
 from .curation import DECISIONS, Change, Curation, CurationError, TableView, view_rows, page_of
-from .export import export_split, export_format, ExportResult, ExportError, EXPORTERS
+from .export import split_paths, card_path, export_split, export_format, ExportResult, ExportError, EXPORTERS
 from .files import SynthnbError, DataError, first_line, error_line
 from .quality import quality, flag_name
 from .plots import flags_chart, flags_and_coverage, topic_coverage_chart, length_histograms, row_map, compare_table, diversity_chart
@@ -25,7 +25,7 @@ from .spec_form import SpecForm
 __all__ = ['QUALITY_COLUMNS', 'EMBEDDED_LABEL', 'SUFFIXES', 'SUPPRESS', 'REVIEW_KEYS', 'KEY_HINTS', 'STYLE', 'TABS',
            'MEASURE_AT_ONCE_UP_TO', 'StudioError', 'one_line', 'safely', 'ExportSettings', 'Session', 'took',
            'spec_changes', 'sample_rows', 'Comparison', 'RowView', 'header_row', 'RowEditor', 'RowsTable', 'Studio',
-           'output_of', 'of_rows', 'stats_head', 'export_html']
+           'export_files', 'output_of', 'of_rows', 'stats_head', 'export_html']
 
 # %% ../nbs/09b_studio.ipynb #1c5e41b4
 class StudioError(SynthnbError, RuntimeError):
@@ -351,14 +351,18 @@ def measure(self:Session, quiet:bool=False) -> Session:
     return self
 
 # %% ../nbs/09b_studio.ipynb #a7c73b81
-def _version_label(i, spec, rows) -> str:
-    return f"v{i}: {spec.name}, {rows} rows — {spec.instruction[:60]}"
+def _version_label(i, spec, rows, before=None) -> str:
+    "v1 with its name; each later version with what changed from the one before (their first words are often the same)."
+    if before is None: return f"v{i}: {spec.name}, {rows:,} rows"
+    changed = [k for k in spec_changes(before, spec)["part"] if k != "hash"]
+    return f"v{i}: {rows:,} rows · changed {', '.join(changed) or 'nothing'} · {spec.hash[:6]}"
 
 @patch
 def version_options(self:Session) -> list:
     "(label, hash) of each spec version that has rows."
     counts = self.curation.df["spec_hash"].value_counts() if "spec_hash" in self.curation.df else pd.Series(dtype=int)
-    return [(_version_label(i, s, int(counts.get(h, 0))), h) for i, (h, s) in enumerate(self.versions.items(), 1) if counts.get(h, 0)]
+    specs = list(self.versions.items())
+    return [(_version_label(i, s, int(counts.get(h, 0)), specs[i - 2][1] if i > 1 else None), h) for i, (h, s) in enumerate(specs, 1) if counts.get(h, 0)]
 
 # %% ../nbs/09b_studio.ipynb #9bb99056
 def spec_changes(a:PromptSpec, b:PromptSpec) -> pd.DataFrame:
@@ -721,7 +725,7 @@ class Studio(W.VBox):
         for w in (self.form.n, self.form.per_request, self.form.topics, self.form.endpoint, self.form.base_url, self.form.model, self.form.instruction):
             w.observe(lambda _: self._show_plan(), names="value")
         self.tabs.observe(lambda _: self._show_badge(), names="selected_index")
-        self._show_plan()
+        self._show_plan(); self._show_export_files()
         self.table.refresh()
         if s.report is not None: self._show_report()
         elif measure and len(s.curation.curated) and not s.running and len(s.curation) <= MEASURE_AT_ONCE_UP_TO: s.measure(quiet=True)  # flags from the start
@@ -778,6 +782,7 @@ def _export_panel(self:Studio, st:ExportSettings):
                               layout=W.Layout(width="600px")).add_class("synthnb-export-eval")
     self.export_button = W.Button(description="Export", icon="download", button_style="success").add_class("synthnb-export")
     self.export_result = W.HTML().add_class("synthnb-export-result")
+    self.export_files = W.HTML().add_class("synthnb-export-files")  # what Export will write, before it does
     self.spec_path = W.Text(value=st.spec_path, description="spec file", layout=W.Layout(width="420px")).add_class("synthnb-spec-path")
     self.save_spec_button = W.Button(description="Save spec", icon="save").add_class("synthnb-save-spec")
     self.export_button.on_click(lambda _: self.export())
@@ -785,10 +790,25 @@ def _export_panel(self:Studio, st:ExportSettings):
         p = Path(self.export_path.value.strip() or "out/synthnb.jsonl")
         self.export_path.value = str(p.with_suffix(SUFFIXES[change["new"]]))
     self.export_format.observe(follow_format, names="value")
+    for w in (self.export_path, self.export_format, self.export_validation): w.observe(lambda _: self._show_export_files(), names="value")
     self.save_spec_button.on_click(lambda _: self.save_spec())
     self.export_box = W.VBox([W.HTML("<small>Writes the curated rows (good rows nobody rejected, with the edits) and a dataset card beside them.</small>"),
                               W.HBox([self.export_format, self.export_validation]), self.export_path, self.export_system, self.export_eval,
-                              self.export_button, self.export_result, W.HTML("<hr>"), W.HBox([self.spec_path, self.save_spec_button])])
+                              self.export_files, self.export_button, self.export_result, W.HTML("<hr>"), W.HBox([self.spec_path, self.save_spec_button])])
+
+# %% ../nbs/09b_studio.ipynb #8b4e44f6
+def export_files(path, fmt:str, validation:float) -> list:
+    "The files an export to `path` writes: one, or a train and a validation file beside it (an hf folder holds both), and the card."
+    p = Path(str(path).strip() or "out/synthnb.jsonl")
+    data = [p] if fmt == "hf" or not validation else list(split_paths(p))
+    return [*data, card_path(p, fmt)]
+
+@patch
+def _show_export_files(self:Studio):
+    try: files = export_files(self.export_path.value, self.export_format.value, self.export_validation.value)
+    except Exception: self.export_files.value = ""; return
+    split = f" ({1 - self.export_validation.value:.0%} train, {self.export_validation.value:.0%} validation)" if self.export_validation.value and self.export_format.value != "hf" else ""
+    self.export_files.value = f"<small>Export writes{split}: " + ", ".join(f"<code>{html.escape(str(f))}</code>" for f in files) + "</small>"
 
 # %% ../nbs/09b_studio.ipynb #05d4222e
 @patch
