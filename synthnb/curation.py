@@ -6,13 +6,13 @@ Docs: https://synthnb.github.io/synthnb/curation.html.md"""
 
 # %% ../nbs/09_curation.ipynb #87040c93
 from __future__ import annotations
-import time
+import re, time
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from .files import SynthnbError
 
 # %% auto #0
-__all__ = ['DECISIONS', 'CurationError', 'Change', 'Curation', 'TableView', 'filter_mask', 'view_rows', 'page_of']
+__all__ = ['DECISIONS', 'CurationError', 'changed_part', 'Change', 'Curation', 'TableView', 'filter_mask', 'view_rows', 'page_of']
 
 # %% ../nbs/09_curation.ipynb #1e37f0a3
 DECISIONS = ("pending", "accepted", "rejected")
@@ -20,6 +20,37 @@ DECISIONS = ("pending", "accepted", "rejected")
 # %% ../nbs/09_curation.ipynb #6a266d86
 class CurationError(SynthnbError, ValueError):
     "A curation step that cannot be done; the message says why."
+
+# %% ../nbs/09_curation.ipynb #aade36c6
+def _text(v) -> str: return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+
+def _short(s, n=40):
+    s = _text(s)
+    return s if len(s) <= n else s[:n-1] + "…"
+
+def _ends(s, n):
+    "A text over `n` characters as its start and its end, cut between words."
+    if len(s) <= n: return s
+    head, tail = s[:n//2], s[-(n//2):]
+    if " " in head.strip(): head = head.rstrip().rsplit(" ", 1)[0]
+    if " " in tail.strip(): tail = tail.lstrip().split(" ", 1)[1]
+    return head.rstrip() + " … " + tail.lstrip()
+
+# %% ../nbs/09_curation.ipynb #9e9ed87f
+def changed_part(before, after, # the value before and after an edit
+                 n:int=40,      # a value up to this long is shown whole
+                 words:int=3):  # words of context kept on each side of the change
+    "`before` and `after` cut to the words that differ, with `words` words around them, when either is longer than `n`."
+    b, a = _text(before), _text(after)
+    if len(b) <= n and len(a) <= n: return b, a
+    tb, ta = re.findall(r"\s+|\S+", b), re.findall(r"\s+|\S+", a)   # words and the spaces between them
+    p = next((i for i, (x, y) in enumerate(zip(tb, ta)) if x != y), min(len(tb), len(ta)))
+    q = next((i for i, (x, y) in enumerate(zip(tb[p:][::-1], ta[p:][::-1])) if x != y), min(len(tb), len(ta)) - p)
+    def cut(t):
+        start, stop, end = max(0, p - 2*words), len(t) - q, min(len(t), len(t) - q + 2*words)
+        change = _ends("".join(t[p:stop]), n)   # a long change shows both its ends
+        return ("…" if start else "") + ("".join(t[start:p]) + change + "".join(t[stop:end])).strip() + ("…" if end < len(t) else "")
+    return cut(tb), cut(ta)
 
 # %% ../nbs/09_curation.ipynb #d5d173f4
 @dataclass
@@ -33,12 +64,8 @@ class Change:
     at: float = field(default_factory=time.time)
 
     def __str__(self):
-        what = f"{self.column}: {_short(self.before[0])!r} → {_short(self.after[0])!r}" if self.action == "edit" else self.action
+        what = "{}: {!r} → {!r}".format(self.column, *changed_part(self.before[0], self.after[0])) if self.action == "edit" else self.action
         return f"{time.strftime('%H:%M:%S', time.localtime(self.at))} row {', '.join(map(str, self.rows[:5]))}{' …' if len(self.rows) > 5 else ''}: {what}"
-
-def _short(s, n=40):
-    s = "" if s is None or (isinstance(s, float) and s != s) else str(s)
-    return s if len(s) <= n else s[:n-1] + "…"
 
 # %% ../nbs/09_curation.ipynb #fb7117aa
 class Curation:
@@ -137,7 +164,7 @@ def undo(self:Curation) -> Change|None:
 def log_frame(self:Curation) -> pd.DataFrame:
     "The audit log as a table, newest first."
     rows = [dict(time=time.strftime("%H:%M:%S", time.localtime(c.at)), action=c.action, rows=", ".join(map(str, c.rows)),
-                 column=c.column, before=_short(c.before[0]), after=_short(c.after[0])) for c in reversed(self.log)]
+                 column=c.column, **dict(zip(("before", "after"), changed_part(c.before[0], c.after[0])))) for c in reversed(self.log)]
     return pd.DataFrame(rows, columns=["time", "action", "rows", "column", "before", "after"])
 
 # %% ../nbs/09_curation.ipynb #662d3d74

@@ -15,7 +15,7 @@ from .files import SynthnbError
 # %% auto #0
 __all__ = ['FIELD_TYPES', 'JSON_TYPES', 'FORMATS', 'RECORD_SEPARATOR', 'DEFAULT_SYSTEM_PROMPT', 'SPEC_KEYS', 'SPECS_DIR',
            'SpecError', 'Field', 'fields_from_examples', 'format_instructions', 'render_records', 'fact_value',
-           'fact_text', 'PromptSpec']
+           'fact_text', 'PromptSpec', 'is_blank', 'empty_fields', 'example_problem']
 
 # %% ../nbs/00_spec.ipynb #b9eb6adb
 class SpecError(SynthnbError, ValueError):
@@ -133,17 +133,37 @@ class PromptSpec:
         "The fields every record has: the given ones, or those of the examples."
         return self.fields or fields_from_examples(self.examples)
 
+# %% ../nbs/00_spec.ipynb #cdc157b5
+def is_blank(v) -> bool:
+    "Whether an example's value is missing in a person's eyes: None, or text that is empty or only spaces."
+    return v is None or (isinstance(v, str) and not v.strip())
+
+# %% ../nbs/00_spec.ipynb #dd3d2088
+def empty_fields(example:dict, # one example record
+                 names:list):  # the output fields' names
+    "The fields among `names` that `example` leaves blank."
+    return [k for k in names if k in example and is_blank(example[k])]
+
+# %% ../nbs/00_spec.ipynb #3a2d1c1e
+def example_problem(i:int,       # the example's number, counted from 1
+                    example:dict, # the example record
+                    names:list):  # the output fields' names
+    "What is wrong with example `i`, as one line a person can act on; None when nothing is."
+    if all(is_blank(v) for v in example.values()): return f"example {i} is blank; fill it in or delete it"
+    missing, extra = [k for k in names if k not in example], [k for k in example if k not in names]
+    if missing or extra:
+        what = "; ".join(filter(None, [missing and f"lacks {', '.join(missing)}", extra and f"has unexpected {', '.join(extra)}"]))
+        return f"example {i} disagrees with the fields ({', '.join(names)}): it {what}"
+    if not (empty := empty_fields(example, names)): return None
+    one = len(empty) == 1
+    return f"example {i}: {', '.join(f'`{k}`' for k in empty)} {'is' if one else 'are'} empty; write {'it' if one else 'them'} or delete the example"
+
 # %% ../nbs/00_spec.ipynb #0fe45d05
 def _example_problems(examples, fields):
     if not isinstance(examples, list) or not all(isinstance(e, dict) for e in examples):
         return ["examples must be a list of records (key: value mappings)"]
-    out, names = [], [f.name for f in fields]
-    for i, e in enumerate(examples, 1):
-        missing, extra = [k for k in names if k not in e], [k for k in e if k not in names]
-        if missing or extra:
-            what = "; ".join(filter(None, [missing and f"lacks {', '.join(missing)}", extra and f"has unexpected {', '.join(extra)}"]))
-            out.append(f"example {i} disagrees with the fields ({', '.join(names)}): it {what}")
-    return out
+    names = [f.name for f in fields]
+    return [p for i, e in enumerate(examples, 1) if (p := example_problem(i, e, names))]
 
 # %% ../nbs/00_spec.ipynb #9e5e37b2
 def _text_list_problems(name, xs):

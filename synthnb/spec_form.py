@@ -9,14 +9,14 @@ from __future__ import annotations
 import html, os
 import ipywidgets as W
 from fastcore.basics import patch
-from .spec import PromptSpec, Field, SpecError, FORMATS, FIELD_TYPES, fact_text
+from .spec import PromptSpec, Field, SpecError, FORMATS, FIELD_TYPES, fact_text, is_blank, empty_fields, example_problem
 from .endpoints import Endpoint, EndpointError
 from .facts import FactSheet
 
 # %% auto #0
-__all__ = ['EMBEDDED', 'OTHER', 'text_lines', 'facts_to_text', 'facts_from_text', 'fields_to_text', 'fields_from_text',
-           'example_value', 'text_area', 'ExamplesGrid', 'endpoint_from_form', 'key_status', 'prompt_html',
-           'fact_sheet_html', 'problems_html', 'SpecForm']
+__all__ = ['MISSING_STYLE', 'EMBEDDED', 'OTHER', 'text_lines', 'facts_to_text', 'facts_from_text', 'fields_to_text',
+           'fields_from_text', 'example_value', 'text_area', 'ExamplesGrid', 'endpoint_from_form', 'key_status',
+           'prompt_html', 'fact_sheet_html', 'problems_html', 'SpecForm']
 
 # %% ../nbs/09a_spec_form.ipynb #f71fb202
 def text_lines(text:str) -> list:
@@ -56,6 +56,7 @@ def fields_from_text(text:str) -> list:
 def example_value(text:str, f:Field, i:int):
     "The value typed for field `f` of example `i`, read as the field's type."
     if f.type == "string": return text
+    if is_blank(text): return None
     try:
         if f.type == "integer": return int(text)
         if f.type == "number": return float(text)
@@ -82,15 +83,32 @@ class ExamplesGrid(W.VBox):
         for e in examples: self.add(e, render=False)
         self._render()
 
+# %% ../nbs/09a_spec_form.ipynb #2d1ee7b5
+MISSING_STYLE = "<style>.synthnb-missing textarea{border:1px solid #b00 !important;background:#fff4f4}</style>"
+
 # %% ../nbs/09a_spec_form.ipynb #a0d97b74
 @patch
 def _render(self:ExamplesGrid):
-    head = W.HBox([W.HTML(f"<b>{html.escape(f.name)}</b>", layout=W.Layout(width="100%")) for f in self.fields] + [W.HTML(layout=W.Layout(width="40px"))])
-    self.children = [head, *self.rows, self.add_button]
+    head = W.HBox([W.HTML(f"<b>{html.escape(f.name)}</b>", layout=W.Layout(width="100%")) for f in self.fields]
+                  + [W.HTML(MISSING_STYLE, layout=W.Layout(width="40px"))])   # the spacer above the remove buttons carries the grid's CSS
+    self.children = [head, *[w for r in self.rows for w in (r, r.note)], self.add_button]
+    self._mark()
+
+# %% ../nbs/09a_spec_form.ipynb #42abd927
+@patch
+def _mark(self:ExamplesGrid):
+    "Mark each blank value at its cell and say under its row what to do."
+    names = [f.name for f in self.fields]
+    for i, r in enumerate(self.rows, 1):
+        typed = {k: a.value for k, a in r.areas.items()}
+        empty, problem = empty_fields(typed, names), example_problem(i, typed, names)
+        for k, a in r.areas.items(): (a.add_class if k in empty else a.remove_class)("synthnb-missing")
+        r.note.value = f"<small class='synthnb-example-problem' style='color:#b00'>✗ {html.escape(problem)}</small>" if problem else ""
 
 # %% ../nbs/09a_spec_form.ipynb #c206badb
 @patch
 def _changed(self:ExamplesGrid, *_):
+    self._mark()
     for cb in self._callbacks: cb()
 
 # %% ../nbs/09a_spec_form.ipynb #60c1295a
@@ -105,7 +123,7 @@ def add(self:ExamplesGrid, values:dict|None=None, render:bool=True):
     for a in areas.values(): a.observe(self._changed, names="value")
     remove = W.Button(icon="trash", tooltip="remove this example", layout=W.Layout(width="40px")).add_class("synthnb-example-remove")
     row = W.HBox([*areas.values(), remove], layout=W.Layout(width="100%")).add_class("synthnb-example")
-    row.areas = areas
+    row.areas, row.note = areas, W.HTML(layout=W.Layout(width="100%"))
     remove.on_click(lambda _: self.remove(row))
     self.rows.append(row)
     if render: self._render(); self._changed()

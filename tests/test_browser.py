@@ -132,13 +132,18 @@ def voila_studio(tmp_path, source:str, name:str):
             yield page, wait_for(page, ".synthnb-studio", 120), log
 
 def test_voila_spec_problems(tmp_path):
-    "In Voila, an empty instruction shows a problem beside the form, and no traceback."
+    "In Voila, an empty instruction shows a problem beside the form; an empty example value is marked at its cell; no traceback."
     source = "from synthnb.studio import Studio\nfrom synthnb.spec import PromptSpec\nStudio(PromptSpec.example('bakery'))"
     with voila_studio(tmp_path, source, "voila_spec_problems") as (page, studio, log):
         tab(page, "Spec")
         expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_have_count(0)
         studio.locator(".synthnb-instruction textarea").fill("")
         expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_contain_text("instruction")
+        expect(studio.locator(".synthnb-missing")).to_have_count(0)
+        studio.locator(".synthnb-example").nth(1).locator("textarea").nth(1).fill("  ")   # the second example's response
+        expect(studio.locator(".synthnb-example").nth(1).locator(".synthnb-missing textarea")).to_have_count(1)
+        expect(studio.locator(".synthnb-example-problem")).to_have_text("✗ example 2: `response` is empty; write it or delete the example")
+        expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_contain_text("example 2: `response` is empty")
         assert_no_traceback(page)
 
 # Rows from a scripted OpenAI-compatible server in the kernel (tests/servers.py): quick, and no model needed.

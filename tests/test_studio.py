@@ -179,7 +179,7 @@ def test_unreachable_endpoint_is_one_line_in_the_ui_and_the_rows_stay(fresh_cach
 
 @pytest.mark.parametrize("change, problem", [
     (lambda f: setattr(f.base_url, "value", "localhost:8000"), "must start with http"),
-    (lambda f: setattr(f.examples.rows[0].areas["question"], "value", ""), None),
+    (lambda f: setattr(f.examples.rows[0].areas["question"], "value", ""), "example 1: `question` is empty; write it or delete the example"),
     (lambda f: setattr(f.fields, "value", "question | integr"), "not one of"),
     (lambda f: setattr(f.facts, "value", "no colon here"), "fact sheet line 1"),
     (lambda f: setattr(f.instruction, "value", "  "), "instruction is empty"),
@@ -188,7 +188,6 @@ def test_bad_input_is_a_message_not_a_traceback(change, problem, fresh_cache):
     s = Studio(SPEC, df=pd.DataFrame({"question": ["a?"], "response": ["b."], "status": ["ok"]}), cache=fresh_cache)
     s.form.endpoint.value = "other server"; s.form.base_url.value, s.form.model.value = "http://127.0.0.1:9/v1", "m"
     change(s.form)
-    if problem is None: return  # an empty example value is allowed (the spec stays usable)
     s.generate_button.click()
     assert not s.running and "synthnb-error" in s.message.value and problem in s.message.value
     assert "\n" not in s.errors[-1][0] and len(s.df) == 1
