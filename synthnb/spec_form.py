@@ -170,10 +170,11 @@ def key_status(key_env:str) -> str:
     return f"${name} is set" if os.environ.get(name) else f"${name} is not set (a local server needs no key)"
 
 # %% ../nbs/09a_spec_form.ipynb #2b4d36fa
-def prompt_html(spec:PromptSpec) -> str:
-    "The messages of the spec's first request, as the model reads them."
-    msgs = spec.messages(topic=spec.topics[0] if spec.topics else None)
-    pre = "white-space:pre-wrap;font-size:12px;margin:2px 0 10px;padding:6px;background:var(--jp-layout-color2,#f4f4f4)"
+def prompt_html(spec:PromptSpec, topic:str|None=None) -> str:
+    "The messages of a request of the spec for `topic` (its first topic when None), as the model reads them."
+    topic = topic if topic in spec.topics else spec.topics[0] if spec.topics else None
+    msgs = spec.messages(topic=topic)
+    pre = "white-space:pre-wrap;word-break:normal;overflow-wrap:break-word;font-size:12px;margin:2px 0 10px;padding:6px;background:var(--jp-layout-color2,#f4f4f4)"
     return "".join(f"<div><small>{m['role']}</small><pre style='{pre}'>{html.escape(m['content'])}</pre></div>" for m in msgs)
 
 # %% ../nbs/09a_spec_form.ipynb #278c5750
@@ -213,10 +214,11 @@ class SpecForm(W.VBox):
         self.examples = ExamplesGrid([])
         self.problems_box = W.HTML().add_class("synthnb-spec-problems")
         self.prompt = W.HTML().add_class("synthnb-prompt")
+        self.preview_topic = W.Dropdown(options=[("(no topics)", "")], description="for topic", layout=W.Layout(width="360px")).add_class("synthnb-preview-topic")
         self.fact_sheet = W.HTML().add_class("synthnb-fact-sheet")
         self._layout()
         self.load(spec or PromptSpec())
-        for w in (self.name, self.instruction, self.system, self.fields, self.format, self.topics, self.avoid, self.facts, self.per_request):
+        for w in (self.name, self.instruction, self.system, self.fields, self.format, self.topics, self.avoid, self.facts, self.per_request, self.preview_topic):
             w.observe(self._changed, names="value")
         self.examples.on_change(self._changed)
 
@@ -243,7 +245,7 @@ def _layout(self:SpecForm):
                    h("Topics to cover"), self.topics, h("Topics to avoid"), self.avoid, h("Fact sheet"), self.facts,
                    h("Run"), W.HBox([self.n, self.per_request]), W.HBox([self.temperature, self.seed]), self.endpoint, self.server],
                   layout=W.Layout(width="50%", padding="0 8px 0 0"))
-    right = W.VBox([self.problems_box, h("The prompt the model reads"), self.prompt, h("What the fact checks read"), self.fact_sheet],
+    right = W.VBox([self.problems_box, h("The prompt the model reads"), self.preview_topic, self.prompt, h("What the fact checks read"), self.fact_sheet],
                    layout=W.Layout(width="50%"))
     self.children = [W.HBox([left, right], layout=W.Layout(width="100%"))]
 
@@ -283,7 +285,14 @@ def _changed(self:SpecForm, *_):
     if getattr(self, "_loading", False): return
     spec, problems = self.read()
     self.problems_box.value = problems_html(problems)
-    if spec is not None: self.prompt.value, self.fact_sheet.value = prompt_html(spec), fact_sheet_html(spec.facts)
+    if spec is None: return
+    options = [(t, t) for t in spec.topics] or [("(no topics)", "")]
+    if list(self.preview_topic.options) != options:
+        keep = self.preview_topic.value if self.preview_topic.value in spec.topics else options[0][1]
+        self._loading = True
+        try: self.preview_topic.options, self.preview_topic.value = options, keep
+        finally: self._loading = False
+    self.prompt.value, self.fact_sheet.value = prompt_html(spec, self.preview_topic.value or None), fact_sheet_html(spec.facts)
 
 # %% ../nbs/09a_spec_form.ipynb #ba4d91ec
 @patch(as_prop=True)

@@ -21,8 +21,6 @@ def test_notebooks_are_clean_and_synthnb_matches_them(tmp_path):
     assert not changed, f"run `make export` (nbdev-export, nbdev-clean) and commit: these differ: {changed}"
 
 # Being edited elsewhere while issue 15 is fixed; they get their kernelspec with those edits. Remove a name once it has one.
-KERNEL_PENDING = {"07_facts.ipynb", "07a_quality.ipynb", "07b_plots.ipynb", "07c_report.ipynb", "09b_studio.ipynb"}
-
 def _notebooks():
     return sorted(p for p in (ROOT/"nbs").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and not p.name.startswith("_"))
 
@@ -30,8 +28,8 @@ def test_every_notebook_names_its_kernel():
     "Without a kernelspec JupyterLab shows a Select Kernel dialog. nbdev-clean keeps the key but rewrites display_name to the name."
     nbs = _notebooks()
     assert len(nbs) > 30 and any(p.parent.name == "tutorials" for p in nbs)
-    lacking = [str(p.relative_to(ROOT)) for p in nbs if p.name not in KERNEL_PENDING
-               and json.loads(p.read_text())["metadata"].get("kernelspec") != {"display_name": "python3", "language": "python", "name": "python3"}]
+    lacking = [str(p.relative_to(ROOT)) for p in nbs
+               if json.loads(p.read_text())["metadata"].get("kernelspec") != {"display_name": "python3", "language": "python", "name": "python3"}]
     assert not lacking, f"these notebooks do not name the python3 kernel in their metadata: {lacking}"
 
 def test_nbdev_clean_keeps_the_kernelspec(tmp_path):
