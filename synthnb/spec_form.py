@@ -120,8 +120,8 @@ def on_change(self:ExamplesGrid, cb): self._callbacks.append(cb)
 def add(self:ExamplesGrid, values:dict|None=None, render:bool=True):
     "Add an example row (empty, or with `values`)."
     areas = {f.name: text_area("synthnb-example-value", 2, f.name, value=str((values or {}).get(f.name, ""))) for f in self.fields}
-    for a in areas.values(): a.observe(self._changed, names="value")
-    remove = W.Button(icon="trash", tooltip="remove this example", layout=W.Layout(width="40px")).add_class("synthnb-example-remove")
+    for a in areas.values(): a.observe(self._changed, names="value"); a.layout = W.Layout(width="auto", flex="1 1 0", min_width="0")
+    remove = W.Button(icon="trash", tooltip="remove this example", layout=W.Layout(width="40px", min_width="40px", flex="0 0 40px")).add_class("synthnb-example-remove")  # never squeezed by the text
     row = W.HBox([*areas.values(), remove], layout=W.Layout(width="100%")).add_class("synthnb-example")
     row.areas, row.note = areas, W.HTML(layout=W.Layout(width="100%"))
     remove.on_click(lambda _: self.remove(row))

@@ -311,14 +311,14 @@ def plan(self:Session, spec:PromptSpec|None=None, n:int|None=None, label:str|Non
     "What Generate will do, before it runs: requests per topic, tokens, and the time at the pace seen on this endpoint."
     spec, n = spec or self.spec, n or self.n
     reqs = plan_requests(spec, n, self.seed)
-    per = pd.Series([r.topic or "no topic" for r in reqs]).value_counts(sort=False)
-    topics = ", ".join(f"{t} {k}" for t, k in per.items()) if spec.topics else f"{len(reqs)}"
+    per = pd.Series([r.n for r in reqs], index=[r.topic for r in reqs]).groupby(level=0, sort=False).sum()
+    topics = f" (records per topic: {', '.join(f'{t} {k:,}' for t, k in per.items())})" if spec.topics else ""
     prompt = sum(len(m["content"]) for m in spec.messages(spec.records_per_request, spec.topics[0] if spec.topics else None)) // 4
     fill = f" (the first {min(n, len(self.to_retry))} fill in failed rows)" if self.to_retry else ""
     label = label or (self.endpoint.label if self.endpoint else EMBEDDED_LABEL)
     pace = self.pace.get(label)
     when = f"≈{took(pace * n)} on {label} at the pace seen here" if pace else f"time on {label}: known after a first run (Try 5), or ask `estimate`"
-    return f"{n:,} records{fill} in {len(reqs):,} requests (per topic: {topics}) · ≈{prompt * len(reqs):,} prompt tokens · {when}"
+    return f"{n:,} records{fill} in {len(reqs):,} requests{topics} · ≈{prompt * len(reqs):,} prompt tokens · {when}"
 
 # %% ../nbs/09b_studio.ipynb #a17c886c
 @patch
@@ -1108,7 +1108,7 @@ def stats_head(report, curated) -> str:
     lines = [("rows", report.counts["rows"], curated.counts["rows"]), ("good", report.counts["ok"], curated.counts["ok"]),
              ("flagged", report.counts["flagged"], curated.counts["flagged"]), *[(flag_name(k), n, c.get(k, 0)) for k, n in a.items()]]
     body = "".join(f"<tr><td>{html.escape(str(w))}</td><td>{x:,}</td><td>{y:,}</td></tr>" for w, x, y in lines)
-    return f"<table class='synthnb-stats-head'>{head}{body}</table>"
+    return f"<table class='synthnb-stats-table'>{head}{body}</table>"
 
 @patch
 def _show_stats(self:Studio):

@@ -10,11 +10,11 @@ pytestmark = pytest.mark.browser
 expect.set_options(timeout=60_000)  # page.set_default_timeout does not cover expect()
 REPO = Path(__file__).parent.parent
 VIEWPORT = {"width": 1400, "height": 1100}
-LAB_VIEWPORT = {"width": 1400, "height": 1500}  # tall enough that docs/studio.png holds the whole Rows tab
+LAB_VIEWPORT = {"width": 1400, "height": 1500}  # tall enough that docs/studio-rows.png holds the whole Rows tab
 
 def tab(page, title):
     "Show the studio's tab called `title`."
-    page.locator(".synthnb-studio .lm-TabBar-tab", has_text=re.compile(f"^\\s*{title}\\s*$")).click()
+    page.locator(".synthnb-studio .lm-TabBar-tab", has_text=re.compile(f"^\\s*{title}(\\s*\\(.*\\))?\\s*$")).click()   # "Rows (+5 new)" too
 
 def rows_count(page) -> int:
     "How many rows the Rows tab says the studio holds ('23 rows · 20 ok · 3 failed · …'; 0 before any)."
@@ -69,10 +69,16 @@ def test_lab_bakery_curate_export(tmp_path):
         page = browser.new_page(viewport=LAB_VIEWPORT)
         with artifacts_on_failure("lab_bakery_curate_export", page, log):
             open_notebook(page, url, "bakery.ipynb")
+            expect(page.locator(".jp-Dialog")).to_have_count(0)   # the notebook names its kernel: no Select Kernel dialog
             run_all(page)
             # The tutorial's 20-row generate takes minutes on the embedded model the first time (cached after).
             studio = wait_for(page, ".synthnb-studio", 900)
             studio.scroll_into_view_if_needed()
+            assert page.locator(".jp-Dialog").count() == 0
+            # The flags of the tutorial's report show under the rows at once, with their reasons, without a click.
+            tab(page, "Rows")
+            expect(studio.locator(".synthnb-table .synthnb-note").first).to_be_visible()
+            expect(studio.locator(".synthnb-stats-head")).to_contain_text("curated")
 
             tab(page, "Spec")
             instruction = studio.locator(".synthnb-instruction textarea")
@@ -94,10 +100,18 @@ def test_lab_bakery_curate_export(tmp_path):
             wait_until(page, lambda: rows_count(page) >= before + 3, 600, "3 new rows")
             expect(studio.locator(".synthnb-generate")).to_be_enabled(timeout=300_000)
             expect(studio.locator(".synthnb-message")).to_contain_text("done")
-            # README's docs/studio.png comes from here: SYNTHNB_SCREENSHOT=docs/studio.png pytest -m browser -k lab
-            shot = Path(os.environ.get("SYNTHNB_SCREENSHOT") or REPO/"tests/artifacts/studio.png")
-            shot.parent.mkdir(parents=True, exist_ok=True)
-            studio.screenshot(path=str(shot))
+            expect(studio.locator(".synthnb-status")).to_contain_text("done: 3 of 3 records")
+            # README's screenshots come from here: SYNTHNB_SCREENSHOTS=docs pytest -m browser -k lab_bakery
+            shots = Path(os.environ.get("SYNTHNB_SCREENSHOTS") or REPO/"tests/artifacts")
+            shots.mkdir(parents=True, exist_ok=True)
+            for title in ("Spec", "Stats", "Compare", "Export", "Rows"):
+                tab(page, title)
+                if title == "Stats": expect(studio.locator(".synthnb-charts .jp-RenderedPlotly").first).to_be_visible()
+                if title == "Compare":
+                    studio.locator(".synthnb-compare").click()
+                    expect(studio.locator(".synthnb-comparison")).to_contain_text("What changed in the spec")
+                page.wait_for_timeout(500)
+                studio.screenshot(path=str(shots/f"studio-{title.lower()}.png"))
 
             (rejected, rejected_question), (edited, _) = ok_rows(studio, 2)
             rejected.locator(".synthnb-reject").click()
@@ -144,6 +158,15 @@ def test_voila_spec_problems(tmp_path):
         expect(studio.locator(".synthnb-example").nth(1).locator(".synthnb-missing textarea")).to_have_count(1)
         expect(studio.locator(".synthnb-example-problem")).to_have_text("✗ example 2: `response` is empty; write it or delete the example")
         expect(studio.locator(".synthnb-spec-problems .synthnb-error")).to_contain_text("example 2: `response` is empty")
+        # The remove button keeps its width beside the text areas (it was clipped), and its icon shows whole.
+        trash = studio.locator(".synthnb-example-remove").first
+        box, icon = trash.bounding_box(), trash.locator("i").bounding_box()
+        assert box["width"] >= 36 and box["x"] <= icon["x"] and icon["x"] + icon["width"] <= box["x"] + box["width"], (box, icon)
+        # The prompt for any topic: a topic added to the list gets its own preview.
+        topics = studio.locator(".synthnb-topics textarea")
+        topics.fill(topics.input_value() + "\ngift cards")
+        studio.locator(".synthnb-preview-topic select").select_option("gift cards")
+        expect(studio.locator(".synthnb-prompt")).to_contain_text("gift cards")
         assert_no_traceback(page)
 
 # Rows from a scripted OpenAI-compatible server in the kernel (tests/servers.py): quick, and no model needed.
@@ -175,10 +198,19 @@ def test_voila_unreachable_server_is_one_line(tmp_path):
         assert "\n" not in error.inner_text().strip(), error.inner_text()
         expect(studio.locator(".synthnb-try5")).to_be_enabled()
         assert_no_traceback(page)
+        expect(studio.locator(".synthnb-retry")).to_be_visible()
+        expect(studio.locator(".synthnb-status")).to_contain_text("failed: 5 of 5 records")
+        expect(studio.locator(".lm-TabBar-tab", has_text="Rows")).to_have_text(re.compile(r"Rows \(\+5 new\)"))   # they came while Spec showed
         tab(page, "Rows")
-        # The 5 tries are kept as failed rows beside the 6 good ones.
-        expect(studio.locator(".synthnb-rows-count")).to_contain_text(f"{before} ok")
-        expect(studio.locator(".synthnb-table .synthnb-row").first).to_be_visible()
+        expect(studio.locator(".lm-TabBar-tab", has_text="Rows")).to_have_text(re.compile(r"^\s*Rows\s*$"))
+        # The 5 tries are kept as failed rows beside the 6 good ones, each saying why.
+        expect(studio.locator(".synthnb-rows-count")).to_contain_text(f"{before + 5} rows · {before} ok · 5 failed")
+        expect(studio.locator(".synthnb-failed-row .synthnb-failed").first).to_contain_text("127.0.0.1:9")
+        # Once more at the dead server: the same 5 failed rows are tried again, not 5 more.
+        studio.locator(".synthnb-try5").click()
+        expect(studio.locator(".synthnb-try5")).to_be_disabled()
+        expect(studio.locator(".synthnb-try5")).to_be_enabled(timeout=180_000)
+        expect(studio.locator(".synthnb-rows-count")).to_contain_text(f"{before + 5} rows · {before} ok · 5 failed")
         # A callback's exception never reaches the page: the kernel writes it to the server's log.
         assert "Traceback" not in log.read_text(errors="replace")[logged:]
 
