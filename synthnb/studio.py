@@ -72,7 +72,7 @@ class Session:
         self.batch, self.errors, self.message, self.message_kind = 0, [], "", "info"
         name = spec.name if spec.name != "untitled" else "synthnb"
         self.export_settings = ExportSettings(f"out/{name}.jsonl", spec_path=f"{name}.yaml")
-        self._thread, self._watchers, self._asked = None, [], 0
+        self._thread, self._measuring_thread, self._watchers, self._asked = None, None, [], 0
         self.to_retry, self.pace = [], {}  # failed rows a next generation fills in; seconds per record seen on each endpoint
 
     def __repr__(self):
@@ -186,8 +186,8 @@ def findings(self:Session) -> dict:
 @patch
 def generate(self:Session, n:int|None=None) -> Session:
     "Generate `n` more rows (`self.n` when None) in the background; `wait()` for them, or read `rows` as they arrive."
-    if self.running and self.measuring: self.wait()  # a measurement ends soon: generate after it
-    if self.running: raise StudioError("busy: a generation is running; wait for it, or click Stop")
+    after = self._thread if self.running and self._thread is self._measuring_thread else None  # a measurement: generate once it ends
+    if self.running and after is None: raise StudioError("busy: a generation is running; wait for it, or click Stop")
     spec, ep, n = self.spec, self.endpoint, n or self.n
     spec.validate()
     self.batch += 1
@@ -195,7 +195,8 @@ def generate(self:Session, n:int|None=None) -> Session:
     self.run, self._asked = None, n
     self._tell("generating")
     self.say(f"asking {ep.label if ep else 'the embedded model'} for {n} records…")
-    self._thread = threading.Thread(target=self._generate, args=(spec, ep, n, self.temperature, self.seed, self.batch), daemon=True)
+    args = (spec, ep, n, self.temperature, self.seed, self.batch)
+    self._thread = threading.Thread(target=lambda: (after and after.join(), self._generate(*args)), daemon=True)
     self._thread.start()
     return self
 
@@ -347,7 +348,7 @@ def measure(self:Session, quiet:bool=False) -> Session:
         except Exception as e: self.fail(e)
         finally: self.measuring = False; self._tell("done")
     self.measuring = True
-    self._thread = threading.Thread(target=work, daemon=True); self._thread.start()
+    self._thread = self._measuring_thread = threading.Thread(target=work, daemon=True); self._thread.start()
     return self
 
 # %% ../nbs/09b_studio.ipynb #a7c73b81
@@ -849,7 +850,7 @@ def _show_progress(self:Studio):
 def _tick(self:Studio, every:float=1.0):
     "Update the status line every `every` seconds while a generation runs (elapsed time and time left move between answers)."
     def loop():
-        while self.session.running and not self.session.measuring: self._show_progress(); time.sleep(every)
+        while self.session.running: self._show_progress(); time.sleep(every)
         self._show_progress()
     threading.Thread(target=loop, daemon=True).start()
 
@@ -1164,8 +1165,7 @@ def _redraw_soon(self:Studio, every:float=0.3):
 @safely
 def generate(self:Studio, n:int|None=None):
     "Generate `n` more rows (the form's n when None) in the background."
-    if self.session.measuring: self.session.wait()  # measuring edits: a moment
-    if not self.running: self._to_session()  # not while a generation uses them
+    if not self.running or self.session.measuring: self._to_session()  # not while a generation uses them (a measurement doesn't)  # not while a generation uses them
     self.session.generate(n)
 
 # %% ../nbs/09b_studio.ipynb #d234d723
@@ -1179,8 +1179,7 @@ def stop(self:Studio):
 @safely
 def retry(self:Studio):
     "Ask again for the records that failed (a server that wasn't there, a Stop): their rows fill in."
-    if self.session.measuring: self.session.wait()
-    if not self.running: self._to_session()
+    if not self.running or self.session.measuring: self._to_session()
     self.session.retry()
 
 # %% ../nbs/09b_studio.ipynb #93b13b97

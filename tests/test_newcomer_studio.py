@@ -114,3 +114,14 @@ def test_export_says_which_files_it_will_write(tmp_path):
     assert "bakery.jsonl" in s.export_files.value and "train" not in s.export_files.value
     res = s.export()
     assert sorted(p.name for p in (tmp_path/"out").iterdir()) == ["bakery.card.md", "bakery.jsonl"]   # what it said
+
+def test_generate_while_the_rows_are_measured_goes_after_it(fresh_cache):
+    "Generate clicked while the studio measures the rows it opened with: no 'busy' error and no blocked kernel; it starts once the measurement ends."
+    with ScriptedServer(answer) as srv:
+        s = Studio(SPEC, df=rows(), endpoint=Endpoint(srv.base_url, "scripted", timeout=5), cache=fresh_cache)
+        assert s.session.measuring                          # measuring the 4 rows it opened with
+        s.form.n.value = 5
+        s.generate()
+        assert "synthnb-error" not in s.message.value, s.message.value
+        s.wait(120)
+    assert len(s.df) == 9 and s.df["status"].iloc[4:].eq("ok").all() and s.session.report.counts["rows"] == 9

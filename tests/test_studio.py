@@ -189,7 +189,7 @@ def test_bad_input_is_a_message_not_a_traceback(change, problem, fresh_cache):
     s.form.endpoint.value = "other server"; s.form.base_url.value, s.form.model.value = "http://127.0.0.1:9/v1", "m"
     change(s.form)
     s.generate_button.click()
-    assert not s.running and "synthnb-error" in s.message.value and problem in s.message.value
+    assert s.session.batch == 0 and "synthnb-error" in s.message.value and problem in s.message.value   # no generation started
     assert "\n" not in s.errors[-1][0] and len(s.df) == 1
 
 def test_an_example_of_the_wrong_type_is_named():
