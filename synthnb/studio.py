@@ -6,7 +6,7 @@ Docs: https://synthnb.github.io/synthnb/studio.html.md"""
 
 # %% ../nbs/09b_studio.ipynb #c46f5159
 from __future__ import annotations
-import functools, html, json, threading, time, traceback
+import functools, html, json, re, threading, time, traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np, pandas as pd, ipywidgets as W
@@ -173,13 +173,29 @@ def table_frame(self:Session) -> pd.DataFrame:
     return t
 
 # %% ../nbs/09b_studio.ipynb #3fdfd56d
+def _short(v, n:int=90) -> str:
+    s = "" if v is None or (isinstance(v, float) and v != v) else " ".join(str(v).split())
+    return s if len(s) <= n else s[:n - 1] + "…"
+
+@patch
+def _clash(self:Session, x:dict, df:pd.DataFrame) -> str:
+    "What a finding clashes with, in words: the row it repeats, or the example it copies (the fact sheet's line is in `fact`)."
+    first = self.fields[0] if self.fields else None
+    if (m := re.search(r"\brow (\d+)", str(x.get("reason", "")))) and first in df and int(m[1]) in df.index:
+        return f"row {m[1]}: {_short(df.at[int(m[1]), first])}"
+    if (m := re.search(r"\bexample (\d+)", str(x.get("reason", "")))) and 0 < int(m[1]) <= len(self.spec.examples) and first:
+        return f"example {m[1]}: {_short(self.spec.examples[int(m[1]) - 1].get(first))}"
+    return ""
+
 @patch
 def findings(self:Session) -> dict:
-    "The last report's findings per row: label -> list of dicts (kind, field, text, fact, reason, source); {} before a report."
+    "The last report's findings per row: label -> list of dicts (kind, field, text, fact, reason, source, and `clash`: the row or example it repeats); {} before a report."
     r = self.report
     if r is None or not len(r.flags): return {}
     if getattr(self, "_findings_of", None) is not r:
-        self._findings = {k: g.to_dict("records") for k, g in r.flags.groupby("row", sort=False)}; self._findings_of = r
+        df = self.curation.df
+        self._findings = {k: [dict(x, clash=self._clash(x, df)) for x in g.to_dict("records")] for k, g in r.flags.groupby("row", sort=False)}
+        self._findings_of = r
     return self._findings
 
 # %% ../nbs/09b_studio.ipynb #2fed263e
@@ -537,7 +553,8 @@ def _notes_html(findings:list, most:int=6) -> str:
     e = html.escape
     def line(x):
         fact = x.get("fact") if isinstance(x.get("fact"), str) else ""
-        against = f" <span class='synthnb-fact'>— {'the example' if x['kind'] == 'copies_example' else 'the fact'}: {e(fact)}</span>" if fact and fact not in str(x.get("reason", "")) else ""
+        against = f" <span class='synthnb-fact'>— the fact: {e(fact)}</span>" if fact and fact not in str(x.get("reason", "")) else ""
+        if x.get("clash"): against += f" <span class='synthnb-clash'>— {e(x['clash'])}</span>"
         return f"<div><b>{e(flag_name(x['kind']))}</b>: {e(str(x.get('reason', '')))}{against}</div>"
     more = f"<div>… and {len(findings) - most} more</div>" if len(findings) > most else ""
     return f"<div class='synthnb-note' {SUPPRESS}>{''.join(map(line, findings[:most]))}{more}</div>"

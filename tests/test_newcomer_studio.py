@@ -125,3 +125,11 @@ def test_generate_while_the_rows_are_measured_goes_after_it(fresh_cache):
         assert "synthnb-error" not in s.message.value, s.message.value
         s.wait(120)
     assert len(s.df) == 9 and s.df["status"].iloc[4:].eq("ok").all() and s.session.report.counts["rows"] == 9
+
+def test_a_repeat_names_the_row_or_example_it_repeats(fresh_cache):
+    df = pd.DataFrame({"question": ["What time do you open on Saturdays?", "When do you open on Saturdays?", "When do you open on Saturdays?"],
+                       "response": ["We open at 7am on Saturdays and close at 6pm.", "We open at 7am.", "We open at 7am."], "status": "ok"})
+    s = Studio(SPEC, df=df, cache=fresh_cache); s.session.wait(120)
+    notes = [rv.notes.value for rv in s.table.pool[:3]]
+    assert "copies an example" in notes[0] and "example 1: What time do you open on Saturdays?" in notes[0]
+    assert "exact duplicate" in notes[2] and "row 1: When do you open on Saturdays?" in notes[2]
