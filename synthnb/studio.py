@@ -1103,10 +1103,12 @@ def _typed(self:RowsTable, change):
     for k in change["new"]: self.press(k)
 
 # %% ../nbs/09b_studio.ipynb #c6f337af
+def _no_math(h:str) -> str: return f"<div class='mathjax_ignore tex2jax_ignore'>{h}</div>"  # JupyterLab typesets "$6, … $3.50" in HTML output as LaTeX
+
 def output_of(x) -> dict:
-    "A display output for an Output widget: a plotly figure, a DataFrame or HTML text (works with or without a kernel)."
-    if isinstance(x, str): data = {"text/html": x, "text/plain": x}
-    elif isinstance(x, pd.DataFrame): data = {"text/html": x.to_html(), "text/plain": x.to_string()}
+    "A display output for an Output widget: a plotly figure, a DataFrame or HTML text (works with or without a kernel); prices stay prices, not math."
+    if isinstance(x, str): data = {"text/html": _no_math(x), "text/plain": x}
+    elif isinstance(x, pd.DataFrame): data = {"text/html": _no_math(x.to_html()), "text/plain": x.to_string()}
     else: data = {"application/vnd.plotly.v1+json": {**json.loads(x.to_json()), "config": {"displaylogo": False}},
                   "text/plain": f"plotly figure: {x.layout.title.text or ''}"}
     return {"output_type": "display_data", "data": data, "metadata": {}}

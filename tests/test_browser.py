@@ -110,6 +110,8 @@ def test_lab_bakery_curate_export(tmp_path):
                 if title == "Compare":
                     studio.locator(".synthnb-compare").click()
                     expect(studio.locator(".synthnb-comparison")).to_contain_text("What changed in the spec")
+                    expect(studio.locator(".synthnb-comparison")).to_contain_text("cinnamon roll $3.50")   # the fact sheet's prices,
+                    assert studio.locator(".synthnb-comparison mjx-container").count() == 0                  # not typeset as LaTeX
                 page.wait_for_timeout(500)
                 studio.screenshot(path=str(shots/f"studio-{title.lower()}.png"))
 
