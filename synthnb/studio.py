@@ -382,11 +382,20 @@ def version_options(self:Session) -> list:
     return [(_version_label(i, s, int(counts.get(h, 0)), specs[i - 2][1] if i > 1 else None), h) for i, (h, s) in enumerate(specs, 1) if counts.get(h, 0)]
 
 # %% ../nbs/09b_studio.ipynb #9bb99056
+def _dict_change(a:dict, b:dict) -> tuple:
+    "Two mappings (the fact sheet) as the lines that differ: what A has that B changed or lacks, and the other way round."
+    line = lambda k, v: f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}"
+    only = lambda x, y: "\n".join(line(k, v) for k, v in x.items() if k not in y or y[k] != v) or "(none)"
+    return only(a, b), only(b, a)
+
 def spec_changes(a:PromptSpec, b:PromptSpec) -> pd.DataFrame:
-    "What differs between two specs, one line per attribute."
+    "What differs between two specs, one line per attribute (for a mapping such as the fact sheet, only its lines that differ)."
     da, db = a.to_dict(), b.to_dict()
     show = lambda v: v if isinstance(v, str) else str(v)
-    return pd.DataFrame([{"part": k, "A": show(da.get(k)), "B": show(db.get(k))} for k in dict.fromkeys([*da, *db]) if da.get(k) != db.get(k)],
+    def pair(k):
+        x, y = da.get(k), db.get(k)
+        return _dict_change(x or {}, y or {}) if isinstance(x, dict) or isinstance(y, dict) else (show(x), show(y))
+    return pd.DataFrame([{"part": k, **dict(zip("AB", pair(k)))} for k in dict.fromkeys([*da, *db]) if da.get(k) != db.get(k)],
                         columns=["part", "A", "B"])
 
 # %% ../nbs/09b_studio.ipynb #4b1158b9
