@@ -87,7 +87,7 @@ def test_lab_bakery_curate_export(tmp_path):
             # Beside the prompt, what the fact checks read; a new fact shows up there as it is typed.
             expect(studio.locator(".synthnb-fact-sheet")).to_contain_text("read by the rules")
             facts = studio.locator(".synthnb-facts textarea")
-            facts.fill(facts.input_value() + "\nparking: no parking on site")
+            facts.fill(facts.input_value() + "\nparking: no parking on site; the car park next door is $2 an hour, $5 a day")
             expect(studio.locator(".synthnb-fact-sheet")).to_contain_text("no parking on site")
             n = studio.locator(".synthnb-n input")
             n.fill("3"); n.press("Enter")
@@ -110,7 +110,7 @@ def test_lab_bakery_curate_export(tmp_path):
                 if title == "Compare":
                     studio.locator(".synthnb-compare").click()
                     expect(studio.locator(".synthnb-comparison")).to_contain_text("What changed in the spec")
-                    expect(studio.locator(".synthnb-comparison")).to_contain_text("cinnamon roll $3.50")   # the fact sheet's prices,
+                    expect(studio.locator(".synthnb-comparison")).to_contain_text("$2 an hour, $5 a day")   # the new fact's prices,
                     assert studio.locator(".synthnb-comparison mjx-container").count() == 0                  # not typeset as LaTeX
                 page.wait_for_timeout(500)
                 studio.screenshot(path=str(shots/f"studio-{title.lower()}.png"))
