@@ -118,11 +118,13 @@ def test_export_says_which_files_it_will_write(tmp_path):
 def test_generate_while_the_rows_are_measured_goes_after_it(fresh_cache):
     "Generate clicked while the studio measures the rows it opened with: no 'busy' error and no blocked kernel; it starts once the measurement ends."
     with ScriptedServer(answer) as srv:
-        s = Studio(SPEC, df=rows(), endpoint=Endpoint(srv.base_url, "scripted", timeout=5), cache=fresh_cache)
-        assert s.session.measuring                          # measuring the 4 rows it opened with
-        s.form.n.value = 5
-        s.generate()
-        assert "synthnb-error" not in s.message.value, s.message.value
+        s = Studio(SPEC, df=rows(), endpoint=Endpoint(srv.base_url, "scripted", timeout=5), cache=fresh_cache, measure=False)
+        with s.session.lock:                                 # the measurement waits for the lock: it surely runs while Generate is clicked
+            s.session.measure(quiet=True)
+            assert s.session.measuring
+            s.form.n.value = 5
+            s.generate()
+            assert "synthnb-error" not in s.message.value and s.session.run is None, s.message.value
         s.wait(120)
     assert len(s.df) == 9 and s.df["status"].iloc[4:].eq("ok").all() and s.session.report.counts["rows"] == 9
 
