@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 from .spec import PromptSpec, fact_text
+from .files import NO_MATH
 from .text import flag_frame, FLAG_COLUMNS
 from .parse import json_objects
 from .endpoints import complete_with_retries, run_sync
@@ -1546,7 +1547,7 @@ def _repr_html_(self:FactSheet) -> str:
     head = (f"<p><b>Fact sheet</b>: {len(self.facts)} facts; {len(self.schedules)} schedules, {len([i for i in self.items if i.cents is not None])} prices, "
             f"{len(self.phones) + len(self.emails) + len(self.urls)} contacts, {len(self.amounts)} amounts, {len(self.lists)} closed lists, "
             f"{len(self.negations)} things not offered; {n_left} parts only the judge can check.</p>")
-    return (f"<div class='synthnb-factsheet'>{head}<table><tr><th>fact</th><th>text</th><th>read by the rules</th><th>not checked by rules (judge)</th></tr>"
+    return (f"<div class='synthnb-factsheet {NO_MATH}'>{head}<table><tr><th>fact</th><th>text</th><th>read by the rules</th><th>not checked by rules (judge)</th></tr>"
             + "".join(rows) + "</table></div>")
 
 # %% ../nbs/07_facts.ipynb #395777f8

@@ -12,8 +12,8 @@ import pandas as pd
 import yaml
 
 # %% auto #0
-__all__ = ['SynthnbError', 'DataError', 'first_line', 'error_line', 'write_atomic', 'failures_path', 'read_table', 'read_rows',
-           'cores', 'forked_map']
+__all__ = ['NO_MATH', 'SynthnbError', 'DataError', 'first_line', 'error_line', 'write_atomic', 'failures_path', 'read_table',
+           'read_rows', 'cores', 'forked_map']
 
 # %% ../nbs/00_files.ipynb #a5149533
 class SynthnbError(Exception):
@@ -27,6 +27,9 @@ class DataError(SynthnbError, ValueError):
 def first_line(e:BaseException) -> str:
     "The first line of `e`'s message, at most 300 characters (empty when it has none)."
     return (str(e).strip().splitlines() or [""])[0][:300]
+
+# %% ../nbs/00_files.ipynb #00af4227
+NO_MATH = "mathjax_ignore"  # the class MathJax 3 (JupyterLab 4) skips
 
 # %% ../nbs/00_files.ipynb #0e9d52f0
 def error_line(e:BaseException) -> str|None:

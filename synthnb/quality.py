@@ -10,7 +10,7 @@ import html, math, re, time
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from scipy import sparse
-from .files import cores, forked_map
+from .files import cores, forked_map, NO_MATH
 from .spec import PromptSpec, fact_text
 from .text import (Tokens, tokenize, join_tokens, take_rows, fingerprints, counts, tfidf, distinct_n, compression_ratio, self_bleu,
                           mean_pairwise_distance, flag_frame, concat_flags, FLAG_COLUMNS)
@@ -474,7 +474,7 @@ def _repr_html_(self) -> str:
              _folded("Diversity", self.diversity.to_html(border=0)), _folded("Lengths", h(self.lengths))]
     if len(self.clusters): parts.append(_folded(f"Biggest duplicate clusters ({len(self.clusters):,})", h(self.clusters.head(5))))
     if len(self.failures): parts.append(_folded(f"Failures: {c['failed']:,} row{'s' * (c['failed'] != 1)}", h(self.failures)))
-    return "<div class='synthnb-quality'>" + "\n".join(p for p in parts if p) + f"<p><small>computed in {self.seconds:.2f} s</small></p></div>"
+    return f"<div class='synthnb-quality {NO_MATH}'>" + "\n".join(p for p in parts if p) + f"<p><small>computed in {self.seconds:.2f} s</small></p></div>"
 
 QualityReport._repr_html_ = _repr_html_
 

@@ -19,7 +19,7 @@ from sklearn.preprocessing import normalize
 from .text import words
 from .quality import stem, NO_TOPIC
 from .facts import singular
-from .files import DataError, read_rows
+from .files import DataError, read_rows, NO_MATH
 from .overlap import read_examples
 from .embeddings import embed as embed_texts
 
@@ -367,8 +367,8 @@ class Coverage:
         s = pd.Series(self.summary(), name="").to_frame().to_html(header=False, border=0)
         at = self.at.to_frame().T.to_html(border=0, float_format=lambda v: f"{v:.1%}")
         sug = self.suggestions[["topic", "questions", "examples"]].assign(examples=lambda d: d["examples"].map(" · ".join)).to_html(index=False, border=0) if len(self.suggestions) else "<p>none</p>"
-        return (f"<p><b>{html.escape(repr(self))}</b></p>{s}<p><b>Coverage at each threshold</b></p>{at}"
-                f"<p><b>Suggested topics</b> (clusters of uncovered real questions)</p>{sug}")
+        return (f"<div class='{NO_MATH}'><p><b>{html.escape(repr(self))}</b></p>{s}<p><b>Coverage at each threshold</b></p>{at}"
+                f"<p><b>Suggested topics</b> (clusters of uncovered real questions)</p>{sug}</div>")
 
 # %% ../nbs/10_real.ipynb #27d53b23
 def coverage(synthetic,                   # the synthetic rows: a DataFrame from `generate`, a file, or a list of questions

@@ -135,8 +135,8 @@ class PromptSpec:
 
 # %% ../nbs/00_spec.ipynb #cdc157b5
 def is_blank(v) -> bool:
-    "Whether an example's value is missing in a person's eyes: None, or text that is empty or only spaces."
-    return v is None or (isinstance(v, str) and not v.strip())
+    "Whether a value is missing in a person's eyes: None, NaN (a table's missing value), or text that is empty or only spaces."
+    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
 
 # %% ../nbs/00_spec.ipynb #dd3d2088
 def empty_fields(example:dict, # one example record

@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np, pandas as pd, ipywidgets as W
 from fastcore.basics import patch
-from .spec import PromptSpec, SpecError
+from .spec import PromptSpec, SpecError, is_blank
 from .endpoints import Endpoint, EndpointError
 from .generate import Run, plan_requests
 from .curation import DECISIONS, Change, Curation, CurationError, TableView, view_rows, page_of
 from .export import split_paths, card_path, export_split, export_format, ExportResult, ExportError, EXPORTERS
-from .files import SynthnbError, DataError, first_line, error_line
+from .files import SynthnbError, DataError, first_line, error_line, NO_MATH
 from .quality import quality, flag_name
 from .plots import flags_chart, flags_and_coverage, topic_coverage_chart, length_histograms, row_map, compare_table, diversity_chart
 from .spec_form import SpecForm
@@ -34,6 +34,8 @@ class StudioError(SynthnbError, RuntimeError):
 def one_line(e:BaseException) -> str:
     "An error as one line: `error_line`'s for one a person can act on, else its type and first line."
     return error_line(e) or (f"{type(e).__name__}: {first_line(e)}" if first_line(e) else type(e).__name__)
+
+def _no_math(h:str) -> str: return f"<div class='{NO_MATH}'>{h}</div>"  # prices in HTML output stay prices, not LaTeX
 
 def safely(fn):
     "Run a studio action; an error becomes a message in the studio instead of a traceback."
@@ -174,7 +176,7 @@ def table_frame(self:Session) -> pd.DataFrame:
 
 # %% ../nbs/09b_studio.ipynb #3fdfd56d
 def _short(v, n:int=90) -> str:
-    s = "" if v is None or (isinstance(v, float) and v != v) else " ".join(str(v).split())
+    s = "" if is_blank(v) else " ".join(str(v).split())
     return s if len(s) <= n else s[:n - 1] + "…"
 
 @patch
@@ -250,18 +252,16 @@ def _add(self:Session, part:pd.DataFrame):
 @patch
 def _refill(self:Session, labels:list, part:pd.DataFrame):
     "Put `part`'s rows in the places of the failed rows `labels`, pending; each keeps its earlier tries' reasons in `earlier` and counts them in `tries`."
-    df, new = self.curation.df, part.reset_index(drop=True)
-    old = df.loc[labels]
-    gone = lambda v: v is None or (isinstance(v, float) and v != v) or v == ""
-    earlier = ["; ".join(str(x) for x in (e, r) if not gone(x)) for e, r in zip(old["earlier"] if "earlier" in old else [""] * len(old), old["reason"] if "reason" in old else [""] * len(old))]
-    tries = (pd.to_numeric(old["tries"], errors="coerce").fillna(1).to_numpy() if "tries" in old else np.ones(len(old))) + new["tries"].to_numpy() if "tries" in new else None
+    df, new, old = self.curation.df, part.reset_index(drop=True), self.curation.df.loc[labels]
+    column = lambda c, empty: old[c].tolist() if c in old else [empty] * len(old)
+    earlier = ["; ".join(str(x) for x in (e, r) if not is_blank(x)) for e, r in zip(column("earlier", ""), column("reason", ""))]
+    if "tries" in new: new["tries"] = new["tries"].to_numpy() + pd.to_numeric(pd.Series(column("tries", 0)), errors="coerce").fillna(0).astype(int).to_numpy()
     for c in new.columns:
         if c not in df: df[c] = pd.Series(None, index=df.index, dtype=object)
         if df[c].dtype != new[c].dtype: df[c] = df[c].astype(object)
         df.loc[labels, c] = new[c].to_numpy()
     if "earlier" not in df: df["earlier"] = ""
     df.loc[labels, "earlier"], df.loc[labels, "decision"], df.loc[labels, "edited"] = earlier, "pending", ""
-    if tries is not None: df.loc[labels, "tries"] = tries.astype(df["tries"].dtype) if df["tries"].dtype != object else tries
 
 # %% ../nbs/09b_studio.ipynb #987bf5fe
 @patch(as_prop=True)
@@ -420,7 +420,7 @@ class Comparison:
         return compare_table(self.reports)
 
     def _repr_html_(self):
-        return "".join(["<b>What changed in the spec</b>", self.changes.to_html(), "<b>The numbers</b>", self.numbers.to_html(), "<b>Sample rows</b>", self.samples.to_html()])
+        return _no_math("".join(["<b>What changed in the spec</b>", self.changes.to_html(), "<b>The numbers</b>", self.numbers.to_html(), "<b>Sample rows</b>", self.samples.to_html()]))
 
 # %% ../nbs/09b_studio.ipynb #45e85e66
 @patch
@@ -499,8 +499,6 @@ def _cell(text, width=None, cls=None) -> W.HTML:
 # %% ../nbs/09b_studio.ipynb #4a15f1c9
 SUPPRESS = "tabindex='-1' data-lm-suppress-shortcuts='true'"  # a click here focuses this text, and JupyterLab's command-mode keys leave it alone
 
-def _blank(v) -> bool: return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
-
 def _marked(s:str, marks) -> str:
     "`s` escaped, with each of `marks` found in it (any case) wrapped in <mark>."
     spans = []
@@ -515,7 +513,7 @@ def _marked(s:str, marks) -> str:
     return "".join(out) + html.escape(s[at:])
 
 def _text_html(v, limit=280, marks=()) -> str:
-    s = "" if _blank(v) and not isinstance(v, str) else str(v)
+    s = "" if is_blank(v) and not isinstance(v, str) else str(v)
     short = s if len(s) <= limit else s[:limit - 1] + "…"
     return f"<div class='synthnb-cell' {SUPPRESS} title='{html.escape(s[:2000], quote=True)}'>{_marked(short, marks)}</div>"
 
@@ -570,8 +568,8 @@ def _notes_html(findings:list, most:int=6) -> str:
 
 def _failed_html(r:dict) -> tuple:
     "What a failed row shows in its first two cells: the reason, and the raw answer (or that there was none)."
-    reason = "" if _blank(r.get("reason")) else str(r.get("reason"))
-    raw = "" if _blank(r.get("raw")) else str(r.get("raw"))
+    reason = "" if is_blank(r.get("reason")) else str(r.get("reason"))
+    raw = "" if is_blank(r.get("raw")) else str(r.get("raw"))
     why = f"<div class='synthnb-cell synthnb-failed' {SUPPRESS}><b>failed</b>: {html.escape(reason or 'no reason given')}</div>"
     shown = html.escape(raw[:279] + ("…" if len(raw) > 279 else ""))
     what = f"<div class='synthnb-cell synthnb-raw' {SUPPRESS} title='{html.escape(raw[:2000], quote=True)}'>{'raw answer: <code>' + shown + '</code>' if raw else 'no answer came back'}</div>"
@@ -583,7 +581,7 @@ def show(self:RowView, label, r:dict, fields:list, findings:list=(), current:boo
     self.row, self.layout.display = label, ""
     failed = r.get("status") != "ok"
     for c, f in zip(self.cells, fields): c.value = _text_html(r.get(f), marks=[x.get("text") for x in findings if x.get("field") in (f, "", None)])
-    if failed and self.cells and all(_blank(r.get(f)) for f in fields):
+    if failed and self.cells and all(is_blank(r.get(f)) for f in fields):
         why, what = _failed_html(r)
         self.cells[0].value = why
         if len(self.cells) > 1: self.cells[1].value = what
@@ -1112,8 +1110,6 @@ def _typed(self:RowsTable, change):
     for k in change["new"]: self.press(k)
 
 # %% ../nbs/09b_studio.ipynb #c6f337af
-def _no_math(h:str) -> str: return f"<div class='mathjax_ignore tex2jax_ignore'>{h}</div>"  # JupyterLab typesets "$6, … $3.50" in HTML output as LaTeX
-
 def output_of(x) -> dict:
     "A display output for an Output widget: a plotly figure, a DataFrame or HTML text (works with or without a kernel); prices stay prices, not math."
     if isinstance(x, str): data = {"text/html": _no_math(x), "text/plain": x}
