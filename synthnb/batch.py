@@ -10,7 +10,7 @@ import json, os, time
 from pathlib import Path
 from .spec import PromptSpec
 from .endpoints import Endpoint, EndpointError, Reply, schema_format
-from .generate import Request, Answer, plan_requests, max_tokens_for, request_rows, rows_frame
+from .generate import Request, Answer, plan_requests, max_tokens_for, request_messages, request_rows, rows_frame
 from .files import SynthnbError, write_atomic
 
 # %% auto #0
@@ -30,7 +30,7 @@ def custom_id(spec:PromptSpec, req:Request, n:int, seed:int|None) -> str:
 def batch_body(spec:PromptSpec, req:Request, model:str, temperature:float=0.8, structured:bool=True) -> dict:
     "The chat-completions body of one request, as a batch line carries it."
     use_schema = structured and spec.format == "json"
-    body = dict(model=model, messages=spec.messages(req.n, req.topic, structured=use_schema), temperature=temperature,
+    body = dict(model=model, messages=request_messages(spec, req, use_schema), temperature=temperature,
                 max_tokens=max_tokens_for(spec, req.n))
     if req.seed is not None: body["seed"] = req.seed
     if use_schema: body["response_format"] = schema_format(spec.json_schema(req.n))

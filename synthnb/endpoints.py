@@ -164,6 +164,7 @@ def _sorted_error(e:Exception, ep:Endpoint) -> Exception:
         return EndpointError(f"{ep.base_url} has no model {ep.model!r} or no chat API (404): check the model name and base URL")
     if isinstance(e, openai.APIStatusError) and (e.status_code in (408, 409, 429) or e.status_code >= 500):
         return Retryable(f"server answered {e.status_code}: {first_line(e)}", retry_after(e.response.headers))
+    if isinstance(e, openai.APIResponseValidationError): return Retryable(f"the server's answer is not a chat completion ({first_line(e)})")
     return e
 
 # %% ../nbs/01_endpoints.ipynb #2a28373f
@@ -172,7 +173,7 @@ def _usage(r):
     return {"prompt_tokens": getattr(u, "prompt_tokens", 0) or 0, "completion_tokens": getattr(u, "completion_tokens", 0) or 0}
 
 def _reply(r, mode, t0) -> Reply:
-    if not getattr(r, "choices", None): raise ValueError("the server answered with no choices")
+    if not getattr(r, "choices", None): raise Retryable("the server answered with no choices")
     c = r.choices[0]
     return Reply(c.message.content or "", mode, c.finish_reason or "", getattr(r, "model", "") or "", _usage(r), round(time.monotonic() - t0, 3))
 
@@ -204,6 +205,8 @@ async def acomplete(ep:Endpoint,              # where to ask
             raise SchemaRefused(first_line(e)) from None
         raise _sorted_error(e, ep) from None
     except openai.OpenAIError as e: raise _sorted_error(e, ep) from None
+    except (ValueError, UnicodeDecodeError, TypeError, AttributeError, KeyError) as e:   # a body that is not JSON, not UTF-8, not a completion
+        raise Retryable(f"the server's answer could not be read ({type(e).__name__}: {first_line(e)})") from None
     finally:
         if own: await client.close()
     if mode == "json_schema": ep._schema_ok = True

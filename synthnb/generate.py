@@ -6,11 +6,11 @@ Docs: https://synthnb.github.io/synthnb/generate.html.md"""
 
 # %% ../nbs/05_generate.ipynb #3f25b35b
 from __future__ import annotations
-import asyncio, json, queue, sys, threading, time
+import asyncio, collections, itertools, json, math, queue, random, sys, threading, time
 from dataclasses import dataclass
 import pandas as pd
 from tqdm.auto import tqdm
-from .spec import PromptSpec, SpecError
+from .spec import PromptSpec, SpecError, variations
 from .endpoints import (Endpoint, EndpointError, Reply, Retryable, SchemaRefused, Unreachable, acomplete,
                                request_mode, endpoint_from_env)
 from .files import first_line
@@ -23,28 +23,62 @@ from .replay import NotRecorded, active_recording, record_answer, replay_answer,
 from fastcore.basics import patch_to
 
 # %% auto #0
-__all__ = ['PROVENANCE', 'STATUS', 'REQUEST_COLUMNS', 'Request', 'plan_requests', 'max_tokens_for', 'request_body', 'rows_for',
-           'Engine', 'default_endpoint', 'Answer', 'rows_frame', 'answered_by', 'request_rows', 'Run', 'stream',
-           'generate', 'agenerate', 'Summary', 'summary', 'run_report', 'failures', 'records']
+__all__ = ['PROVENANCE', 'STATUS', 'REQUEST_COLUMNS', 'Request', 'draw_attributes', 'plan_requests', 'max_tokens_for',
+           'request_messages', 'request_body', 'rows_for', 'Engine', 'default_endpoint', 'Answer', 'rows_frame',
+           'answered_by', 'request_rows', 'Run', 'fill_in', 'stream', 'generate', 'agenerate', 'Summary', 'summary',
+           'run_report', 'failures', 'records']
 
 # %% ../nbs/05_generate.ipynb #27b65b26
 @dataclass
 class Request:
-    "One request of a run: how many records, about which topic, with which seed."
+    "One request of a run: how many records, about which topic, with which seed and drawn attributes."
     request_id: int   # the request's number in the run
     n: int            # records asked for
     topic: str|None   # topic to cover, if the spec has topics
     seed: int|None    # sampling seed
+    attributes: dict|None = None  # the value of each attribute of the spec's `vary` this request asks for
+    top_up: int = 0   # 0 when planned; k when it asks, for the k-th time, for records the request's answers lacked
+    prompt: str|None = None  # its own user message (a repair), instead of the spec's
+
+    def __repr__(self):
+        extra = "".join(f", {k}={getattr(self, k)!r}" for k in ("attributes", "top_up", "prompt") if getattr(self, k))
+        return f"Request(request_id={self.request_id}, n={self.n}, topic={self.topic!r}, seed={self.seed}{extra})"
 
 # %% ../nbs/05_generate.ipynb #804eba39
 def _shares(n, k): return [n//k + (i < n % k) for i in range(k)]
 
+def _allocate(m:int, weights:list, rng) -> list:
+    "How many of `m` places each weight gets: its share, rounded by the largest remainders (ties drawn with `rng`)."
+    exact = [m*w/sum(weights) for w in weights]
+    counts = [int(x) for x in exact]
+    for i in sorted(range(len(weights)), key=lambda i: (counts[i] - exact[i], rng.random()))[:m - sum(counts)]: counts[i] += 1
+    return counts
+
+def _dealt(m:int, values:list, weights:list, rng) -> list:
+    "`m` values, each its share of times, in rounds: every value once (in a drawn order), then again."
+    places = [(k, rng.random(), i) for i, c in enumerate(_allocate(m, weights, rng)) for k in range(c)]
+    return [values[i] for *_, i in sorted(places)]
+
+def draw_attributes(vary:dict, m:int, rng) -> list:
+    "Attributes for `m` requests from a spec's `vary`: balanced over the cross product when it fits in `m`, else attribute by attribute."
+    vs = variations(vary)
+    if not vs: return [None]*m
+    names = list(vs)
+    if math.prod(len(vs[k][0]) for k in names) <= m:
+        combos = list(itertools.product(*(range(len(vs[k][0])) for k in names)))
+        weights = [math.prod(vs[k][1][i] for k, i in zip(names, c)) for c in combos]
+        return [{k: vs[k][0][i] for k, i in zip(names, c)} for c in _dealt(m, combos, weights, rng)]
+    dealt = {k: _dealt(m, *vs[k], rng) for k in names}
+    return [{k: dealt[k][j] for k in names} for j in range(m)]
+
 def plan_requests(spec:PromptSpec, n:int, seed:int|None=0) -> list:
-    "The requests that ask for `n` records of `spec`, spread over its topics."
+    "The requests that ask for `n` records of `spec`, spread over its topics, each with its attributes drawn from `vary`."
     topics, k = spec.topics or [None], spec.records_per_request
     chunks = [[min(k, share - i) for i in range(0, share, k)] for share in _shares(n, len(topics))]
     order = [(t, c) for j in range(max(map(len, chunks))) for t, cs in zip(topics, chunks) if j < len(cs) for c in [cs[j]]]
-    return [Request(i, c, t, None if seed is None else seed + i) for i, (t, c) in enumerate(order)]
+    drawn = iter(draw_attributes(spec.vary, len(order), random.Random(seed)))
+    by_topic = {t: [next(drawn) for _ in cs] for t, cs in zip(topics, chunks)}   # dealt topic by topic
+    return [Request(i, c, t, None if seed is None else seed + i, by_topic[t].pop(0)) for i, (t, c) in enumerate(order)]
 
 # %% ../nbs/05_generate.ipynb #439c989b
 def max_tokens_for(spec:PromptSpec, n:int) -> int:
@@ -53,13 +87,18 @@ def max_tokens_for(spec:PromptSpec, n:int) -> int:
     return int(min(8192, max(256, n*per_record + 100)))
 
 # %% ../nbs/05_generate.ipynb #e4464842
+def request_messages(spec:PromptSpec, req:Request, structured:bool=False) -> list:
+    "The chat messages of `req`: the spec's, with the request's count, topic and attributes, or its own prompt (a repair)."
+    if req.prompt is None: return spec.messages(req.n, req.topic, structured, req.attributes)
+    return ([{"role": "system", "content": spec.system_prompt}] if spec.system_prompt else []) + [{"role": "user", "content": req.prompt}]
+
 def request_body(spec:PromptSpec, req:Request, ep:Endpoint, temperature:float) -> dict:
     "The request as sent (without any key); `schema` is set when structured output will be used."
     schema = spec.json_schema(req.n) if spec.format == "json" else None
     mode = request_mode(ep, schema)
-    body = dict(server=ep.identity, model=ep.model, messages=spec.messages(req.n, req.topic, structured=mode == "json_schema"),
+    body = dict(server=ep.identity, model=ep.model, messages=request_messages(spec, req, mode == "json_schema"),
                 temperature=temperature, seed=req.seed, max_tokens=max_tokens_for(spec, req.n),
-                schema=schema if mode == "json_schema" else None, draw=req.request_id)
+                schema=schema if mode == "json_schema" else None, draw=req.request_id if not req.top_up else f"{req.request_id}+{req.top_up}")
     return body
 
 # %% ../nbs/05_generate.ipynb #9a973202
@@ -207,15 +246,17 @@ async def _send(self, req:Request, body:dict, key:str|None) -> Answer:
         retried += 1; self.retries += 1
 
 # %% ../nbs/05_generate.ipynb #f26b40ed
-PROVENANCE = ["request_id", "record", "topic", "model", "temperature", "seed", "spec_hash", "mode", "cached", "replayed"]
-STATUS = ["status", "reason", "notes", "raw"]
+PROVENANCE = ["request_id", "top_up", "record", "topic", "model", "temperature", "seed", "spec_hash", "mode", "cached", "replayed"]
+STATUS = ["status", "reason", "notes", "raw", "earlier"]
 REQUEST_COLUMNS = ["finish_reason", "prompt_tokens", "completion_tokens", "tries", "seconds"]
 
 # %% ../nbs/05_generate.ipynb #bc7bef84
 def rows_frame(rows:list, spec:PromptSpec) -> pd.DataFrame:
-    cols = [f.name for f in spec.output_fields] + STATUS + PROVENANCE + REQUEST_COLUMNS
+    "Rows as a DataFrame: the fields, the attributes drawn from `vary`, how each record ended, its provenance."
+    cols = [f.name for f in spec.output_fields] + list(variations(spec.vary)) + STATUS + PROVENANCE + REQUEST_COLUMNS
     df = pd.DataFrame(rows, columns=cols)
-    for c in ("reason", "notes", "raw"): df[c] = df[c].astype("object").fillna("")
+    for c in ("reason", "notes", "raw", "earlier"): df[c] = df[c].astype("object").fillna("")
+    df["top_up"] = df["top_up"].fillna(0).astype(int)
     return df
 
 # %% ../nbs/05_generate.ipynb #ff72e905
@@ -225,13 +266,13 @@ def answered_by(reply:Reply|None, ep:Endpoint) -> str:
 
 # %% ../nbs/05_generate.ipynb #bd30cca6
 def request_rows(req:Request, spec:PromptSpec, ep:Endpoint, temperature:float, a:Answer, spec_hash:str|None=None) -> list:
-    "The rows of one finished request, with their provenance."
+    "The rows of one finished request, with their provenance and attributes."
     r = a.reply
-    meta = dict(request_id=req.request_id, topic=req.topic, model=answered_by(r, ep), temperature=temperature,
+    meta = dict(request_id=req.request_id, top_up=req.top_up, topic=req.topic, model=answered_by(r, ep), temperature=temperature,
                 seed=req.seed, spec_hash=spec_hash or spec.hash, mode=r.mode if r else "", cached=a.cached, replayed=a.replayed,
                 finish_reason=r.finish_reason if r else "",
                 prompt_tokens=r.usage.get("prompt_tokens", 0) if r else 0, completion_tokens=r.usage.get("completion_tokens", 0) if r else 0,
-                tries=a.tries, seconds=r.seconds if r else 0.0)
+                tries=a.tries, seconds=r.seconds if r else 0.0, **(req.attributes or {}))
     return [dict(row, record=i, **meta) for i, row in enumerate(rows_for(req, spec, r, a.error))]
 
 # %% ../nbs/05_generate.ipynb #a5e045c5
@@ -245,49 +286,80 @@ def _open_cache(cache) -> RequestCache|None:
 class Run:
     "A generation run: requests go out concurrently in a background thread, rows stream in, `stop()` keeps what arrived."
     def __init__(self, spec:PromptSpec, n:int=20, endpoint:Endpoint|None=None, temperature:float=0.8, seed:int|None=0,
-                 cache:RequestCache|bool=True, refresh:bool=False, prices:dict|None=None, plan:list|None=None):
+                 cache:RequestCache|bool=True, refresh:bool=False, prices:dict|None=None, plan:list|None=None, top_up:int=2):
         spec.validate(); _check_n(n)
         if endpoint is not None and not isinstance(endpoint, Endpoint):
             raise EndpointError(f"endpoint must be an Endpoint (or None for the embedded model), not {type(endpoint).__name__}")
-        self.spec, self.n, self.ep, self.temperature = spec, n, endpoint or default_endpoint(), temperature
+        if isinstance(top_up, bool) or not isinstance(top_up, int) or top_up < 0: raise SpecError(f"top_up is {top_up!r}; it must be a whole number, 0 or more")
+        self.spec, self.n, self.ep, self.temperature, self.top_up = spec, n, endpoint or default_endpoint(), temperature, top_up
         self.plan = plan_requests(spec, n, seed) if plan is None else plan
         self.engine = Engine(spec, self.ep, temperature, _open_cache(cache), refresh, prices)
         self.requested, self.spec_hash = sum(r.n for r in self.plan), spec.hash
-        self.finished, self.counts, self.error = {}, dict(ok=0, failed=0, extra=0, cached=0, replayed=0, done=0), None
+        self.finished, self.counts, self.error = {}, dict(ok=0, failed=0, extra=0, cached=0, replayed=0, done=0, asked_again=0), None
+        self._todo, self._asking_again = collections.deque(self.plan), {}   # request_id -> its rows while records it lacks are asked for again
         self._in_flight, self._queue, self._stop, self._thread = set(), queue.Queue(), threading.Event(), None
         self._ended = threading.Event()  # not thread.is_alive(): an interrupted join() can mark a live thread stopped (CPython gh-90882)
         self.started = self.ended = None
 
 # %% ../nbs/05_generate.ipynb #e03ed4e4
+def fill_in(rows:list, again:list) -> list:
+    """`rows` with their failed rows replaced, in order, by the rows of asking again (`again`). Each takes the place's
+    `record` number (so `request_id, record` still names one requested record), keeps the reasons of the tries before
+    it in `earlier` and adds up `tries`; `top_up` says which answer wrote it."""
+    out, fresh = list(rows), iter(r for r in again if r["status"] != "extra")
+    for i, old in enumerate(rows):
+        if old["status"] != "failed" or (new := next(fresh, None)) is None: continue
+        out[i] = dict(new, record=old["record"], earlier="; ".join(x for x in (old.get("earlier", ""), old["reason"]) if x),
+                      tries=old["tries"] + new["tries"])
+    extra = [r for r in again if r["status"] == "extra"]
+    return out + [dict(r, record=len(out) + j) for j, r in enumerate(extra)]
+
+def _again_seed(req:Request) -> int|None: return None if req.seed is None else req.seed + 1_000_003*(req.top_up + 1)
+
 @patch_to(Run)
 def _finish(self, req:Request, a:Answer):
+    "Rows for a finished request; records its answer lacked are asked for again (up to `top_up` times) before its rows go out."
     rows = request_rows(req, self.spec, self.ep, self.temperature, a, self.spec_hash)
-    self.finished[req.request_id] = rows
+    self.counts["cached"] += a.cached; self.counts["replayed"] += a.replayed
+    if (earlier := self._asking_again.pop(req.request_id, None)) is not None: rows = fill_in(earlier, rows)
+    lacking = sum(r["status"] == "failed" for r in rows)
+    if lacking and a.reply is not None and req.top_up < self.top_up and req.prompt is None and not self.engine.stopping:
+        self._asking_again[req.request_id] = rows; self.counts["asked_again"] += 1
+        self._todo.appendleft(Request(req.request_id, lacking, req.topic, _again_seed(req), req.attributes, req.top_up + 1))
+        return
+    self._done(req.request_id, rows)
+
+@patch_to(Run)
+def _done(self, request_id:int, rows:list):
+    self.finished[request_id] = rows
     for r in rows: self.counts[r["status"]] += 1
-    self.counts["cached"] += a.cached; self.counts["replayed"] += a.replayed; self.counts["done"] += req.n
+    self.counts["done"] += sum(r["status"] != "extra" for r in rows)
     self._queue.put(rows)
 
 # %% ../nbs/05_generate.ipynb #4e37b151
 @patch_to(Run)
-async def _worker(self, pending):
-    for req in pending:
-        if self.engine.stopping: return
+async def _worker(self):
+    while not self.engine.stopping:
+        if not self._todo:
+            if not self._in_flight: return
+            await asyncio.sleep(0.01); continue   # a request in flight may still need asking again
+        req = self._todo.popleft()
         self._in_flight.add(req.request_id)
         try: a = await self.engine.answer(req)
         except EndpointError as e:
             self.engine.fatal, self.engine.stopping = str(e), True
             if isinstance(e, NotRecorded): self.error = e   # a notebook asks something new: say so, loudly
             a = Answer(None, False, str(e), 1)
-        self._in_flight.discard(req.request_id)
         self._finish(req, a)
+        self._in_flight.discard(req.request_id)
         await asyncio.sleep(0)  # cached answers do not await: let the stop watcher and other workers run
 
 # %% ../nbs/05_generate.ipynb #2b8d47eb
 @patch_to(Run)
 async def arun(self) -> pd.DataFrame:
     "Run in the current event loop (for async code); returns `df`."
-    self.started, pending = time.time(), iter(self.plan)
-    workers = [asyncio.ensure_future(self._worker(pending)) for _ in range(min(self.ep.max_in_flight, len(self.plan)))]
+    self.started = time.time()
+    workers = [asyncio.ensure_future(self._worker()) for _ in range(min(self.ep.max_in_flight, len(self.plan)))]
     all_done = asyncio.gather(*workers, return_exceptions=True)   # one future to wait on, however many workers
     try:
         while not all_done.done():
@@ -307,12 +379,13 @@ async def arun(self) -> pd.DataFrame:
 # %% ../nbs/05_generate.ipynb #a54e30c2
 @patch_to(Run)
 def _fill_unfinished(self):
-    "Rows for the requests that never finished: stopped in flight, or not sent."
+    "Rows for the requests that never finished: stopped in flight, or not sent; and those whose records were being asked for again, as they stand."
     why = self.engine.fatal or "stopped"
+    for rid in list(self._asking_again): self._done(rid, self._asking_again.pop(rid))
     for req in self.plan:
         if req.request_id in self.finished: continue
         error = "stopped before the answer arrived" if req.request_id in self._in_flight else f"not sent: {why}"
-        self._finish(req, Answer(None, False, error, 0))
+        self._done(req.request_id, request_rows(req, self.spec, self.ep, self.temperature, Answer(None, False, error, 0), self.spec_hash))
 
 # %% ../nbs/05_generate.ipynb #d2aee5eb
 @patch_to(Run)
@@ -364,6 +437,7 @@ def _postfix(self) -> dict:
     if c["replayed"]: post["replayed"] = c["replayed"]
     if u.cost: post["cost"] = money(u.cost)
     if self.engine.retries: post["retries"] = self.engine.retries
+    if c["asked_again"]: post["asked again"] = c["asked_again"]
     return post
 
 # %% ../nbs/05_generate.ipynb #fd0cddf8
@@ -411,9 +485,10 @@ def generate(spec:PromptSpec,            # what to ask for
              refresh:bool=False,         # ask again even when the cache has an answer
              progress:bool=True,         # show a progress bar and the counts at the end
              prices:dict|None=None,      # model -> (prompt, answer) dollars per million tokens, over `cost.PRICES`
+             top_up:int=2,               # times to ask again for the records an answer lacked (cut off, fewer, broken)
             ) -> pd.DataFrame:
     "Generate `n` records for `spec`: one row per requested record, ok or failed, with provenance."
-    run = Run(spec, n, endpoint, temperature, seed, cache, refresh, prices)
+    run = Run(spec, n, endpoint, temperature, seed, cache, refresh, prices, top_up=top_up)
     df = run.wait(progress)
     if progress: print(run_report(run))
     return df
@@ -430,7 +505,7 @@ class Summary:
     requested: int; ok: int; failed: int; extra: int; requests: int; cached: int; tokens: int = 0; retries: int = 0; replayed: int = 0
     def __str__(self):
         extra = f" (+{self.extra} extra the model added)" if self.extra else ""
-        retries = f", {self.retries} retried" if self.retries else ""
+        retries = f", {self.retries} sent again" if self.retries else ""
         source = f"{self.replayed} replayed from a recording" if self.replayed else f"{self.cached} from the cache"
         return (f"{self.requested} requested = {self.ok} ok + {self.failed} failed{extra} · "
                 f"{self.requests} requests, {source}{retries} · {self.tokens:,} tokens")
@@ -440,10 +515,10 @@ class Summary:
 def summary(df:pd.DataFrame) -> Summary:
     "Counts of a generated DataFrame."
     s = df["status"].value_counts()
-    per_request = df.drop_duplicates("request_id")
+    per_request = df.drop_duplicates([c for c in ("request_id", "top_up") if c in df])
     ok, failed = int(s.get("ok", 0)), int(s.get("failed", 0))
     tokens = int((per_request["prompt_tokens"] + per_request["completion_tokens"]).sum())
-    retries = int((per_request["tries"] - 1).clip(lower=0).sum()) if "tries" in df else 0
+    retries = int((df.groupby("request_id")["tries"].max() - 1).clip(lower=0).sum()) if "tries" in df and len(df) else 0
     replayed = int(per_request["replayed"].sum()) if "replayed" in df else 0
     return Summary(ok + failed, ok, failed, int(s.get("extra", 0)), len(per_request), int(per_request["cached"].sum()), tokens, retries, replayed)
 

@@ -15,7 +15,7 @@ from .files import SynthnbError
 # %% auto #0
 __all__ = ['FIELD_TYPES', 'JSON_TYPES', 'FORMATS', 'RECORD_SEPARATOR', 'DEFAULT_SYSTEM_PROMPT', 'SPEC_KEYS', 'SPECS_DIR',
            'SpecError', 'Field', 'fields_from_examples', 'format_instructions', 'render_records', 'fact_value',
-           'fact_text', 'PromptSpec', 'is_blank', 'empty_fields', 'example_problem']
+           'fact_text', 'PromptSpec', 'is_blank', 'empty_fields', 'example_problem', 'variations', 'attributes_text']
 
 # %% ../nbs/00_spec.ipynb #b9eb6adb
 class SpecError(SynthnbError, ValueError):
@@ -68,14 +68,14 @@ RECORD_SEPARATOR = "---"
 # %% ../nbs/00_spec.ipynb #1ca5edf1
 def _keys(fields): return ", ".join(f'"{f.name}"' for f in fields)
 
-def format_instructions(fmt:str, fields:list, n:int, structured:bool=False) -> str:
-    "What the prompt says about the shape of the answer."
-    if structured: return f'Answer with only a JSON object whose "records" key holds an array of exactly {n} objects with the keys {_keys(fields)}.'
-    return {"json":  f"Answer with only a JSON array of exactly {n} objects with the keys {_keys(fields)}. No prose, no code fences.",
-            "jsonl": f"Answer with exactly {n} lines, each one JSON object with the keys {_keys(fields)}. No prose, no code fences.",
-            "csv":   f"Answer with CSV only: a header line `{','.join(f.name for f in fields)}`, then exactly {n} lines, one record each. "
+def format_instructions(fmt:str, fields:list, structured:bool=False) -> str:
+    "What the prompt says about the shape of the answer (the count is in the request's last line, which varies)."
+    if structured: return f'Answer with only a JSON object whose "records" key holds an array of objects with the keys {_keys(fields)}.'
+    return {"json":  f"Answer with only a JSON array of objects with the keys {_keys(fields)}. No prose, no code fences.",
+            "jsonl": f"Answer with one line per record, each line one JSON object with the keys {_keys(fields)}. No prose, no code fences.",
+            "csv":   f"Answer with CSV only: a header line `{','.join(f.name for f in fields)}`, then one line per record. "
                      "Put double quotes around values that contain commas, quotes or line breaks.",
-            "text":  f"Answer with exactly {n} records separated by a line holding only {RECORD_SEPARATOR}. In each record write one line "
+            "text":  f"Answer with the records separated by a line holding only {RECORD_SEPARATOR}. In each record write one line "
                      "per field, as `name: value`."}[fmt]
 
 # %% ../nbs/00_spec.ipynb #e645b815
@@ -120,6 +120,7 @@ class PromptSpec:
     topics: list = field(default_factory=list)     # topics to cover; the records are spread over them
     avoid: list = field(default_factory=list)      # topics to avoid
     facts: dict = field(default_factory=dict)      # fact sheet: name -> the fact the data must agree with (text, or a nested mapping or list of texts)
+    vary: dict = field(default_factory=dict)       # attributes each request draws a value of: name -> values (a list, or value: weight)
     records_per_request: int = 5                   # records asked for in one request
     system_prompt: str = DEFAULT_SYSTEM_PROMPT     # the system message
     name: str = "untitled"                         # a short name, used in file names and reports
@@ -127,6 +128,7 @@ class PromptSpec:
     def __post_init__(self):
         self.fields = [Field(**f) if isinstance(f, dict) else f for f in (self.fields or [])]
         self.facts = {str(k): fact_value(v) for k, v in (self.facts or {}).items()} if isinstance(self.facts, dict) else self.facts
+        if self.vary is None: self.vary = {}
 
     @property
     def output_fields(self) -> list:
@@ -171,6 +173,34 @@ def _text_list_problems(name, xs):
         return [f"{name} must be a list of non-empty texts"]
     return []
 
+# %% ../nbs/00_spec.ipynb #cd370d82
+def variations(vary:dict) -> dict:
+    "A spec's `vary` as name -> (values, weights), values as texts; a list weighs its values alike."
+    out = {}
+    for name, vals in (vary or {}).items():
+        values, weights = (list(vals), list(vals.values())) if isinstance(vals, dict) else (list(vals), [1]*len(vals))
+        out[str(name)] = ([fact_text(v) for v in values], [float(w) for w in weights])
+    return out
+
+# %% ../nbs/00_spec.ipynb #5bddbb35
+def _number(w): return isinstance(w, (int, float)) and not isinstance(w, bool)
+
+def _vary_problems(vary, field_names) -> list:
+    if not isinstance(vary, dict): return ["vary must be a mapping of attribute: values (a list, or value: weight)"]
+    out = []
+    for name, vals in vary.items():
+        if not isinstance(name, str) or not name.strip(): out.append("an attribute in vary has no name"); continue
+        if name in field_names or name == "topic":
+            out.append(f"vary: {name!r} is also the name of {'the topic column' if name == 'topic' else 'an output field'}; rename the attribute"); continue
+        if not isinstance(vals, (list, dict)): out.append(f"vary: {name} must list its values (or map each value to a weight)"); continue
+        values = list(vals)
+        if not values: out.append(f"vary: {name} has no values; list at least one"); continue
+        if not all((isinstance(v, str) and v.strip()) or _number(v) for v in values): out.append(f"vary: {name} has an empty value")
+        elif len({str(v) for v in values}) < len(values): out.append(f"vary: {name} lists a value twice")
+        if isinstance(vals, dict) and not all(_number(w) and w > 0 for w in vals.values()):
+            out.append(f"vary: {name}'s weights must be numbers above 0")
+    return out
+
 # %% ../nbs/00_spec.ipynb #04ba4d79
 from fastcore.basics import patch
 
@@ -191,6 +221,7 @@ def problems(self:PromptSpec) -> list:
     if not isinstance(self.facts, dict): out.append("facts must be a mapping of name: fact")
     elif empty := [k for k, v in self.facts.items() if not fact_text(v).strip()]:
         out.append(f"fact {', '.join(map(repr, empty))} is empty: write what it says or remove it")
+    out += _vary_problems(self.vary, [f.name for f in fields])
     return out
 
 # %% ../nbs/00_spec.ipynb #e23101cb
@@ -203,27 +234,32 @@ def validate(self:PromptSpec):
 # %% ../nbs/00_spec.ipynb #6b1c3cdf
 def _bullets(xs): return "\n".join(f"- {x}" for x in xs)
 
+def attributes_text(attributes:dict|None) -> str:
+    "The sentence that states a request's drawn attributes ('' when there are none)."
+    return f" In all of them, {'; '.join(f'{k}: {v}' for k, v in attributes.items())}." if attributes else ""
+
 @patch
-def user_prompt(self:PromptSpec, n:int|None=None, topic:str|None=None, structured:bool=False) -> str:
-    "The user message for one request of `n` records about `topic`."
+def user_prompt(self:PromptSpec, n:int|None=None, topic:str|None=None, structured:bool=False, attributes:dict|None=None) -> str:
+    "The user message for one request of `n` records about `topic`, with `attributes` drawn from `vary`: what every request of a run shares first, what varies last."
     n, fields = n or self.records_per_request, self.output_fields
-    about = f" about this topic: {topic}" if topic else ""
-    parts = [self.instruction.strip(), f"Write {n} new records{about}.", "Each record has these fields:\n" + "\n".join(f.describe() for f in fields)]
+    parts = [self.instruction.strip(), "Each record has these fields:\n" + "\n".join(f.describe() for f in fields)]
     if self.facts: parts.append("Fact sheet. Every record must agree with these facts; never state a time, price, phone number, "
                                 "product or policy that is not here:\n" + _bullets(f"{k}: {fact_text(v)}" for k, v in self.facts.items()))
     if self.topics and not topic: parts.append("Cover these topics:\n" + _bullets(self.topics))
     if self.avoid: parts.append("Avoid these topics:\n" + _bullets(self.avoid))
     if self.examples: parts.append("Examples of good records (write new ones; do not copy or rephrase them):\n"
                                    + render_records(self.examples, self.format, fields))
-    parts.append(format_instructions(self.format, fields, n, structured))
+    parts.append(format_instructions(self.format, fields, structured))
+    about = f" about this topic: {topic}" if topic else ""
+    parts.append(f"Write {n} new records{about}.{attributes_text(attributes)} The answer holds exactly {n} records.")
     return "\n\n".join(parts)
 
 # %% ../nbs/00_spec.ipynb #66e039a2
 @patch
-def messages(self:PromptSpec, n:int|None=None, topic:str|None=None, structured:bool=False) -> list:
+def messages(self:PromptSpec, n:int|None=None, topic:str|None=None, structured:bool=False, attributes:dict|None=None) -> list:
     "The chat messages of one request, ready for any OpenAI-compatible server."
     sys = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
-    return sys + [{"role": "user", "content": self.user_prompt(n, topic, structured)}]
+    return sys + [{"role": "user", "content": self.user_prompt(n, topic, structured, attributes)}]
 
 # %% ../nbs/00_spec.ipynb #e1bd9b36
 def _field_schema(f:Field) -> dict:
@@ -247,9 +283,10 @@ SPEC_KEYS = [f.name for f in dc_fields(PromptSpec)]
 # %% ../nbs/00_spec.ipynb #7780ceef
 @patch
 def to_dict(self:PromptSpec) -> dict:
-    "The spec as plain data, fields spelled out."
+    "The spec as plain data, fields spelled out; `vary` only when it is set (so a spec without it keeps its hash)."
     d = asdict(self)
     d["fields"] = [{k: v for k, v in asdict(f).items() if v not in (None, "")} for f in self.fields]
+    if not d["vary"]: del d["vary"]
     return d
 
 # %% ../nbs/00_spec.ipynb #ebf5bb23

@@ -35,12 +35,12 @@ def test_errors_are_one_line(tmp_path, content, args, message):
     assert lines[0].startswith("synthnb: error:") and message in lines[0], lines[0]
 
 def test_generate_writes_records_failures_and_chat(tmp_path):
-    def script(body, i):  # the second request's answer is cut off: its records become failures
+    def script(body, i):  # the second request's answer is cut off: with no asking again, its records become failures
         if i == 2: return (200, completion('[{"question": "Cake on Friday?", "response": "Yes', "length"))
         return (200, completion(records_answer(body)))
     with ScriptedServer(script) as srv:
         r = synthnb("generate", BAKERY, "-n", "7", "-o", tmp_path/"out"/"bakery.jsonl", "--chat", tmp_path/"out"/"chat.jsonl",
-                    "--base-url", srv.base_url, "--model", "scripted", "--no-cache")
+                    "--base-url", srv.base_url, "--model", "scripted", "--no-cache", "--top-up", "0")
     assert r.returncode == 0, r.stderr
     rows = pd.read_json(tmp_path/"out"/"bakery.jsonl", lines=True)
     fails = pd.read_json(tmp_path/"out"/"bakery.failures.jsonl", lines=True)

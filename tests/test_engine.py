@@ -113,7 +113,7 @@ def test_a_storm_of_faults_loses_and_duplicates_nothing():
         df = generate(SPEC, 200, endpoint=ep_for(srv, concurrency=16, timeout=0.5, retries=3), cache=False, progress=False)
     s = check_books(df, 200)
     plan = plan_requests(SPEC, 200)
-    assert s.ok > 100 and s.failed > 0 and s.requests == len(plan)
+    assert s.ok > 100 and s.requests > len(plan)   # records an answer lacked were asked for again
     counted = df[df.status.isin(["ok", "failed"])].groupby("request_id").size().to_dict()
     assert counted == {r.request_id: r.n for r in plan}
 
