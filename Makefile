@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser-deps demo test test-notebooks test-python lab export outputs record clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage bench-embeddings bench-embeddings-venv bench-checks bench-coverage-accuracy
+.PHONY: install browser-deps demo test test-notebooks test-python lab export outputs record clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage bench-embeddings bench-embeddings-venv bench-checks bench-coverage-accuracy bench-prompt-order
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ export: install
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean && $(BIN)/python tools/outputs.py strip
 
 # Engine throughput against the raw openai client (and curator, when benchmarks/.curator-venv exists), then the embedded model.
+# The prompt's order on the embedded model: prompt tokens read again and records/s against the decode-bound limit, before and after.
+bench-prompt-order: install
+	$(BIN)/python benchmarks/prompt_order.py
+
 bench-engine: install
 	$(BIN)/python benchmarks/engine.py
 

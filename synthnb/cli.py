@@ -81,6 +81,8 @@ def parser() -> argparse.ArgumentParser:
     _export_args(g); _server_args(g)
     g.add_argument("--refresh", action="store_true", help="ask again even when the cache has an answer")
     g.add_argument("--top-up", type=int, default=2, help="times to ask again for records an answer lacked: cut off, fewer, broken (default 2)")
+    g.add_argument("--novelty", action="store_true", help="show the share of new rows (not near-duplicates of earlier ones, by meaning) as it goes")
+    g.add_argument("--stop-below", type=float, help="stop when the share of new rows of the last 3 requests falls below this (0-1)")
     g.add_argument("--no-cache", action="store_true"); g.add_argument("--quiet", action="store_true")
     g.add_argument("--preview", type=int, default=5, help="rows to print")
     e = sub.add_parser("estimate", help="tokens, cost and time for N records, from a preview of a few requests")
@@ -209,7 +211,8 @@ def cmd_generate(args) -> int:
     out = Path(args.output or default_output(spec, args.format))
     check_outputs(out, args)  # a wrong or unwritable path must fail before any request is paid for (or the model started)
     ep = _endpoint(args)
-    run = Run(spec, args.n, ep, temperature=args.temperature, seed=args.seed, cache=not args.no_cache, refresh=args.refresh, top_up=args.top_up)
+    run = Run(spec, args.n, ep, temperature=args.temperature, seed=args.seed, cache=not args.no_cache, refresh=args.refresh, top_up=args.top_up,
+              novelty=args.novelty, stop_below=args.stop_below)
     df = wait_run(run, args.quiet)  # Ctrl-C stops sending and keeps what arrived
     s, written = summary(df), _write_rows(df, out, args, spec, ep)
     if args.chat: written.append(export_chat_jsonl(df, args.chat, args.user_column, args.assistant_column, args.system))

@@ -168,9 +168,13 @@ def _sorted_error(e:Exception, ep:Endpoint) -> Exception:
     return e
 
 # %% ../nbs/01_endpoints.ipynb #2a28373f
-def _usage(r): 
+def _usage(r) -> dict:
+    "Tokens of an answer: prompt, completion, and the prompt tokens the server had kept from an earlier request (OpenAI's `cached_tokens`; llama.cpp's `timings.cache_n`)."
     u = getattr(r, "usage", None)
-    return {"prompt_tokens": getattr(u, "prompt_tokens", 0) or 0, "completion_tokens": getattr(u, "completion_tokens", 0) or 0}
+    cached = getattr(getattr(u, "prompt_tokens_details", None), "cached_tokens", None)
+    if cached is None: cached = ((getattr(r, "model_extra", None) or {}).get("timings") or {}).get("cache_n")
+    out = {"prompt_tokens": getattr(u, "prompt_tokens", 0) or 0, "completion_tokens": getattr(u, "completion_tokens", 0) or 0}
+    return out | ({"cached_prompt_tokens": int(cached)} if isinstance(cached, (int, float)) else {})
 
 def _reply(r, mode, t0) -> Reply:
     if not getattr(r, "choices", None): raise Retryable("the server answered with no choices")

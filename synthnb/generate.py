@@ -236,7 +236,7 @@ async def _send(self, req:Request, body:dict, key:str|None) -> Answer:
         except Exception as e: return Answer(None, False, f"request failed: {type(e).__name__}: {first_line(e)}", tries)
         else:
             self.reached = True
-            self.limiter.settle(reserved, sum(reply.usage.values()))
+            self.limiter.settle(reserved, reply.usage.get("prompt_tokens", 0) + reply.usage.get("completion_tokens", 0))
             self.usage.add(reply.usage); self.store(key, body, reply)
             return Answer(reply, False, "", tries)
         self.limiter.settle(reserved, 0)
@@ -248,7 +248,7 @@ async def _send(self, req:Request, body:dict, key:str|None) -> Answer:
 # %% ../nbs/05_generate.ipynb #f26b40ed
 PROVENANCE = ["request_id", "top_up", "record", "topic", "model", "temperature", "seed", "spec_hash", "mode", "cached", "replayed"]
 STATUS = ["status", "reason", "notes", "raw", "earlier"]
-REQUEST_COLUMNS = ["finish_reason", "prompt_tokens", "completion_tokens", "tries", "seconds"]
+REQUEST_COLUMNS = ["finish_reason", "prompt_tokens", "cached_prompt_tokens", "completion_tokens", "tries", "seconds"]
 
 # %% ../nbs/05_generate.ipynb #bc7bef84
 def rows_frame(rows:list, spec:PromptSpec) -> pd.DataFrame:
@@ -271,7 +271,8 @@ def request_rows(req:Request, spec:PromptSpec, ep:Endpoint, temperature:float, a
     meta = dict(request_id=req.request_id, top_up=req.top_up, topic=req.topic, model=answered_by(r, ep), temperature=temperature,
                 seed=req.seed, spec_hash=spec_hash or spec.hash, mode=r.mode if r else "", cached=a.cached, replayed=a.replayed,
                 finish_reason=r.finish_reason if r else "",
-                prompt_tokens=r.usage.get("prompt_tokens", 0) if r else 0, completion_tokens=r.usage.get("completion_tokens", 0) if r else 0,
+                prompt_tokens=r.usage.get("prompt_tokens", 0) if r else 0, cached_prompt_tokens=r.usage.get("cached_prompt_tokens", 0) if r else 0,
+                completion_tokens=r.usage.get("completion_tokens", 0) if r else 0,
                 tries=a.tries, seconds=r.seconds if r else 0.0, **(req.attributes or {}))
     return [dict(row, record=i, **meta) for i, row in enumerate(rows_for(req, spec, r, a.error))]
 
@@ -286,7 +287,8 @@ def _open_cache(cache) -> RequestCache|None:
 class Run:
     "A generation run: requests go out concurrently in a background thread, rows stream in, `stop()` keeps what arrived."
     def __init__(self, spec:PromptSpec, n:int=20, endpoint:Endpoint|None=None, temperature:float=0.8, seed:int|None=0,
-                 cache:RequestCache|bool=True, refresh:bool=False, prices:dict|None=None, plan:list|None=None, top_up:int=2):
+                 cache:RequestCache|bool=True, refresh:bool=False, prices:dict|None=None, plan:list|None=None, top_up:int=2,
+                 novelty:bool=False, stop_below:float|None=None):
         spec.validate(); _check_n(n)
         if endpoint is not None and not isinstance(endpoint, Endpoint):
             raise EndpointError(f"endpoint must be an Endpoint (or None for the embedded model), not {type(endpoint).__name__}")
@@ -300,6 +302,10 @@ class Run:
         self._in_flight, self._queue, self._stop, self._thread = set(), queue.Queue(), threading.Event(), None
         self._ended = threading.Event()  # not thread.is_alive(): an interrupted join() can mark a live thread stopped (CPython gh-90882)
         self.started = self.ended = None
+        self.watch = None
+        if novelty or stop_below is not None:   # the share of new rows, measured beside the run (see novelty)
+            from synthnb.novelty import Watch
+            self.watch = Watch(spec, stop_below); self.watch.run = self
 
 # %% ../nbs/05_generate.ipynb #e03ed4e4
 def fill_in(rows:list, again:list) -> list:
@@ -334,6 +340,7 @@ def _done(self, request_id:int, rows:list):
     self.finished[request_id] = rows
     for r in rows: self.counts[r["status"]] += 1
     self.counts["done"] += sum(r["status"] != "extra" for r in rows)
+    if self.watch is not None: self.watch.add(request_id, rows)
     self._queue.put(rows)
 
 # %% ../nbs/05_generate.ipynb #4e37b151
@@ -372,6 +379,7 @@ async def arun(self) -> pd.DataFrame:
     finally:
         for w in workers: w.cancel()
         self._fill_unfinished()
+        if self.watch is not None: self.watch.close(wait=False)
         if self.engine._client is not None: await self.engine._client.close()
         self.ended = time.time(); self._ended.set()
     return self.df
@@ -400,8 +408,9 @@ def start(self) -> "Run":
 
 # %% ../nbs/05_generate.ipynb #85327033
 @patch_to(Run)
-def stop(self):
-    "Stop sending; what arrived is kept, the rest become failed rows that say so."
+def stop(self, why:str=""):
+    "Stop sending; what arrived is kept, the rest become failed rows that say so (and `why`, when given)."
+    if why and not self.engine.fatal: self.engine.fatal = why
     self._stop.set()
 
 @patch_to(Run, as_prop=True)
@@ -438,6 +447,7 @@ def _postfix(self) -> dict:
     if u.cost: post["cost"] = money(u.cost)
     if self.engine.retries: post["retries"] = self.engine.retries
     if c["asked_again"]: post["asked again"] = c["asked_again"]
+    if self.watch is not None and self.watch.novelty.shares: post["new"] = f"{self.watch.latest:.0%}"
     return post
 
 # %% ../nbs/05_generate.ipynb #fd0cddf8
@@ -460,6 +470,7 @@ def wait(self, progress:bool=True) -> pd.DataFrame:
             except KeyboardInterrupt: self.stop(); print("stopping: keeping the rows that arrived")
             bar.update(self.counts["done"] - bar.n); bar.set_postfix(self._postfix(), refresh=False)
     finally:
+        if self.done and self.watch is not None: self.watch._thread.join(60)   # the last requests measured too
         bar.update(self.counts["done"] - bar.n); bar.set_postfix(self._postfix()); bar.close()
     if self.error: raise self.error
     return self.df
@@ -486,9 +497,11 @@ def generate(spec:PromptSpec,            # what to ask for
              progress:bool=True,         # show a progress bar and the counts at the end
              prices:dict|None=None,      # model -> (prompt, answer) dollars per million tokens, over `cost.PRICES`
              top_up:int=2,               # times to ask again for the records an answer lacked (cut off, fewer, broken)
+             novelty:bool=False,         # show the share of new rows (not near-duplicates of earlier ones, by meaning) as it goes
+             stop_below:float|None=None, # stop when the share of new rows of the last 3 requests is below this
             ) -> pd.DataFrame:
     "Generate `n` records for `spec`: one row per requested record, ok or failed, with provenance."
-    run = Run(spec, n, endpoint, temperature, seed, cache, refresh, prices, top_up=top_up)
+    run = Run(spec, n, endpoint, temperature, seed, cache, refresh, prices, top_up=top_up, novelty=novelty, stop_below=stop_below)
     df = run.wait(progress)
     if progress: print(run_report(run))
     return df
@@ -528,7 +541,9 @@ def run_report(run:Run) -> str:
     secs = (run.ended or time.time()) - (run.started or time.time())
     u, c = run.engine.usage, run.counts
     rate = f", {c['ok']/secs:.1f} ok records/s" if secs > 0 else ""
-    return f"{summary(run.df)}\nsent {run.engine.sent} requests in {secs:.1f} s{rate} · used {u}"
+    new = ""
+    if run.watch is not None and run.watch.novelty.shares: new = f" · {run.watch.novelty.share():.0%} of the ok rows new as they arrived"
+    return f"{summary(run.df)}\nsent {run.engine.sent} requests in {secs:.1f} s{rate} · used {u}{new}"
 
 # %% ../nbs/05_generate.ipynb #e70b3b85
 def failures(df:pd.DataFrame) -> pd.DataFrame:
