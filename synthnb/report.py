@@ -69,23 +69,23 @@ GROUP_WORDS = {"duplicates": "duplicates", "lengths": "length problems", "schema
 def _times(x:float) -> str: return f"{x:.1f}".removesuffix(".0") + "×"
 
 # %% ../nbs/07c_report.ipynb #9e502a43
-def _rate_finding(label:str, what:str, kv:int, nv:int, ko:int, no:int, ratio:float, p:float) -> str|None:
-    "A line when `kv` of `nv` rows is `ratio` times the rate of `ko` of `no` (or a `ratio`-th of it), and Fisher's test finds it real."
-    rv, ro = kv / nv, ko / no
-    if rv == ro or stats.fisher_exact([[kv, nv - kv], [ko, no - ko]]).pvalue >= p: return None
+def _rate_finding(label:str, what:str, kv:int, nv:int, ko:int, no:int, ratio:float, p:float) -> tuple|None:
+    "(p-value, line) when `kv` of `nv` rows is `ratio` times the rate of `ko` of `no` (or a `ratio`-th of it), and Fisher's test finds it real."
+    rv, ro, pv = kv / nv, ko / no, stats.fisher_exact([[kv, nv - kv], [ko, no - ko]]).pvalue
+    if rv == ro or pv >= p: return None
     counts = f"({kv} of {nv} rows, against {ko} of {no})"
-    if ro == 0: return f"{label}: {what} on {kv} rows, and none on the other values {counts}"
-    if rv == 0: return f"{label}: no {what}, while the other values have them {counts}"
-    if rv >= ro * ratio: return f"{label}: {_times(rv / ro)} the {what} of the other values {counts}"
-    if ro >= rv * ratio: return f"{label}: {_times(ro / rv)} fewer {what} than the other values {counts}"
+    if ro == 0: return pv, f"{label}: {what} on {kv} rows, and none on the other values {counts}"
+    if rv == 0: return pv, f"{label}: no {what}, while the other values have them {counts}"
+    if rv >= ro * ratio: return pv, f"{label}: {_times(rv / ro)} the {what} of the other values {counts}"
+    if ro >= rv * ratio: return pv, f"{label}: {_times(ro / rv)} fewer {what} than the other values {counts}"
 
 # %% ../nbs/07c_report.ipynb #9f4fe532
-def _length_finding(label:str, field:str, v:pd.Series, o:pd.Series, ratio:float, p:float) -> str|None:
-    "A line when the median words of `v` are `ratio` times those of `o` (or a `ratio`-th), and Mann-Whitney's test finds it real."
+def _length_finding(label:str, field:str, v:pd.Series, o:pd.Series, ratio:float, p:float) -> tuple|None:
+    "(p-value, line) when the median words of `v` are `ratio` times those of `o` (or a `ratio`-th), and Mann-Whitney's test finds it real."
     mv, mo = float(v.median()), float(o.median())
-    if min(mv, mo) <= 0 or max(mv / mo, mo / mv) < ratio or stats.mannwhitneyu(v, o).pvalue >= p: return None
+    if min(mv, mo) <= 0 or max(mv / mo, mo / mv) < ratio or (pv := stats.mannwhitneyu(v, o).pvalue) >= p: return None
     how = f"{_times(mv / mo)} longer" if mv > mo else f"{_times(mo / mv)} shorter"
-    return f"{label}: {field} {how} than the other values' (median {mv:g} words, against {mo:g}; {len(v)} and {len(o)} rows)"
+    return pv, f"{label}: {field} {how} than the other values' (median {mv:g} words, against {mo:g}; {len(v)} and {len(o)} rows)"
 
 # %% ../nbs/07c_report.ipynb #967ce429
 def attribute_findings(rows:pd.DataFrame,        # per good row: the attributes, `flags` and `words_*` (`attribute_rows`)
@@ -95,18 +95,21 @@ def attribute_findings(rows:pd.DataFrame,        # per good row: the attributes,
                        ratio:float=2.0,          # how many times the others' flag rate a value's must be (or a `ratio`-th of it)
                        length_ratio:float=1.5,   # how many times the others' median words
                        p:float=0.01):            # the test (Fisher's for flags, Mann-Whitney's for lengths) must be below it
-    "The values that stand out from the other values of their attribute, one line each, with their counts."
-    out = []
+    "The values that stand out from the other values of their attribute, one line each (at most one an attribute and measure), with their counts."
+    words, best = [c for c in rows if c.startswith("words_")], {}
     for a in names:
-        values = _values(rows, a)
-        for val in values:
+        for val in _values(rows, a):
             mine, rest = rows[rows[a] == val], rows[rows[a].notna() & (rows[a] != val)]
-            if len(mine) < min_rows or len(rest) < min_rows or (len(values) == 2 and len(mine) > len(rest)): continue  # two values: one line
+            if len(mine) < min_rows or len(rest) < min_rows: continue
+            found = {}
             for g, what in GROUP_WORDS.items():
                 kv, ko = int(_has(mine["flags"], FLAG_GROUPS[g]).sum()), int(_has(rest["flags"], FLAG_GROUPS[g]).sum())
-                if kv + ko >= min_flags: out.append(_rate_finding(f"{a}={val}", what, kv, len(mine), ko, len(rest), ratio, p))
-            out += [_length_finding(f"{a}={val}", c.removeprefix("words_"), mine[c], rest[c], length_ratio, p) for c in rows if c.startswith("words_")]
-    return [f for f in out if f]
+                if kv + ko >= min_flags: found[g] = _rate_finding(f"{a}={val}", what, kv, len(mine), ko, len(rest), ratio, p), -kv / len(mine)
+            for c in words: found[c] = _length_finding(f"{a}={val}", c.removeprefix("words_"), mine[c], rest[c], length_ratio, p), 0
+            for m, (f, more) in found.items():   # the surest value; on a tie the smaller one, then the one with more flags
+                if f and ((a, m) not in best or (f[0], len(mine), more) < best[a, m][0]): best[a, m] = (f[0], len(mine), more), f[1]
+    order = [(a, m) for a in names for m in [*GROUP_WORDS, *words]]
+    return [best[k][1] for k in order if k in best]
 
 # %% ../nbs/07c_report.ipynb #bd5929b4
 @patch
