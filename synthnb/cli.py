@@ -270,7 +270,7 @@ def cmd_report(args) -> int:
         raise SpecError(f"{args.data} has no {', '.join(missing)} column: is {args.spec} the spec these rows were made with?")
     judge = (_endpoint(args) or "embedded") if args.judge else None
     r = quality(df, spec, by=args.by, judge=judge, judge_rows=args.judge)
-    print(repr(r)); print(f"wrote {save_report(r, out)}")
+    print(repr(r)); print(f"wrote {save_report(r, out, df=df, spec=spec)}")
     return 0
 
 # %% ../nbs/11_cli.ipynb #c7f8cd2c

@@ -15,7 +15,7 @@ from .quality import QualityReport, FLAG_GROUPS, DIVERSITY, NO_TOPIC, flag_name
 
 # %% auto #0
 __all__ = ['LAYOUT', 'GROUP_COLOURS', 'length_histograms', 'topic_coverage_chart', 'duplicate_clusters', 'flags_chart',
-           'flags_and_coverage', 'row_map', 'compare_table', 'diversity_chart', 'figures']
+           'flags_and_coverage', 'attribute_chart', 'row_map', 'compare_table', 'diversity_chart', 'figures']
 
 # %% ../nbs/07b_plots.ipynb #eb44b502
 LAYOUT = dict(template="plotly_white", margin=dict(l=40, r=20, t=50, b=40), height=360)
@@ -67,6 +67,24 @@ def flags_and_coverage(report:QualityReport) -> go.Figure:
     for t in flags.data: fig.add_trace(t, row=1, col=1)
     for t in cov.data: fig.add_trace(t, row=1, col=2)
     return fig.update_layout(**{**LAYOUT, "margin": {**LAYOUT["margin"], "t": 90}}, barmode="group", title="What is flagged, and what is covered").update_yaxes(title_text="rows", row=1, col=1)
+
+# %% ../nbs/07b_plots.ipynb #fdde4c29
+def _share_columns(table:pd.DataFrame) -> list:
+    "The flag kinds the breakdown counts, as their share columns, with any flag first."
+    return ["flagged_share"] + [c for c in table if c.endswith("_share") and c not in ("flagged_share", "duplicate_share")]
+
+# %% ../nbs/07b_plots.ipynb #9b9c9db7
+def attribute_chart(table:pd.DataFrame) -> go.Figure:
+    "Share of rows with each kind of flag, for each value of each attribute (a panel an attribute), from `report.by_attribute`'s table."
+    names, shares = list(dict.fromkeys(table["attribute"])), _share_columns(table)
+    fig = make_subplots(rows=1, cols=max(len(names), 1), subplot_titles=names, shared_yaxes=True)
+    for i, a in enumerate(names, 1):
+        t = table[table["attribute"] == a]
+        for c in shares:
+            what = "any flag" if c == "flagged_share" else flag_name(c.removesuffix("_share"))
+            fig.add_trace(go.Bar(name=what, x=t["value"], y=t[c], legendgroup=what, showlegend=i == 1, customdata=t["rows"],
+                                 hovertemplate=f"{a}=%{{x}}: %{{y:.0%}} of %{{customdata}} rows<extra>{what}</extra>"), row=1, col=i)
+    return fig.update_layout(barmode="group", title="Flags by attribute value: share of the value's rows", **LAYOUT).update_yaxes(tickformat=".0%")
 
 # %% ../nbs/07b_plots.ipynb #8994379c
 def row_map(report:QualityReport) -> go.Figure:

@@ -9,20 +9,145 @@ from __future__ import annotations
 import datetime, html, json
 from pathlib import Path
 import pandas as pd
-from .spec import PromptSpec
-from .quality import QualityReport, quality, flag_name
+from scipy import stats
+from .spec import PromptSpec, variations
+from .quality import QualityReport, quality, flag_name, FLAG_GROUPS
 from fastcore.basics import patch
 from . import __version__
-from .plots import figures
+from .plots import figures, attribute_chart
 from .files import write_atomic
 
 # %% auto #0
-__all__ = ['CSS', 'report_html', 'save_report']
+__all__ = ['DUPLICATE_KINDS', 'GROUP_WORDS', 'CSS', 'attribute_names', 'attribute_rows', 'attribute_table', 'attribute_findings',
+           'attribute_section', 'report_html', 'save_report']
+
+# %% ../nbs/07c_report.ipynb #d13863df
+def attribute_names(spec:PromptSpec, df:pd.DataFrame) -> list:
+    "The attributes of the spec's `vary` that `df` has as columns (none when the spec has no `vary`)."
+    return [a for a in variations(spec.vary) if a in df]
+
+# %% ../nbs/07c_report.ipynb #a5a80b88
+def attribute_rows(report:QualityReport, df:pd.DataFrame, names:list) -> pd.DataFrame:
+    "Each good row's attributes (as text) beside its flags and word counts: what the breakdown counts."
+    words = [c for c in report.rows if c.startswith("words_")]
+    attrs = df.loc[report.rows.index, names].map(lambda v: None if v is None or v != v else str(v))
+    return attrs.join(report.rows[["flags", *words]])
+
+# %% ../nbs/07c_report.ipynb #d0887198
+DUPLICATE_KINDS = ["exact_duplicate", "near_duplicate", "same_answer"]
+
+def _has(flags:pd.Series, kinds) -> pd.Series: return flags.fillna("").str.split(", ").map(lambda ks: bool(set(ks) & set(kinds)))
+
+# %% ../nbs/07c_report.ipynb #201eb9c2
+def _value_line(g:pd.DataFrame, kinds:list) -> dict:
+    "The numbers of the rows `g` of one attribute value."
+    out = {"rows": len(g), "flagged": int((g["flags"] != "").sum())}
+    out |= {"flagged_share": round(out["flagged"] / len(g), 3), "duplicate_share": round(float(_has(g["flags"], DUPLICATE_KINDS).mean()), 3)}
+    for c in [c for c in g if c.startswith("words_")]: out |= {f"{c}_mean": round(float(g[c].mean()), 1), f"{c}_median": float(g[c].median())}
+    for k in kinds: n = int(_has(g["flags"], [k]).sum()); out |= {k: n, f"{k}_share": round(n / len(g), 3)}
+    return out
+
+def _values(rows:pd.DataFrame, name:str, spec_values:list=()) -> list:
+    "The values of `name` in the rows: the spec's first, in its order, then any others."
+    seen = rows[name].dropna().unique().tolist()
+    return [v for v in spec_values if v in seen] + [v for v in seen if v not in spec_values]
+
+# %% ../nbs/07c_report.ipynb #89aa4089
+def attribute_table(rows:pd.DataFrame, # per good row: the attributes, `flags` and `words_*` (`attribute_rows`)
+                    names:list,        # the attributes to break down
+                    values:dict|None=None): # attribute -> the spec's values, for their order
+    "Per attribute and value: rows, flagged share, duplicate share, words of each field, each flag kind's count and share."
+    present = set(", ".join(rows["flags"].fillna("")).split(", ")) - {""}
+    kinds = [k for ks in FLAG_GROUPS.values() for k in ks if k in present]
+    out = [{"attribute": a, "value": v, **_value_line(rows[rows[a] == v], kinds)} for a in names for v in _values(rows, a, (values or {}).get(a, []))]
+    return pd.DataFrame(out)
+
+# %% ../nbs/07c_report.ipynb #9b02e49f
+GROUP_WORDS = {"duplicates": "duplicates", "lengths": "length problems", "schema": "schema problems", "topics": "avoided topics",
+               "facts": "contradicted facts", "judge": "disagreements of the judge"}
+
+def _times(x:float) -> str: return f"{x:.1f}".removesuffix(".0") + "×"
+
+# %% ../nbs/07c_report.ipynb #9e502a43
+def _rate_finding(label:str, what:str, kv:int, nv:int, ko:int, no:int, ratio:float, p:float) -> tuple|None:
+    "(p-value, line) when `kv` of `nv` rows is `ratio` times the rate of `ko` of `no` (or a `ratio`-th of it), and Fisher's test finds it real."
+    rv, ro, pv = kv / nv, ko / no, stats.fisher_exact([[kv, nv - kv], [ko, no - ko]]).pvalue
+    if rv == ro or pv >= p: return None
+    counts = f"({kv} of {nv} rows, against {ko} of {no})"
+    if ro == 0: return pv, f"{label}: {what} on {kv} rows, and none on the other values {counts}"
+    if rv == 0: return pv, f"{label}: no {what}, while the other values have them {counts}"
+    if rv >= ro * ratio: return pv, f"{label}: {_times(rv / ro)} the {what} of the other values {counts}"
+    if ro >= rv * ratio: return pv, f"{label}: {_times(ro / rv)} fewer {what} than the other values {counts}"
+
+# %% ../nbs/07c_report.ipynb #9f4fe532
+def _length_finding(label:str, field:str, v:pd.Series, o:pd.Series, ratio:float, p:float) -> tuple|None:
+    "(p-value, line) when the median words of `v` are `ratio` times those of `o` (or a `ratio`-th), and Mann-Whitney's test finds it real."
+    mv, mo = float(v.median()), float(o.median())
+    if min(mv, mo) <= 0 or max(mv / mo, mo / mv) < ratio or (pv := stats.mannwhitneyu(v, o).pvalue) >= p: return None
+    how = f"{_times(mv / mo)} longer" if mv > mo else f"{_times(mo / mv)} shorter"
+    return pv, f"{label}: {field} {how} than the other values' (median {mv:g} words, against {mo:g}; {len(v)} and {len(o)} rows)"
+
+# %% ../nbs/07c_report.ipynb #967ce429
+def attribute_findings(rows:pd.DataFrame,        # per good row: the attributes, `flags` and `words_*` (`attribute_rows`)
+                       names:list,               # the attributes to look at
+                       min_rows:int=10,          # rows a value, and the other values together, need before they are compared
+                       min_flags:int=5,          # flagged rows (value and others together) before flag rates are compared
+                       ratio:float=2.0,          # how many times the others' flag rate a value's must be (or a `ratio`-th of it)
+                       length_ratio:float=1.5,   # how many times the others' median words
+                       p:float=0.01):            # the test (Fisher's for flags, Mann-Whitney's for lengths) must be below it
+    "The values that stand out from the other values of their attribute, one line each (at most one an attribute and measure), with their counts."
+    words, best = [c for c in rows if c.startswith("words_")], {}
+    for a in names:
+        for val in _values(rows, a):
+            mine, rest = rows[rows[a] == val], rows[rows[a].notna() & (rows[a] != val)]
+            if len(mine) < min_rows or len(rest) < min_rows: continue
+            found = {}
+            for g, what in GROUP_WORDS.items():
+                kv, ko = int(_has(mine["flags"], FLAG_GROUPS[g]).sum()), int(_has(rest["flags"], FLAG_GROUPS[g]).sum())
+                if kv + ko >= min_flags: found[g] = _rate_finding(f"{a}={val}", what, kv, len(mine), ko, len(rest), ratio, p), -kv / len(mine)
+            for c in words: found[c] = _length_finding(f"{a}={val}", c.removeprefix("words_"), mine[c], rest[c], length_ratio, p), 0
+            for m, (f, more) in found.items():   # the surest value; on a tie the smaller one, then the one with more flags
+                if f and ((a, m) not in best or (f[0], len(mine), more) < best[a, m][0]): best[a, m] = (f[0], len(mine), more), f[1]
+    order = [(a, m) for a in names for m in [*GROUP_WORDS, *words]]
+    return [best[k][1] for k in order if k in best]
+
+# %% ../nbs/07c_report.ipynb #bd5929b4
+@patch
+def by_attribute(self:QualityReport, df:pd.DataFrame, spec:PromptSpec) -> pd.DataFrame:
+    "Flags, lengths and duplicates for each value of each attribute of the spec's `vary` (empty when it has none)."
+    names = attribute_names(spec, df)
+    if not names: return pd.DataFrame(columns=["attribute", "value", "rows"])
+    return attribute_table(attribute_rows(self, df, names), names, {a: vs for a, (vs, _) in variations(spec.vary).items()})
+
+# %% ../nbs/07c_report.ipynb #dd298335
+@patch
+def attribute_findings(self:QualityReport, df:pd.DataFrame, spec:PromptSpec, **kw) -> list:
+    "The attribute values that stand out, one plain line each (see `attribute_findings` for `kw`)."
+    names = attribute_names(spec, df)
+    return attribute_findings(attribute_rows(self, df, names), names, **kw) if names else []
 
 # %% ../nbs/07c_report.ipynb #a53186db
 CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
 table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
 h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:2px solid #eee}.findings td{max-width:420px}"""
+
+# %% ../nbs/07c_report.ipynb #5b428c53
+def _column_words(c:str) -> str:
+    "A breakdown column in words: `wrong_price_share` -> 'wrong price share', `words_response_mean` -> 'response words (mean)'."
+    if c.startswith("words_"): f, _, stat = c.removeprefix("words_").rpartition("_"); return f"{f} words ({stat})"
+    share = c.endswith("_share") and c not in ("flagged_share", "duplicate_share")
+    return flag_name(c.removesuffix("_share")) + " share" if share else flag_name(c)
+
+# %% ../nbs/07c_report.ipynb #eb1e8a7f
+def attribute_section(report:QualityReport, df:pd.DataFrame|None=None, spec:PromptSpec|None=None) -> tuple:
+    "The breakdown by attribute as a folded HTML section and its chart: ('', None) without rows, a spec or its `vary`."
+    table = report.by_attribute(df, spec) if df is not None and spec is not None else pd.DataFrame()
+    if not len(table): return "", None
+    found, names = report.attribute_findings(df, spec), ", ".join(dict.fromkeys(table["attribute"]))
+    lines = "".join(f"<li>{html.escape(f)}</li>" for f in found) if found else "<li>No value stands out from the others.</li>"
+    body = f"<ul class='synthnb-attribute-findings'>{lines}</ul>" + table.rename(columns=_column_words).to_html(index=False, border=0)
+    title = f"By attribute: {names} ({len(found)} finding{'s' * (len(found) != 1)})"
+    return f"<details class='synthnb-by-attribute'><summary>{html.escape(title)}</summary>{body}</details>", attribute_chart(table)
 
 # %% ../nbs/07c_report.ipynb #60cb08ab
 def _findings_table(report:QualityReport, limit:int=2000) -> str:
@@ -31,24 +156,27 @@ def _findings_table(report:QualityReport, limit:int=2000) -> str:
     more = f"<p>… and {len(report.flags) - limit:,} more (all are in <code>report.flags</code>)</p>" if len(report.flags) > limit else ""
     return f.to_html(index=False, border=0, classes="findings") + more if len(f) else "<p>No findings.</p>"
 
-def report_html(report:QualityReport, title:str|None=None) -> str:
-    "The report as one offline HTML page: summary, charts and findings."
+def report_html(report:QualityReport,  # what `quality` found
+                title:str|None=None,    # the page's title; the spec's name by default
+                df:pd.DataFrame|None=None, spec:PromptSpec|None=None) -> str:  # the rows and spec `quality` read: the breakdown by attribute
+    "The report as one offline HTML page: summary, breakdown by attribute (given `df` and `spec`), charts and findings."
     title = title or f"synthnb quality report: {report.spec_name}"
+    by_attribute, chart = attribute_section(report, df, spec)
     charts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
-              for i, fig in enumerate(figures(report).values())]
+              for i, fig in enumerate([*figures(report).values(), *([chart] if chart else [])])]
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     return "\n".join([f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-                      f"<h1>{html.escape(title)}</h1><p>Made {when} by synthnb {__version__}.</p>", report._repr_html_(),
+                      f"<h1>{html.escape(title)}</h1><p>Made {when} by synthnb {__version__}.</p>", report._repr_html_(), by_attribute,
                       "<h2>Charts</h2>", *charts, "<h2>Findings</h2>", _findings_table(report), "</body></html>"])
 
 # %% ../nbs/07c_report.ipynb #e95326b8
-def save_report(report:QualityReport, path, title:str|None=None) -> Path:
-    "Write the report as an offline HTML file at `path`."
-    page = report_html(report, title).encode("utf-8")
+def save_report(report:QualityReport, path, title:str|None=None, df:pd.DataFrame|None=None, spec:PromptSpec|None=None) -> Path:
+    "Write the report as an offline HTML file at `path` (with the breakdown by attribute when given the rows `df` and their `spec`)."
+    page = report_html(report, title, df, spec).encode("utf-8")
     return write_atomic(path, lambda f: f.write(page))
 
 # %% ../nbs/07c_report.ipynb #a2f311e1
 @patch
-def to_html(self:QualityReport, path, title:str|None=None) -> Path:
-    "Write the report, with its charts, as one offline HTML file at `path`."
-    return save_report(self, path, title)
+def to_html(self:QualityReport, path, title:str|None=None, df:pd.DataFrame|None=None, spec:PromptSpec|None=None) -> Path:
+    "Write the report, with its charts, as one offline HTML file at `path` (and the breakdown by attribute, given `df` and `spec`)."
+    return save_report(self, path, title, df, spec)

@@ -6,7 +6,7 @@ Docs: https://synthnb.github.io/synthnb/spec_form.html.md"""
 
 # %% ../nbs/09a_spec_form.ipynb #9124f35c
 from __future__ import annotations
-import html, os
+import html, os, re
 import ipywidgets as W
 from fastcore.basics import patch
 from .spec import PromptSpec, Field, SpecError, FORMATS, FIELD_TYPES, fact_text, is_blank, empty_fields, example_problem
@@ -14,9 +14,10 @@ from .endpoints import Endpoint, EndpointError
 from .facts import FactSheet
 
 # %% auto #0
-__all__ = ['MISSING_STYLE', 'EMBEDDED', 'OTHER', 'text_lines', 'facts_to_text', 'facts_from_text', 'fields_to_text',
-           'fields_from_text', 'example_value', 'text_area', 'ExamplesGrid', 'endpoint_from_form', 'key_status',
-           'prompt_html', 'fact_sheet_html', 'problems_html', 'SpecForm']
+__all__ = ['MISSING_STYLE', 'VARY_STYLE', 'EMBEDDED', 'OTHER', 'text_lines', 'facts_to_text', 'facts_from_text', 'fields_to_text',
+           'fields_from_text', 'example_value', 'values_from_text', 'values_to_text', 'text_area', 'ExamplesGrid',
+           'VaryEditor', 'endpoint_from_form', 'key_status', 'prompt_html', 'fact_sheet_html', 'problems_html',
+           'SpecForm']
 
 # %% ../nbs/09a_spec_form.ipynb #f71fb202
 def text_lines(text:str) -> list:
@@ -65,6 +66,27 @@ def example_value(text:str, f:Field, i:int):
     except ValueError: raise SpecError(f"example {i}: {f.name!r} is {text!r}, which is not {_KIND[f.type]}") from None
 
 _KIND = {"integer": "a whole number", "number": "a number", "boolean": "true or false"}
+
+# %% ../nbs/09a_spec_form.ipynb #0efae90a
+def _weighted(part:str) -> tuple:
+    "A value and its weight (None when it has none) from `value: weight`."
+    value, sep, w = part.rpartition(":")
+    if sep and value.strip() and re.fullmatch(r"-?\d+(\.\d+)?", w.strip()): return value.strip(), float(w) if "." in w else int(w)
+    return part.strip(), None
+
+# %% ../nbs/09a_spec_form.ipynb #da4204ba
+def values_from_text(text:str, name:str="") -> list|dict:
+    "An attribute's values, one a line or comma separated on one line: a list, or value -> weight when a weight is given."
+    lines = text_lines(text)
+    pairs = [_weighted(v) for v in (lines[0].split(",") if len(lines) == 1 else lines) if v.strip()]
+    if all(w is None for _, w in pairs): return [v for v, _ in pairs]
+    if len({v for v, _ in pairs}) < len(pairs): raise SpecError(f"vary: {name or 'an attribute'} lists a value twice")
+    return {v: 1 if w is None else w for v, w in pairs}
+
+# %% ../nbs/09a_spec_form.ipynb #1c3caf66
+def values_to_text(values) -> str:
+    "An attribute's values as the form shows them: one a line, `value: weight` when they have weights."
+    return "\n".join(f"{v}: {w}" for v, w in values.items()) if isinstance(values, dict) else "\n".join(map(str, values))
 
 # %% ../nbs/09a_spec_form.ipynb #a31a1c7d
 def text_area(cls:str, rows:int=2, placeholder:str="", **kw) -> W.Textarea:
@@ -151,6 +173,88 @@ def examples(self:ExamplesGrid) -> list:
     "The examples as records, each value read as its field's type."
     return [{f.name: example_value(r.areas[f.name].value, f, i) for f in self.fields} for i, r in enumerate(self.rows, 1)]
 
+# %% ../nbs/09a_spec_form.ipynb #fc16fb3c
+VARY_STYLE = "<style>.synthnb-missing input,.synthnb-missing textarea{border:1px solid #b00 !important;background:#fff4f4}</style>"
+
+class VaryEditor(W.VBox):
+    "The spec's `vary` as editable rows: an attribute's name and its values."
+    def __init__(self, vary:dict|None=None):
+        super().__init__(layout=W.Layout(width="100%"))
+        self.add_class("synthnb-vary")
+        self.rows, self._callbacks = [], []
+        self.add_button = W.Button(description="add attribute", icon="plus").add_class("synthnb-vary-add")
+        self.add_button.on_click(lambda _: self.add())
+        self.load(vary or {})
+
+# %% ../nbs/09a_spec_form.ipynb #3b7c853a
+@patch
+def _render(self:VaryEditor):
+    self.children = [W.HTML(VARY_STYLE), *[w for r in self.rows for w in (r, r.note)], self.add_button]
+    self._mark()
+
+@patch
+def _mark(self:VaryEditor):
+    "Mark a blank name or blank values where they are typed."
+    for r in self.rows:
+        for w in (r.name, r.values): (w.add_class if is_blank(w.value) else w.remove_class)("synthnb-missing")
+
+# %% ../nbs/09a_spec_form.ipynb #54cac468
+@patch
+def on_change(self:VaryEditor, cb): self._callbacks.append(cb)
+
+@patch
+def _changed(self:VaryEditor, *_):
+    self._mark()
+    for cb in self._callbacks: cb()
+
+# %% ../nbs/09a_spec_form.ipynb #9c705067
+@patch
+def add(self:VaryEditor, name:str="", values=(), render:bool=True):
+    "Add an attribute row (empty, or `name` with its `values`: a list, or value -> weight)."
+    box = W.Text(value=name, placeholder="attribute, e.g. persona", layout=W.Layout(width="200px")).add_class("synthnb-vary-name")
+    vals = text_area("synthnb-vary-values", 2, "values, one a line or comma separated; value: weight to weigh one", value=values_to_text(values))
+    vals.layout = W.Layout(width="auto", flex="1 1 0", min_width="0")
+    remove = W.Button(icon="trash", tooltip="remove this attribute", layout=W.Layout(width="40px", min_width="40px", flex="0 0 40px")).add_class("synthnb-vary-remove")
+    row = W.HBox([box, vals, remove], layout=W.Layout(width="100%")).add_class("synthnb-vary-attribute")
+    row.name, row.values, row.note = box, vals, W.HTML(layout=W.Layout(width="100%"))
+    for w in (box, vals): w.observe(self._changed, names="value")
+    remove.on_click(lambda _: self.remove(row))
+    self.rows.append(row)
+    if render: self._render(); self._changed()
+    return row
+
+@patch
+def remove(self:VaryEditor, row):
+    "Remove an attribute row."
+    self.rows.remove(row); self._render(); self._changed()
+
+# %% ../nbs/09a_spec_form.ipynb #0787cddc
+@patch
+def load(self:VaryEditor, vary:dict):
+    "Show the attributes of `vary` (name -> values), and nothing else."
+    self.rows = []
+    for name, values in vary.items(): self.add(str(name), values, render=False)
+    self._render()
+
+@patch(as_prop=True)
+def attributes(self:VaryEditor) -> dict:
+    "The attributes as the spec's `vary`: name -> values (a list, or value -> weight)."
+    out = {}
+    for r in self.rows:
+        name = r.name.value.strip()
+        if name in out: raise SpecError(f"vary: {name} is named twice; give each attribute its own name")
+        out[name] = values_from_text(r.values.value, name)
+    return out
+
+# %% ../nbs/09a_spec_form.ipynb #ee66b466
+@patch
+def show_problems(self:VaryEditor, problems:list):
+    "Write under each attribute the problems of `problems` that are about it."
+    for r in self.rows:
+        name = r.name.value.strip()
+        mine = [q for q in problems if (q.startswith((f"vary: {name} ", f"vary: {name}'s ", f"vary: {name!r} ")) if name else q == "an attribute in vary has no name")]
+        r.note.value = "".join(f"<small class='synthnb-vary-problem' style='color:#b00'>✗ {html.escape(q)}</small>" for q in mine)
+
 # %% ../nbs/09a_spec_form.ipynb #6c3ded1b
 EMBEDDED, OTHER = "embedded model", "other server"
 
@@ -211,7 +315,7 @@ class SpecForm(W.VBox):
         self.temperature = W.BoundedFloatText(value=temperature, min=0, max=2, step=0.1, description="temperature", layout=W.Layout(width="190px")).add_class("synthnb-temperature")
         self.seed = _int("synthnb-seed", "seed", seed, min=0, max=2**31 - 1)
         self._endpoint_widgets()
-        self.examples = ExamplesGrid([])
+        self.examples, self.vary = ExamplesGrid([]), VaryEditor()
         self.problems_box = W.HTML().add_class("synthnb-spec-problems")
         self.prompt = W.HTML().add_class("synthnb-prompt")
         self.preview_topic = W.Dropdown(options=[("(no topics)", "")], description="for topic", layout=W.Layout(width="360px")).add_class("synthnb-preview-topic")
@@ -220,7 +324,7 @@ class SpecForm(W.VBox):
         self.load(spec or PromptSpec())
         for w in (self.name, self.instruction, self.system, self.fields, self.format, self.topics, self.avoid, self.facts, self.per_request, self.preview_topic):
             w.observe(self._changed, names="value")
-        self.examples.on_change(self._changed)
+        self.examples.on_change(self._changed); self.vary.on_change(self._changed)
 
 # %% ../nbs/09a_spec_form.ipynb #85ba998e
 @patch
@@ -242,7 +346,7 @@ def _layout(self:SpecForm):
     h = lambda t: W.HTML(f"<b>{t}</b>")
     left = W.VBox([W.HBox([self.name, self.format]), h("Instruction"), self.instruction, h("System prompt"), self.system,
                    h("Few-shot examples"), self.examples, h("Output fields"), self.fields,
-                   h("Topics to cover"), self.topics, h("Topics to avoid"), self.avoid, h("Fact sheet"), self.facts,
+                   h("Topics to cover"), self.topics, h("Topics to avoid"), self.avoid, h("Fact sheet"), self.facts, h("Attributes to vary"), self.vary,
                    h("Run"), W.HBox([self.n, self.per_request]), W.HBox([self.temperature, self.seed]), self.endpoint, self.server],
                   layout=W.Layout(width="50%", padding="0 8px 0 0"))
     right = W.VBox([self.problems_box, h("The prompt the model reads"), self.preview_topic, self.prompt, h("What the fact checks read"), self.fact_sheet],
@@ -263,6 +367,7 @@ def load(self:SpecForm, spec:PromptSpec):
         self.examples.rows = []
         for e in spec.examples: self.examples.add(e, render=False)
         self.examples._render()
+        self.vary.load(spec.vary)
     finally: self._loading = False
     self._changed()
 
@@ -274,7 +379,7 @@ def read(self:SpecForm) -> tuple:
         fields = fields_from_text(self.fields.value)
         self.examples.set_fields(fields)
         spec = PromptSpec(instruction=self.instruction.value, examples=self.examples.examples, fields=fields, format=self.format.value,
-                          topics=text_lines(self.topics.value), avoid=text_lines(self.avoid.value), facts=facts_from_text(self.facts.value),
+                          topics=text_lines(self.topics.value), avoid=text_lines(self.avoid.value), facts=facts_from_text(self.facts.value), vary=self.vary.attributes,
                           records_per_request=self.per_request.value, system_prompt=self.system.value, name=self.name.value.strip() or "untitled")
     except SpecError as e: return None, [str(e)]
     return spec, spec.problems()
@@ -285,6 +390,7 @@ def _changed(self:SpecForm, *_):
     if getattr(self, "_loading", False): return
     spec, problems = self.read()
     self.problems_box.value = problems_html(problems)
+    self.vary.show_problems(problems)
     if spec is None: return
     options = [(t, t) for t in spec.topics] or [("(no topics)", "")]
     if list(self.preview_topic.options) != options:
