@@ -30,7 +30,7 @@ def what_is_wrong(finding:dict) -> str:
     reason = "" if is_blank(finding.get("reason")) else str(finding["reason"]).strip()
     fact = finding.get("fact") if isinstance(finding.get("fact"), str) else ""
     line = f"{flag_name(finding['kind'])}: {reason}" if reason else flag_name(finding["kind"])
-    return line + (f" (the fact sheet says: {fact})" if fact and fact not in reason else "")
+    return line + (f" (on the fact sheet: {fact})" if fact and fact not in reason else "")
 
 # %% ../nbs/07d_repair.ipynb #e6bcd213
 def _plain(v): return "" if is_blank(v) else v.item() if hasattr(v, "item") else v
