@@ -176,7 +176,7 @@ def log_frame(self:Curation) -> pd.DataFrame:
 # %% ../nbs/09_curation.ipynb #1394f879
 @patch
 def add_repairs(self:Curation, repairs:pd.DataFrame) -> range:
-    "Add `repairs` (each with `repair_of`, an original's label) as new rows; an original whose repair came back is rejected, naming it in `repaired_by`. Both are logged."
+    "Add `repairs` (each with `repair_of`, an original's label) as new rows; an original whose repair came back is rejected, naming it in `repaired_by` (and its `defects`). Both are logged."
     if bad := [k for k in repairs["repair_of"] if k not in self.df.index]: raise CurationError(f"no row {bad[0]} to be repaired (rows are 0 to {len(self.df) - 1})")
     labels = self.add(repairs)
     self.df["repair_of"] = self.df["repair_of"].astype(object)
@@ -186,6 +186,7 @@ def add_repairs(self:Curation, repairs:pd.DataFrame) -> range:
         self.log.append(Change("add", [new], "repair_of", [None], [old], note=f"repair of row {old}"))
         if r.get("status", "ok") != "ok": continue
         self.df.at[old, "repaired_by"] = new
+        if "defects" in r: self.df.at[old, "defects"] = r["defects"]   # what got it repaired, on the row too
         self._record("reject", [old], "decision", "rejected").note = f"repaired by row {new}"
     return labels
 

@@ -344,6 +344,7 @@ def _measure(self:Session, spec:PromptSpec):
     "Measure the rows; again while rows were edited meanwhile."
     while True:
         with self.lock: self.stale, df = False, self.curation.df.copy()
+        if "repaired_by" in df: df = df[df["repaired_by"].isna()]  # a repaired row is judged through its repair (which would repeat it)
         if not len(df): return
         report = quality(df, spec)
         with self.lock: self.report = report
@@ -647,7 +648,9 @@ def repair_note(r:dict) -> str:
         how = (f"failed: {r.get('reason') or 'no reason given'}" if r.get("status") != "ok" else "passes every check" if r.get("passes") == True
                else f"still wrong: {r.get('still_wrong') or 'see its flags'}")
         return f"<div class='synthnb-note synthnb-repair-note' {SUPPRESS}>repair of row {int(r['repair_of'])} · {html.escape(how)}</div>"
-    if not is_blank(r.get("repaired_by")): return f"<div class='synthnb-note synthnb-repair-note' {SUPPRESS}>repaired by row {int(r['repaired_by'])}</div>"
+    if not is_blank(r.get("repaired_by")):
+        why = f": {r['defects']}" if not is_blank(r.get("defects")) else ""
+        return f"<div class='synthnb-note synthnb-repair-note' {SUPPRESS}>repaired by row {int(r['repaired_by'])}{html.escape(why)}</div>"
     return ""
 
 # %% ../nbs/09b_studio.ipynb #43974981
