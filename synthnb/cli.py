@@ -14,7 +14,9 @@ from .endpoints import Endpoint, EndpointError
 from .generate import Run, generate, summary, failures, records, run_report
 from .estimate import estimate
 from .batch import write_batch, submit_batch, batch_status, download_batch, import_batch, BatchError
-from .export import export, export_split, export_format, export_chat_jsonl, export_jsonl, ExportError, split_paths, card_path
+from .export import export, export_split, export_format, export_chat_jsonl, export_jsonl, ExportError, split_paths, card_path, PAIRED
+from .curation import Curation
+from .repair import repair, repair_summary
 from .files import DataError, failures_path, read_rows, first_line, error_line
 from .local import serve, embedded, embedded_model_path, default_threads, default_slots, MODEL_NAME
 from .quality import quality
@@ -24,8 +26,8 @@ from .real_plots import save_eval
 
 # %% auto #0
 __all__ = ['LIMITS', 'spec_new', 'spec_show', 'parser', 'default_output', 'check_writable', 'output_files', 'check_outputs',
-           'progress_line', 'wait_run', 'cmd_generate', 'cmd_estimate', 'cmd_batch', 'cmd_serve', 'cmd_report',
-           'cmd_eval', 'run', 'main']
+           'progress_line', 'wait_run', 'with_repairs', 'cmd_generate', 'cmd_estimate', 'cmd_batch', 'cmd_serve',
+           'cmd_report', 'cmd_eval', 'run', 'main']
 
 # %% ../nbs/11_cli.ipynb #3a6807f1
 def spec_new(name:str, path=None) -> Path:
@@ -59,7 +61,8 @@ def _server_args(g):
 # %% ../nbs/11_cli.ipynb #01771999
 def _export_args(g):
     "How the rows are written: format, validation split, an evaluation set to keep out, the card's licence."
-    g.add_argument("--format", choices=["chat", "jsonl", "csv", "parquet", "alpaca", "sharegpt", "hf"], help="output format (default: from -o's suffix; hf: a folder)")
+    g.add_argument("--format", choices=["chat", "jsonl", "csv", "parquet", "alpaca", "sharegpt", "hf", *PAIRED],
+                   help="output format (default: from -o's suffix; hf: a folder; dpo, kto: preference pairs, the flagged rows repaired first)")
     g.add_argument("--validation", type=float, default=0, help="share held out per topic: writes NAME.train.* and NAME.validation.* (default 0)")
     g.add_argument("--eval-set", help="your evaluation questions (.jsonl, .csv, …): rows close to them are left out")
     g.add_argument("--eval-field", help="the evaluation set's question column (default: guessed)")
@@ -205,6 +208,15 @@ def _write_rows(df, out:Path, args=None, spec=None, endpoint=None) -> list:
     elif failures_path(out).exists(): failures_path(out).unlink(); print(f"removed {failures_path(out)} of an earlier run: no failures now")
     return written
 
+# %% ../nbs/11_cli.ipynb #3d001bff
+def with_repairs(df:pd.DataFrame, spec:PromptSpec, endpoint, args) -> pd.DataFrame:
+    "The rows with a repair of each flagged one (`synthnb.repair`), linked to its original, for the preference formats."
+    cur = Curation(df, [f.name for f in spec.output_fields])
+    fixed = repair(cur.df, spec, endpoint=endpoint, temperature=args.temperature, seed=args.seed, cache=not args.no_cache, refresh=args.refresh, progress=not args.quiet)
+    cur.add_repairs(fixed)
+    print(repair_summary(fixed))
+    return cur.df
+
 # %% ../nbs/11_cli.ipynb #692dec0b
 def cmd_generate(args) -> int:
     spec = PromptSpec.load(args.spec).validate()
@@ -214,6 +226,7 @@ def cmd_generate(args) -> int:
     run = Run(spec, args.n, ep, temperature=args.temperature, seed=args.seed, cache=not args.no_cache, refresh=args.refresh, top_up=args.top_up,
               novelty=args.novelty, stop_below=args.stop_below)
     df = wait_run(run, args.quiet)  # Ctrl-C stops sending and keeps what arrived
+    if args.format in PAIRED and not run.stopped: df = with_repairs(df, spec, ep, args)
     s, written = summary(df), _write_rows(df, out, args, spec, ep)
     if args.chat: written.append(export_chat_jsonl(df, args.chat, args.user_column, args.assistant_column, args.system))
     if not args.quiet:

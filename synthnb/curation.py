@@ -56,15 +56,16 @@ def changed_part(before, after, # the value before and after an edit
 @dataclass
 class Change:
     "One entry of the audit log: what was done to which rows, and the values before and after."
-    action: str          # "accept", "reject", "reset" or "edit"
+    action: str          # "accept", "reject", "reset", "edit", or "add" (a repair joins the rows)
     rows: list           # the row labels it touched
     column: str          # "decision", or the field that was edited
     before: list         # the values before, one per row
     after: list          # the values after, one per row
     at: float = field(default_factory=time.time)
+    note: str = ""       # why, in words, when the action alone doesn't say (a repair: "repaired by row 7", "repair of row 3")
 
     def __str__(self):
-        what = "{}: {!r} → {!r}".format(self.column, *changed_part(self.before[0], self.after[0])) if self.action == "edit" else self.action
+        what = "{}: {!r} → {!r}".format(self.column, *changed_part(self.before[0], self.after[0])) if self.action == "edit" else self.action + (f": {self.note}" if self.note else "")
         return f"{time.strftime('%H:%M:%S', time.localtime(self.at))} row {', '.join(map(str, self.rows[:5]))}{' …' if len(self.rows) > 5 else ''}: {what}"
 
 # %% ../nbs/09_curation.ipynb #fb7117aa
@@ -154,7 +155,11 @@ def edit(self:Curation, row, column:str, value:str) -> Change|None:
 def undo(self:Curation) -> Change|None:
     "Take back the last change; returns it (None when there is nothing to undo)."
     if not self.log: return None
-    ch = self.log.pop()
+    ch = self.log[-1]
+    if ch.action == "add" and list(self.df.index[-len(ch.rows):]) != ch.rows:
+        raise CurationError(f"cannot undo adding row {ch.rows[0]}: rows were added after it; reject it instead")
+    self.log.pop()
+    if ch.action == "add": return self._take_back_repair(ch)
     self.df.loc[ch.rows, ch.column] = pd.Series(ch.before, index=ch.rows, dtype=object)
     if ch.action == "edit": self.df.at[ch.rows[0], "edited"] = ch.edited_before
     return ch
@@ -162,10 +167,36 @@ def undo(self:Curation) -> Change|None:
 # %% ../nbs/09_curation.ipynb #dbcdc344
 @patch
 def log_frame(self:Curation) -> pd.DataFrame:
-    "The audit log as a table, newest first."
+    "The audit log as a table, newest first (with a `note` column when a change has one: a repair's link)."
     rows = [dict(time=time.strftime("%H:%M:%S", time.localtime(c.at)), action=c.action, rows=", ".join(map(str, c.rows)),
-                 column=c.column, **dict(zip(("before", "after"), changed_part(c.before[0], c.after[0])))) for c in reversed(self.log)]
-    return pd.DataFrame(rows, columns=["time", "action", "rows", "column", "before", "after"])
+                 column=c.column, **dict(zip(("before", "after"), changed_part(c.before[0], c.after[0]))), note=c.note) for c in reversed(self.log)]
+    notes = ["note"] if any(c.note for c in self.log) else []
+    return pd.DataFrame(rows, columns=["time", "action", "rows", "column", "before", "after", *notes])
+
+# %% ../nbs/09_curation.ipynb #1394f879
+@patch
+def add_repairs(self:Curation, repairs:pd.DataFrame) -> range:
+    "Add `repairs` (each with `repair_of`, an original's label) as new rows; an original whose repair came back is rejected, naming it in `repaired_by` (and its `defects`). Both are logged."
+    if bad := [k for k in repairs["repair_of"] if k not in self.df.index]: raise CurationError(f"no row {bad[0]} to be repaired (rows are 0 to {len(self.df) - 1})")
+    labels = self.add(repairs)
+    self.df["repair_of"] = self.df["repair_of"].astype(object)
+    if "repaired_by" not in self.df: self.df["repaired_by"] = pd.Series(None, index=self.df.index, dtype=object)
+    for new, r in zip(labels, repairs.to_dict("records")):
+        old = r["repair_of"]
+        self.log.append(Change("add", [new], "repair_of", [None], [old], note=f"repair of row {old}"))
+        if r.get("status", "ok") != "ok": continue
+        self.df.at[old, "repaired_by"] = new
+        if "defects" in r: self.df.at[old, "defects"] = r["defects"]   # what got it repaired, on the row too
+        self._record("reject", [old], "decision", "rejected").note = f"repaired by row {new}"
+    return labels
+
+# %% ../nbs/09_curation.ipynb #5bbc7127
+@patch
+def _take_back_repair(self:Curation, ch:Change) -> Change:
+    "Undo adding a repair: its row leaves the table, and its original no longer names it."
+    self.df = self.df.drop(index=ch.rows)
+    if "repaired_by" in self.df: self.df.loc[self.df["repaired_by"].isin(ch.rows), "repaired_by"] = None
+    return ch
 
 # %% ../nbs/09_curation.ipynb #662d3d74
 def _filled(df, fields) -> pd.Series:

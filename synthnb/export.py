@@ -15,14 +15,16 @@ from .files import SynthnbError, write_atomic, failures_path
 from .local import MODEL_NAME, MODEL_LICENSE, MODEL_SOURCE, MODEL_SHA256
 from .overlap import contamination, split_leaks, move_leaks
 from .quality import quality
+from .repair import preference_pairs
 
 # %% auto #0
-__all__ = ['ROLES', 'SHAREGPT_FROM', 'FORMULA_START', 'EXPORTERS', 'SUFFIX_FORMATS', 'LEAK_COLUMNS', 'CONTAMINATION_COLUMNS',
-           'NOT_TEXT', 'ExportError', 'clean_text', 'chat_messages', 'chat_problems', 'chat_refusal', 'chat_examples',
-           'export_chat_jsonl', 'alpaca_record', 'export_alpaca', 'sharegpt', 'export_sharegpt', 'export_jsonl',
-           'formula_safe', 'export_csv', 'export_parquet', 'write_dir_atomic', 'hf_dataset', 'export_hf',
-           'export_format', 'split_rows', 'split_paths', 'no_leaks', 'no_contamination', 'compared_field', 'keep_out',
-           'split_without_leaks', 'ExportResult', 'card_path', 'export_split', 'md_table', 'size_category',
+__all__ = ['ROLES', 'SHAREGPT_FROM', 'FORMULA_START', 'EXPORTERS', 'PAIRED', 'SUFFIX_FORMATS', 'LEAK_COLUMNS',
+           'CONTAMINATION_COLUMNS', 'NOT_TEXT', 'ExportError', 'clean_text', 'chat_messages', 'chat_problems',
+           'chat_refusal', 'chat_examples', 'export_chat_jsonl', 'alpaca_record', 'export_alpaca', 'sharegpt',
+           'export_sharegpt', 'export_jsonl', 'formula_safe', 'export_csv', 'export_parquet', 'write_dir_atomic',
+           'hf_dataset', 'export_hf', 'pairs_of', 'dpo_record', 'dpo_records', 'export_dpo', 'kto_records',
+           'export_kto', 'export_format', 'split_rows', 'split_paths', 'no_leaks', 'no_contamination', 'compared_field',
+           'keep_out', 'split_without_leaks', 'ExportResult', 'card_path', 'export_split', 'md_table', 'size_category',
            'card_front_matter', 'card_models', 'model_line', 'card_counts', 'curation_lines', 'quality_lines',
            'spec_lines', 'dataset_card', 'write_card', 'export', 'push_to_hub']
 
@@ -226,6 +228,51 @@ def _quietly(fn):
 EXPORTERS = {"chat": export_chat_jsonl, "jsonl": export_jsonl, "csv": export_csv, "parquet": export_parquet,
              "alpaca": export_alpaca, "sharegpt": export_sharegpt, "hf": export_hf}
 
+# %% ../nbs/08_export.ipynb #ccf562fb
+def pairs_of(df:pd.DataFrame, user:str="question", assistant:str="response") -> pd.DataFrame:
+    "`df` when it holds pairs already (`chosen` and `rejected`), else its verified pairs (`preference_pairs`); an `ExportError` when there are none."
+    if {"chosen", "rejected"} <= set(df.columns): return df
+    pairs = preference_pairs(df, user, assistant)
+    if not len(pairs): raise ExportError("no verified pairs to export: a pair is a row the checks flagged and its repair that passes every check; "
+                                         "repair the flagged rows first (synthnb.repair.repair, then Curation.add_repairs, or the studio's Repair button)")
+    return pairs
+
+# %% ../nbs/08_export.ipynb #eae0b476
+def dpo_record(pair:dict, user:str="question", system:str|None=None) -> dict:
+    "One DPO example in TRL's conversational form: `prompt` (system, user), `chosen` and `rejected` (one assistant message each)."
+    prompt = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": _content(pair[user])}]
+    return {"prompt": prompt, "chosen": [{"role": "assistant", "content": _content(pair["chosen"])}],
+            "rejected": [{"role": "assistant", "content": _content(pair["rejected"])}]}
+
+# %% ../nbs/08_export.ipynb #c508a089
+def dpo_records(df:pd.DataFrame, user:str="question", assistant:str="response", system:str|None=None) -> list:
+    "The DPO examples of the verified pairs in `df`; an `ExportError` if a pair's prompt and either answer break the chat format."
+    pairs = pairs_of(df, user, assistant).map(clean_text)
+    records = [dpo_record(r, user, system) for r in pairs.to_dict("records")]
+    bad = {row: p for row, e in zip(pairs.index, records) for p in [chat_problems({"messages": e["prompt"] + e["chosen"]}) + chat_problems({"messages": e["prompt"] + e["rejected"]})] if p}
+    if bad: raise ExportError(chat_refusal(bad, "the preference format"))
+    return records
+
+# %% ../nbs/08_export.ipynb #ca97c18e
+def export_dpo(df:pd.DataFrame, path, user:str="question", assistant:str="response", system:str|None=None, statuses=None) -> Path:
+    "Write TRL's conversational DPO JSONL (`prompt`, `chosen`, `rejected`) from the verified pairs of `df` (rows with their repairs, or pairs)."
+    records = dpo_records(df, user, assistant, system)
+    return write_atomic(path, lambda f: f.write(_jsonl_bytes(records)))
+
+# %% ../nbs/08_export.ipynb #f7e91c3e
+def kto_records(df:pd.DataFrame, user:str="question", assistant:str="response", system:str|None=None) -> list:
+    "KTO's unpaired rows from the verified pairs of `df`: each pair's repair (`label` true) and original (`label` false), `prompt` and `completion`."
+    return [{"prompt": e["prompt"], "completion": e[k], "label": k == "chosen"} for e in dpo_records(df, user, assistant, system) for k in ("chosen", "rejected")]
+
+def export_kto(df:pd.DataFrame, path, user:str="question", assistant:str="response", system:str|None=None, statuses=None) -> Path:
+    "Write TRL's conversational KTO JSONL (`prompt`, `completion`, `label`) from the verified pairs of `df`."
+    records = kto_records(df, user, assistant, system)
+    return write_atomic(path, lambda f: f.write(_jsonl_bytes(records)))
+
+# %% ../nbs/08_export.ipynb #73c9f7be
+PAIRED = ("dpo", "kto")   # formats written from verified pairs (`pairs_of`), not from rows
+EXPORTERS.update(dpo=export_dpo, kto=export_kto)
+
 # %% ../nbs/08_export.ipynb #d88b7108
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
@@ -359,6 +406,7 @@ def _check_rows(fmt:str, rows:pd.DataFrame, kw:dict):
     "Refuse rows a chat-shaped format would refuse, before any file is written."
     if fmt in ("chat", "sharegpt"):
         chat_examples(rows, kw.get("user", "question"), kw.get("assistant", "response"), kw.get("system"), None)
+    if fmt in PAIRED: dpo_records(rows, kw.get("user", "question"), kw.get("assistant", "response"), kw.get("system"))
 
 # %% ../nbs/08_export.ipynb #948f27b2
 def _write_parts(fmt:str, parts:dict, frames:dict, kw:dict):
@@ -390,7 +438,7 @@ def export_split(df:pd.DataFrame,       # the rows (all of them: the card counts
                 ) -> ExportResult:
     "Write the good rows of `df` to `path`, or to a train and a validation file beside it, without leaks or contamination, with a card."
     fmt = export_format(path, fmt); _check_choices(leaks, contaminated)
-    good = _rows(df, statuses)
+    good = pairs_of(df, kw.get("user", "question"), kw.get("assistant", "response")) if fmt in PAIRED else _rows(df, statuses)
     if not good.index.is_unique: good = good.reset_index(drop=True)
     field = field or compared_field(good, kw, spec)
     kept, found = keep_out(good, eval_set, field, threshold, contaminated, eval_field)
@@ -399,7 +447,7 @@ def export_split(df:pd.DataFrame,       # the rows (all of them: the card counts
     parts = dict(zip(frames, map(Path, [path] * 2 if fmt == "hf" else split_paths(path) if validation else [path])))
     _check_rows(fmt, kept, kw)
     _write_parts(fmt, parts, frames, kw)
-    res = ExportResult(fmt, parts, {k: len(v) for k, v in frames.items()}, leaked, moved, found, len(good) - len(kept))
+    res = ExportResult(fmt, parts, {k: len(v) * (2 if fmt == "kto" else 1) for k, v in frames.items()}, leaked, moved, found, len(good) - len(kept))
     if card: res.card = write_card(dataset_card(df, res, spec, curation, report, endpoint, license), card_path(path, fmt))
     return res
 

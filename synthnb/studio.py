@@ -15,17 +15,18 @@ from .spec import PromptSpec, SpecError, is_blank
 from .endpoints import Endpoint, EndpointError
 from .generate import Run, plan_requests
 from .curation import DECISIONS, Change, Curation, CurationError, TableView, view_rows, page_of
-from .export import split_paths, card_path, export_split, export_format, ExportResult, ExportError, EXPORTERS
+from .export import split_paths, card_path, export_split, export_format, ExportResult, ExportError, EXPORTERS, PAIRED
 from .files import SynthnbError, DataError, first_line, error_line, NO_MATH
 from .quality import quality, flag_name
+from .repair import Repair, repair_summary
 from .plots import flags_chart, flags_and_coverage, topic_coverage_chart, length_histograms, row_map, compare_table, diversity_chart
 from .spec_form import SpecForm
 
 # %% auto #0
 __all__ = ['QUALITY_COLUMNS', 'EMBEDDED_LABEL', 'SUFFIXES', 'SUPPRESS', 'REVIEW_KEYS', 'KEY_HINTS', 'STYLE', 'TABS',
            'MEASURE_AT_ONCE_UP_TO', 'StudioError', 'one_line', 'safely', 'ExportSettings', 'Session', 'took',
-           'spec_changes', 'sample_rows', 'Comparison', 'RowView', 'header_row', 'RowEditor', 'RowsTable', 'Studio',
-           'export_files', 'output_of', 'of_rows', 'stats_head', 'export_html']
+           'spec_changes', 'sample_rows', 'Comparison', 'RowView', 'repair_note', 'header_row', 'RowEditor',
+           'RowsTable', 'Studio', 'export_files', 'output_of', 'of_rows', 'stats_head', 'export_html']
 
 # %% ../nbs/09b_studio.ipynb #1c5e41b4
 class StudioError(SynthnbError, RuntimeError):
@@ -343,6 +344,7 @@ def _measure(self:Session, spec:PromptSpec):
     "Measure the rows; again while rows were edited meanwhile."
     while True:
         with self.lock: self.stale, df = False, self.curation.df.copy()
+        if "repaired_by" in df: df = df[df["repaired_by"].isna()]  # a repaired row is judged through its repair (which would repeat it)
         if not len(df): return
         report = quality(df, spec)
         with self.lock: self.report = report
@@ -366,6 +368,46 @@ def measure(self:Session, quiet:bool=False) -> Session:
     self.measuring = True
     self._thread = self._measuring_thread = threading.Thread(target=work, daemon=True); self._thread.start()
     return self
+
+# %% ../nbs/09b_studio.ipynb #d2c86e0a
+@patch
+def to_repair(self:Session) -> list:
+    "The rows a repair asks for: good, flagged by the last report, still pending, and not repaired yet."
+    with self.lock:
+        df, found = self.curation.df, self.findings()
+        by = df["repaired_by"] if "repaired_by" in df else pd.Series(None, index=df.index, dtype=object)
+        return [k for k in df.index if k in found and df.at[k, "status"] == "ok" and df.at[k, "decision"] == "pending" and is_blank(by[k])]
+
+# %% ../nbs/09b_studio.ipynb #0cb0ab87
+@patch
+def repair(self:Session, rows:list|None=None) -> Session:
+    "Ask again, in the background, for the flagged rows not yet decided (or `rows`), quoting what is wrong; `wait()` for the repairs."
+    if self.running: raise StudioError("busy: a generation or a measurement is running; wait for it, or click Stop")
+    if self.report is None: raise StudioError("no quality report yet: generate some rows, or measure them, first")
+    labels = self.to_repair() if rows is None else list(rows)
+    with self.lock: job = Repair(self.curation.df.copy(), self.spec, self.report, self.endpoint, labels, self.temperature, self.seed, self.cache)
+    if not job.labels: raise StudioError("nothing to repair: no pending row is flagged")
+    self.batch += 1
+    self.run, self._asked = None, len(job.labels)
+    self._tell("generating")
+    self.say(f"repairing {len(job.labels)} flagged row{'s' * (len(job.labels) != 1)} on {self.endpoint.label if self.endpoint else EMBEDDED_LABEL}…")
+    self._thread = threading.Thread(target=self._repair, args=(job, self.batch), daemon=True)
+    self._thread.start()
+    return self
+
+# %% ../nbs/09b_studio.ipynb #ad2f1f46
+@patch
+def _repair(self:Session, job:Repair, batch:int):
+    try:
+        self.run = job.run
+        repairs = job.wait(progress=False)
+        with self.lock: self.curation.add_repairs(repairs.assign(batch=batch))
+        self._tell("rows")
+        self.say(f"repaired: {repair_summary(repairs)}; measuring quality…", "ok")
+        self._measure(job.spec)
+        self.say(f"repaired: {repair_summary(repairs)}", "ok")
+    except Exception as e: self.fail(e)
+    finally: self._tell("done")
 
 # %% ../nbs/09b_studio.ipynb #a7c73b81
 def _version_label(i, spec, rows, before=None) -> str:
@@ -439,7 +481,7 @@ def compare(self:Session, a:str|None=None, b:str|None=None) -> Comparison:
     return self.comparison
 
 # %% ../nbs/09b_studio.ipynb #aa41561d
-SUFFIXES = {"chat": ".jsonl", "jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet", "alpaca": ".json", "sharegpt": ".jsonl", "hf": ""}
+SUFFIXES = {"chat": ".jsonl", "jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet", "alpaca": ".json", "sharegpt": ".jsonl", "hf": "", "dpo": ".jsonl", "kto": ".jsonl"}
 
 def _check_suffix(path:Path, fmt:str):
     suffix = path.suffix.lower()
@@ -450,7 +492,7 @@ def _check_suffix(path:Path, fmt:str):
 
 # %% ../nbs/09b_studio.ipynb #e16f2ec8
 def _export_kw(fmt:str, df:pd.DataFrame, fields:list, system:str) -> dict:
-    if fmt in ("chat", "sharegpt", "alpaca"):
+    if fmt in ("chat", "sharegpt", "alpaca", *PAIRED):
         if len(fields) < 2: raise ExportError(f"a {fmt} file needs two fields (the user's and the assistant's); use jsonl for one field")
         system = system.strip() or None
         return dict(instruction=fields[0], output=fields[1], system=system) if fmt == "alpaca" else dict(user=fields[0], assistant=fields[1], system=system)
@@ -467,7 +509,7 @@ def _row_specs(self:Session, df:pd.DataFrame) -> list:
 # %% ../nbs/09b_studio.ipynb #35ef329b
 @patch
 def export(self:Session, path=None, fmt:str|None=None, validation:float|None=None, eval_set=None, system:str|None=None) -> ExportResult:
-    "Write the curated rows and their card (`export_settings` when None; the format from `path`'s suffix when only it is given)."
+    "Write the curated rows (dpo, kto: the verified pairs among all rows) and their card (`export_settings` when None; the format from `path`'s suffix when only it is given)."
     st = self.export_settings
     fmt = fmt or (export_format(path) if path else st.fmt)  # a path given in code says its format
     path = Path(path or st.path.strip())
@@ -476,7 +518,7 @@ def export(self:Session, path=None, fmt:str|None=None, validation:float|None=Non
     if not str(path) or str(path) == ".": raise ExportError("give a file path to export to, e.g. out/bakery.jsonl")
     _check_suffix(path, fmt)
     with self.lock:  # rows arriving meanwhile wait: the files and the card's counts tell the same rows
-        df, report = self.curation.curated, self.report if self.report is not None and self.report.counts["rows"] == len(self.curation) else None
+        df, report = self.curation.df if fmt in PAIRED else self.curation.curated, self.report if self.report is not None and self.report.counts["rows"] == len(self.curation) else None
         if not len(df): raise ExportError("no curated rows to export: generate some rows, or undo the rejections")
         return export_split(df, path, validation, fmt, eval_set=eval_set, statuses=None, spec=self._row_specs(df), curation=self.curation,
                             report=report, **_export_kw(fmt, df, self.fields, st.system if system is None else system))  # no report of these rows: the card measures them
@@ -591,13 +633,25 @@ def show(self:RowView, label, r:dict, fields:list, findings:list=(), current:boo
     self.topic.value = _text_html(asked or found, 60) + (f"<div style='color:#888'><small>reads as: {html.escape(found)}</small></div>" if asked and found and found != asked else "")
     kinds = [flag_name(k) for k in dict.fromkeys(x["kind"] for x in findings)] if findings else ([flag_name(k) for k in r["flags"].split(", ") if k] if isinstance(r.get("flags"), str) else [])
     self.flags.value = f"<small style='color:#a60'>{html.escape(', '.join(kinds))}</small>"
-    self.notes.value = _notes_html(list(findings))
+    self.notes.value = _notes_html(list(findings)) + repair_note(r)
     self.decision.value = f"<span class='synthnb-{r.get('decision', 'pending')}'>{_decision_text(r)}</span>"
     for cls in ("synthnb-rejected-row", "synthnb-accepted-row", "synthnb-failed-row", "synthnb-current-row", "synthnb-new-row"): self.remove_class(cls)
     if r.get("decision") in ("rejected", "accepted"): self.add_class(f"synthnb-{r['decision']}-row")
     if failed: self.add_class("synthnb-failed-row")
     if current: self.add_class("synthnb-current-row")
     if new: self.add_class("synthnb-new-row")
+
+# %% ../nbs/09b_studio.ipynb #f1f70b2c
+def repair_note(r:dict) -> str:
+    "The line under a row that links it to its repair (`repaired_by`) or its original (`repair_of`), and says how the repair did."
+    if not is_blank(r.get("repair_of")):
+        how = (f"failed: {r.get('reason') or 'no reason given'}" if r.get("status") != "ok" else "passes every check" if r.get("passes") == True
+               else f"still wrong: {r.get('still_wrong') or 'see its flags'}")
+        return f"<div class='synthnb-note synthnb-repair-note' {SUPPRESS}>repair of row {int(r['repair_of'])} · {html.escape(how)}</div>"
+    if not is_blank(r.get("repaired_by")):
+        why = f": {r['defects']}" if not is_blank(r.get("defects")) else ""
+        return f"<div class='synthnb-note synthnb-repair-note' {SUPPRESS}>repaired by row {int(r['repaired_by'])}{html.escape(why)}</div>"
+    return ""
 
 # %% ../nbs/09b_studio.ipynb #43974981
 @patch
@@ -764,6 +818,7 @@ def _header(self:Studio):
     self.try5_button = W.Button(description="Try 5", icon="flask", tooltip="generate 5 records to try the prompt").add_class("synthnb-try5")
     self.stop_button = W.Button(description="Stop", icon="stop", disabled=True).add_class("synthnb-stop")
     self.retry_button = W.Button(description="Retry", icon="redo", tooltip="ask again for the records that failed", layout=W.Layout(display="none")).add_class("synthnb-retry")
+    self.repair_button = W.Button(description="Repair flagged rows", icon="wrench", tooltip="ask again for the flagged rows nobody decided on, quoting what is wrong").add_class("synthnb-repair")
     self.progress = W.IntProgress(value=0, min=0, max=1, layout=W.Layout(width="180px")).add_class("synthnb-progress")
     self.status = W.HTML(layout=W.Layout(flex="1 1 0")).add_class("synthnb-status")     # the run: records, time, time left
     self.message = W.HTML(layout=W.Layout(width="100%")).add_class("synthnb-message")  # what the last action did
@@ -772,7 +827,8 @@ def _header(self:Studio):
     self.try5_button.on_click(lambda _: self.generate(5))
     self.stop_button.on_click(lambda _: self.stop())
     self.retry_button.on_click(lambda _: self.retry())
-    self.buttons = W.HBox([self.generate_button, self.try5_button, self.stop_button, self.retry_button, self.progress, self.status], layout=W.Layout(width="100%", align_items="center"))
+    self.repair_button.on_click(lambda _: self.repair())
+    self.buttons = W.HBox([self.generate_button, self.try5_button, self.stop_button, self.retry_button, self.repair_button, self.progress, self.status], layout=W.Layout(width="100%", align_items="center"))
     self.bar = W.VBox([self.buttons, self.plan, self.message], layout=W.Layout(width="100%"))
 
 # %% ../nbs/09b_studio.ipynb #df7fc3ff
@@ -846,13 +902,13 @@ def _on_session(self:Studio, what:str):
         return
     self._show_progress()
     if what == "generating":
-        self._generating = self.generate_button.disabled = self.try5_button.disabled = self.retry_button.disabled = True; self.stop_button.disabled = False
+        self._generating = self.generate_button.disabled = self.try5_button.disabled = self.retry_button.disabled = self.repair_button.disabled = True; self.stop_button.disabled = False
         self._tick()
     elif what == "rows": self._redraw_soon(); self._show_badge()
     elif what == "report": self._show_report()
     elif what == "done":
         if self._generating: self.form.seed.value = s.seed
-        self._generating = self.generate_button.disabled = self.try5_button.disabled = self.retry_button.disabled = False; self.stop_button.disabled = True
+        self._generating = self.generate_button.disabled = self.try5_button.disabled = self.retry_button.disabled = self.repair_button.disabled = False; self.stop_button.disabled = True
         self.retry_button.layout.display = "" if s.to_retry else "none"
         self.retry_button.description = f"Retry {len(s.to_retry)}" if s.to_retry else "Retry"
         self.table.refresh(); self._show_plan()
@@ -1205,6 +1261,14 @@ def retry(self:Studio):
     "Ask again for the records that failed (a server that wasn't there, a Stop): their rows fill in."
     if not self.running or self.session.measuring: self._to_session()
     self.session.retry()
+
+# %% ../nbs/09b_studio.ipynb #d32ab532
+@patch
+@safely
+def repair(self:Studio):
+    "Repair the flagged rows nobody decided on, in the background: the repairs join the table, linked to their originals."
+    if not self.running: self._to_session()
+    self.session.repair()
 
 # %% ../nbs/09b_studio.ipynb #93b13b97
 @patch

@@ -310,7 +310,7 @@ def test_export_tab_formats_counts_leaks_eval_set_and_card(tmp_path, monkeypatch
     s = Studio(SPEC, df=rows, cache=fresh_cache)
     s.form.endpoint.value = "other server"; s.form.key_env.value = "SYNTHNB_TEST_KEY"
     s.table.pool[5].reject.click()
-    assert set(s.export_format.options) == {"chat", "jsonl", "csv", "parquet", "alpaca", "sharegpt", "hf"}
+    assert set(s.export_format.options) == {"chat", "jsonl", "csv", "parquet", "alpaca", "sharegpt", "hf", "dpo", "kto"}
     s.export_path.value = str(tmp_path/"out"/"bakery.jsonl")
     s.export_format.value = "alpaca"; assert s.export_path.value.endswith("bakery.json")
     s.export_format.value = "hf"; assert s.export_path.value == str(tmp_path/"out"/"bakery")
