@@ -17,6 +17,7 @@ from .batch import write_batch, submit_batch, batch_status, download_batch, impo
 from .export import export, export_split, export_format, export_chat_jsonl, export_jsonl, ExportError, split_paths, card_path, PAIRED
 from .curation import Curation
 from .repair import repair, repair_summary
+from .novelty import Watch
 from .files import DataError, failures_path, read_rows, first_line, error_line
 from .local import serve, embedded, embedded_model_path, default_threads, default_slots, MODEL_NAME
 from .quality import quality
@@ -223,8 +224,9 @@ def cmd_generate(args) -> int:
     out = Path(args.output or default_output(spec, args.format))
     check_outputs(out, args)  # a wrong or unwritable path must fail before any request is paid for (or the model started)
     ep = _endpoint(args)
+    watch = Watch(spec, args.stop_below) if args.novelty or args.stop_below is not None else None
     run = Run(spec, args.n, ep, temperature=args.temperature, seed=args.seed, cache=not args.no_cache, refresh=args.refresh, top_up=args.top_up,
-              novelty=args.novelty, stop_below=args.stop_below)
+              watch=watch)
     df = wait_run(run, args.quiet)  # Ctrl-C stops sending and keeps what arrived
     if args.format in PAIRED and not run.stopped: df = with_repairs(df, spec, ep, args)
     s, written = summary(df), _write_rows(df, out, args, spec, ep)
@@ -234,6 +236,7 @@ def cmd_generate(args) -> int:
             print(records(df, spec).head(args.preview).to_string() if s.ok else "(no good records)")
     print(run_report(run))
     for p in written: print(f"wrote {p}")
+    if watch is not None and watch.stopped_because: print(watch.stopped_because); return 0 if s.ok else 1
     if run.stopped: print("stopped: run the same command again to resume (answers that arrived are cached)"); return 130
     return 0 if s.ok else 1
 

@@ -288,7 +288,7 @@ class Run:
     "A generation run: requests go out concurrently in a background thread, rows stream in, `stop()` keeps what arrived."
     def __init__(self, spec:PromptSpec, n:int=20, endpoint:Endpoint|None=None, temperature:float=0.8, seed:int|None=0,
                  cache:RequestCache|bool=True, refresh:bool=False, prices:dict|None=None, plan:list|None=None, top_up:int=2,
-                 novelty:bool=False, stop_below:float|None=None):
+                 watch=None):
         spec.validate(); _check_n(n)
         if endpoint is not None and not isinstance(endpoint, Endpoint):
             raise EndpointError(f"endpoint must be an Endpoint (or None for the embedded model), not {type(endpoint).__name__}")
@@ -302,10 +302,8 @@ class Run:
         self._in_flight, self._queue, self._stop, self._thread = set(), queue.Queue(), threading.Event(), None
         self._ended = threading.Event()  # not thread.is_alive(): an interrupted join() can mark a live thread stopped (CPython gh-90882)
         self.started = self.ended = None
-        self.watch = None
-        if novelty or stop_below is not None:   # the share of new rows, measured beside the run (see novelty)
-            from synthnb.novelty import Watch
-            self.watch = Watch(spec, stop_below); self.watch.run = self
+        self.watch = watch   # told of each request's rows as it ends, e.g. `novelty.Watch` (the share of new rows)
+        if watch is not None: watch.run = self
 
 # %% ../nbs/05_generate.ipynb #e03ed4e4
 def fill_in(rows:list, again:list) -> list:
@@ -447,7 +445,7 @@ def _postfix(self) -> dict:
     if u.cost: post["cost"] = money(u.cost)
     if self.engine.retries: post["retries"] = self.engine.retries
     if c["asked_again"]: post["asked again"] = c["asked_again"]
-    if self.watch is not None and self.watch.novelty.shares: post["new"] = f"{self.watch.latest:.0%}"
+    if self.watch is not None: post.update(self.watch.progress())
     return post
 
 # %% ../nbs/05_generate.ipynb #fd0cddf8
@@ -470,7 +468,7 @@ def wait(self, progress:bool=True) -> pd.DataFrame:
             except KeyboardInterrupt: self.stop(); print("stopping: keeping the rows that arrived")
             bar.update(self.counts["done"] - bar.n); bar.set_postfix(self._postfix(), refresh=False)
     finally:
-        if self.done and self.watch is not None: self.watch._thread.join(60)   # the last requests measured too
+        if self.done and self.watch is not None: self.watch.close(wait=True)   # the last requests measured too
         bar.update(self.counts["done"] - bar.n); bar.set_postfix(self._postfix()); bar.close()
     if self.error: raise self.error
     return self.df
@@ -497,11 +495,10 @@ def generate(spec:PromptSpec,            # what to ask for
              progress:bool=True,         # show a progress bar and the counts at the end
              prices:dict|None=None,      # model -> (prompt, answer) dollars per million tokens, over `cost.PRICES`
              top_up:int=2,               # times to ask again for the records an answer lacked (cut off, fewer, broken)
-             novelty:bool=False,         # show the share of new rows (not near-duplicates of earlier ones, by meaning) as it goes
-             stop_below:float|None=None, # stop when the share of new rows of the last 3 requests is below this
+             watch=None,                 # told of each request's rows as it ends: `novelty.Watch(spec)` shows the share of new ones
             ) -> pd.DataFrame:
     "Generate `n` records for `spec`: one row per requested record, ok or failed, with provenance."
-    run = Run(spec, n, endpoint, temperature, seed, cache, refresh, prices, top_up=top_up, novelty=novelty, stop_below=stop_below)
+    run = Run(spec, n, endpoint, temperature, seed, cache, refresh, prices, top_up=top_up, watch=watch)
     df = run.wait(progress)
     if progress: print(run_report(run))
     return df
@@ -541,9 +538,8 @@ def run_report(run:Run) -> str:
     secs = (run.ended or time.time()) - (run.started or time.time())
     u, c = run.engine.usage, run.counts
     rate = f", {c['ok']/secs:.1f} ok records/s" if secs > 0 else ""
-    new = ""
-    if run.watch is not None and run.watch.novelty.shares: new = f" · {run.watch.novelty.share():.0%} of the ok rows new as they arrived"
-    return f"{summary(run.df)}\nsent {run.engine.sent} requests in {secs:.1f} s{rate} · used {u}{new}"
+    seen = f" · {run.watch.report()}" if run.watch is not None and run.watch.report() else ""
+    return f"{summary(run.df)}\nsent {run.engine.sent} requests in {secs:.1f} s{rate} · used {u}{seen}"
 
 # %% ../nbs/05_generate.ipynb #e70b3b85
 def failures(df:pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from synthnb.embeddings import embed
 from synthnb.spec import PromptSpec
 from synthnb.endpoints import Endpoint
 from synthnb.generate import Run, generate, summary, run_report
+from synthnb.novelty import Watch
 from servers import ScriptedServer, completion, records_answer
 
 SPEC = PromptSpec(**{**PromptSpec.example("bakery").to_dict(), "topics": []})
@@ -26,7 +27,7 @@ def test_the_share_of_new_rows_falls_when_answers_repeat_and_the_run_stops():
     embed(["the embedding model, loaded before the run"])
     with ScriptedServer(repeating_after(3)) as srv:
         ep = Endpoint(srv.base_url, "scripted", concurrency=1, structured="off")
-        run = Run(SPEC, 100, ep, cache=False, stop_below=0.3)
+        run = Run(SPEC, 100, ep, cache=False, watch=Watch(SPEC, stop_below=0.3))
         df = run.wait(progress=False)
     s = summary(df)
     assert s.requested == 100 == s.ok + s.failed
@@ -41,7 +42,7 @@ def test_novelty_shows_in_the_report_and_changes_no_row():
     with ScriptedServer(repeating_after(3)) as srv:   # a server of its own for each run: the answers follow the call number
         plain = generate(SPEC, 20, endpoint=Endpoint(srv.base_url, "scripted", concurrency=1, structured="off"), cache=False, progress=False)
     with ScriptedServer(repeating_after(3)) as srv:
-        run = Run(SPEC, 20, Endpoint(srv.base_url, "scripted", concurrency=1, structured="off"), cache=False, novelty=True)
+        run = Run(SPEC, 20, Endpoint(srv.base_url, "scripted", concurrency=1, structured="off"), cache=False, watch=Watch(SPEC))
         watched = run.wait(progress=False)
     assert watched.drop(columns="seconds").equals(plain.drop(columns="seconds"))
     share = run.watch.novelty.share()   # the first three requests' rows, 15 of 20 at most
