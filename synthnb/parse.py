@@ -13,7 +13,7 @@ from .spec import Field, RECORD_SEPARATOR, CONVERSATION
 
 # %% auto #0
 __all__ = ['PARSERS', 'Parsed', 'check_record', 'drop_trailing_commas', 'json_objects', 'parse_json', 'parse_csv', 'parse_text',
-           'parse_records', 'check_conversation', 'conversation_objects', 'parse_conversations']
+           'parse_records', 'check_conversation', 'conversation_objects', 'parse_conversations', 'turns_of']
 
 # %% ../nbs/03_parse.ipynb #55653234
 @dataclass
@@ -287,3 +287,12 @@ def parse_conversations(text:str, fields:list, turns:int) -> Parsed:
     p = _collect(Parsed(cut_off=open_), raws, fields, check=check)
     if not p.found and not p.cut_off: p.error = f'no conversation (an object with a "{CONVERSATION}" list of turns) in the answer'
     return p
+
+# %% ../nbs/03_parse.ipynb #b5a01b3f
+def turns_of(v) -> list|None:
+    "The turns of a row's conversation: a list as is, an array (Parquet) or JSON text (CSV) as a list; None when `v` is no conversation."
+    if isinstance(v, str) and v.lstrip().startswith("["):
+        try: v = json.loads(v)
+        except ValueError: return None
+    if hasattr(v, "tolist") and not isinstance(v, (str, bytes)): v = v.tolist()
+    return v if isinstance(v, list) and v and all(isinstance(t, dict) for t in v) else None
