@@ -133,3 +133,21 @@ def test_the_sharegpt_export_is_multi_turn(run, tmp_path):
         assert all(isinstance(m["value"], str) and m["value"].strip() for m in e["conversations"])
     ds = datasets.load_dataset("json", data_files=str(p), split="train", cache_dir=str(tmp_path/"hf"))
     assert ds.num_rows == len(lines) and [m["from"] for m in ds[0]["conversations"]] == ["human", "gpt"] * 3
+
+@pytest.mark.model
+def test_varied_conversations_on_the_embedded_model(fresh_cache, tmp_path):
+    "The issue's last step: persona × tone and turns: 3 on the embedded model; only the structure is checked, never what the model wrote."
+    vary = {"persona": ["a regular", "a tourist", "a parent planning a party"], "tone": ["curious", "in a hurry"]}
+    spec = PromptSpec(**{**SPEC.to_dict(), "vary": vary, "records_per_request": 1})
+    df = generate(spec, 6, temperature=0.7, seed=5, cache=fresh_cache, progress=False)
+    s = summary(df)
+    assert s.requested == 6 == s.ok + s.failed and s.ok >= 1, df[["status", "reason", "raw"]].to_string()
+    assert sorted(df.groupby(["persona", "tone"]).size().tolist()) == [1] * 6   # balanced: each persona × tone once
+    ok = df[df.status == "ok"]
+    assert ok[CONVERSATION].map(len).eq(3).all()
+    assert all(isinstance(t[f], str) and t[f].strip() for c in ok[CONVERSATION] for t in c for f in ("question", "response"))
+    assert (df.loc[df.status == "failed", "reason"].str.len() > 0).all()
+    p = export_chat_jsonl(df, tmp_path/"varied.chat.jsonl", system="You are the assistant of Sunrise Bakery.")
+    lines = [json.loads(l) for l in p.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == s.ok and all(chat_problems(e) == [] and alternates([m["role"] for m in e["messages"]]) for e in lines)
+    assert all(len(e["messages"]) == 7 for e in lines)
