@@ -10,11 +10,13 @@ from dataclasses import dataclass
 import numpy as np, pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+from .spec import CONVERSATION
+from .parse import turns_of
 from .text import Tokens, tokenize, take_rows, rows_slice, ngram_codes, fingerprints, mix64, counts, sorted_unique
 
 # %% auto #0
 __all__ = ['PRIME', 'EMPTY', 'shingles', 'signatures', 'minhash', 'similarity', 'candidate_pairs', 'ShingleSets', 'similar_pairs',
-           'Duplicates', 'find_duplicates', 'example_copies']
+           'Duplicates', 'find_duplicates', 'example_copies', 'conversation_texts']
 
 # %% ../nbs/06a_duplicates.ipynb #ac26c1a5
 PRIME = np.uint64(4294967291)  # the largest prime below 2³²: products of two 32-bit values fit in uint64
@@ -165,3 +167,12 @@ def example_copies(rows:Tokens, examples:Tokens) -> tuple:
     jac = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
     best = jac.argmax(1)
     return best, jac[np.arange(len(best)), best]
+
+# %% ../nbs/06a_duplicates.ipynb #c4f20251
+def conversation_texts(df:pd.DataFrame, fields:list) -> pd.DataFrame:
+    "`df` with each conversation's turns joined in its `fields` (one line a turn); `df` itself when it holds no conversation."
+    if CONVERSATION not in df: return df
+    talks = df[CONVERSATION].map(turns_of)
+    if talks.isna().all(): return df
+    joined = {f: [("\n".join(str(t.get(f, "")) for t in ts) if ts else v) for ts, v in zip(talks, df[f] if f in df else [None] * len(df))] for f in fields}
+    return df.assign(**{f: pd.Series(v, index=df.index, dtype=object) for f, v in joined.items()})

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
 from .files import SynthnbError, write_atomic, failures_path
+from .spec import CONVERSATION
+from .parse import turns_of
 from .local import MODEL_NAME, MODEL_LICENSE, MODEL_SOURCE, MODEL_SHA256
 from .overlap import contamination, split_leaks, move_leaks
 from .quality import quality
@@ -49,6 +51,7 @@ def _rows(df:pd.DataFrame, statuses=("ok",), columns=None) -> pd.DataFrame:
 # %% ../nbs/08_export.ipynb #dd50eb1d
 def _jsonable(v):
     if isinstance(v, float) and v != v: return None  # NaN
+    if isinstance(v, np.ndarray): return v.tolist()   # a conversation read back from Parquet
     return v.item() if hasattr(v, "item") else v
 
 def _jsonl_bytes(records) -> bytes:
@@ -68,9 +71,10 @@ def _content(v):
 
 # %% ../nbs/08_export.ipynb #db103755
 def chat_messages(row:dict, user:str="question", assistant:str="response", system:str|None=None) -> dict:
-    "One fine-tuning example: `{'messages': [...]}` from a row."
+    "One fine-tuning example: `{'messages': [...]}` from a row; a conversation's turns in order (user, assistant, user, assistant, …)."
+    turns = turns_of(row.get(CONVERSATION)) or [row]
     msgs = ([{"role": "system", "content": system}] if system else []) + [
-        {"role": "user", "content": _content(row[user])}, {"role": "assistant", "content": _content(row[assistant])}]
+        {"role": role, "content": _content(clean_text(t.get(col)))} for t in turns for role, col in (("user", user), ("assistant", assistant))]
     return {"messages": msgs}
 
 # %% ../nbs/08_export.ipynb #3bcfc563
@@ -112,7 +116,7 @@ def chat_refusal(problems:dict, what:str="the chat format") -> str:
 # %% ../nbs/08_export.ipynb #d5199f97
 def chat_examples(df:pd.DataFrame, user:str="question", assistant:str="response", system:str|None=None, statuses=("ok",)) -> list:
     "The chat examples of the rows of `df`; an `ExportError` if any breaks the format."
-    rows = _rows(df, statuses, [user, assistant])
+    rows = _rows(df, statuses, [user, assistant] + [CONVERSATION] * (CONVERSATION in df))
     examples = [chat_messages(r, user, assistant, system) for r in rows.to_dict("records")]
     if bad := {row: p for row, e in zip(rows.index, examples) if (p := chat_problems(e))}: raise ExportError(chat_refusal(bad))
     return examples
@@ -133,6 +137,8 @@ def alpaca_record(row:dict, instruction:str="question", output:str="response", i
 def export_alpaca(df:pd.DataFrame, path, instruction:str="question", output:str="response", input:str|None=None, system:str|None=None, statuses=("ok",)) -> Path:
     "Write Alpaca records: a JSON list for a `.json` file, JSON lines otherwise."
     rows = _rows(df, statuses, [c for c in (instruction, input, output) if c])
+    if CONVERSATION in df and df.loc[rows.index, CONVERSATION].map(turns_of).notna().any():
+        raise ExportError("alpaca holds one exchange a record, and these rows are conversations: export them as chat or sharegpt")
     records = [alpaca_record(r, instruction, output, input, system) for r in rows.to_dict("records")]
     return write_atomic(path, lambda f: f.write(_records_bytes(records, path)))
 
@@ -164,8 +170,9 @@ def formula_safe(v):
 
 # %% ../nbs/08_export.ipynb #8125d0d7
 def export_csv(df:pd.DataFrame, path, columns=None, statuses=("ok",)) -> Path:
-    "Write rows as UTF-8 CSV with a header, text cells made safe to open in a spreadsheet (`formula_safe`)."
+    "Write rows as UTF-8 CSV with a header, text cells made safe to open in a spreadsheet (`formula_safe`), a conversation as its JSON text."
     rows = _rows(df, statuses, columns)
+    if CONVERSATION in rows: rows = rows.assign(**{CONVERSATION: rows[CONVERSATION].map(lambda v: json.dumps(t, ensure_ascii=False) if (t := turns_of(v)) else "")})
     rows = rows.map(formula_safe) if len(rows) else rows
     return write_atomic(path, lambda f: f.write(rows.to_csv(index=False).encode("utf-8")))
 

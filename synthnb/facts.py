@@ -12,10 +12,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from fastcore.basics import patch
-from .spec import PromptSpec, fact_text
+from .spec import PromptSpec, fact_text, CONVERSATION
 from .files import NO_MATH
 from .text import flag_frame, FLAG_COLUMNS
-from .parse import json_objects
+from .parse import json_objects, turns_of
 from .endpoints import complete_with_retries, run_sync
 from .generate import default_endpoint
 from .embeddings import embed
@@ -29,7 +29,7 @@ __all__ = ['FACT_KINDS', 'NUMBER_WORDS', 'NUMBER_RE', 'DAY_NAMES', 'DAY_RE', 'TI
            'fact_leaves', 'split_clauses', 'Schedule', 'read_schedule', 'product_name', 'Item', 'ClosedList',
            'Negation', 'FactSheet', 'size_of', 'show_size', 'show_time', 'show_price', 'show_days', 'show_hours',
            'TimeFact', 'Finding', 'Claim', 'claims', 'negated', 'nearest_fact', 'affirms', 'check_answer',
-           'answer_fields', 'fact_checks', 'judge_messages', 'read_verdict', 'judge_facts']
+           'answer_fields', 'turn_rows', 'by_turn', 'fact_checks', 'judge_messages', 'read_verdict', 'judge_facts']
 
 # %% ../nbs/07_facts.ipynb #4b04b546
 FACT_KINDS = ["wrong_time", "wrong_day", "wrong_price", "wrong_phone", "wrong_email", "wrong_url", "wrong_number",
@@ -1513,17 +1513,36 @@ def answer_fields(spec:PromptSpec) -> list:
     named = [n for n in text if n.lower() in ANSWER_NAMES]
     return named or text[1:] or text
 
+# %% ../nbs/07_facts.ipynb #abbd57cb
+def turn_rows(df:pd.DataFrame, fields:list) -> pd.DataFrame:
+    "One row per turn of each conversation in `df`: the turn's `fields`, `of_row` (the conversation's row label) and `turn` (from 1; 0 for a row with no conversation)."
+    talks = df[CONVERSATION].map(turns_of) if CONVERSATION in df else pd.Series(None, index=df.index, dtype=object)
+    out = [{**{f: t.get(f) for f in fields}, "of_row": row, "turn": j}
+           for row, ts, r in zip(df.index, talks, df.reindex(columns=fields).to_dict("records")) for j, t in (enumerate(ts, 1) if ts else [(0, r)])]
+    return pd.DataFrame(out, columns=list(fields) + ["of_row", "turn"])
+
+# %% ../nbs/07_facts.ipynb #b405bb35
+def by_turn(flags:pd.DataFrame, turns:pd.DataFrame) -> pd.DataFrame:
+    "Flags found on `turn_rows`, put back on their conversations' rows, each reason starting with its turn ('turn 3: …')."
+    if not len(flags): return flags
+    at = turns.loc[flags["row"].to_numpy()]
+    reason = [f"turn {t}: {r}" if t else r for t, r in zip(at["turn"], flags["reason"])]
+    return flags.assign(row=at["of_row"].to_numpy(), reason=reason)
+
 # %% ../nbs/07_facts.ipynb #fcf93cee
 def fact_checks(df:pd.DataFrame,             # rows (good ones are checked)
                 spec:PromptSpec,             # its fact sheet is the truth
                 fields:list|None=None,       # answer fields to check; `answer_fields(spec)` when None
                 about=embed,                 # texts -> unit vectors, to find which fact a claim is about when words don't; None: words alone
                ) -> pd.DataFrame:
-    "Flags for every answer that contradicts the fact sheet, names an item it doesn't have, or offers what it rules out."
+    "Flags for every answer (every assistant turn of a conversation) that contradicts the fact sheet, names an item it doesn't have, or offers what it rules out."
     if not spec.facts: return flag_frame()
     sheet, found = FactSheet.read(spec.facts, about), []
     ok = df[df["status"] == "ok"] if "status" in df else df
     fields = fields or answer_fields(spec)
+    if CONVERSATION in ok and ok[CONVERSATION].map(turns_of).notna().any():   # turn by turn
+        turns = turn_rows(ok, [f.name for f in spec.output_fields])
+        return by_turn(fact_checks(turns, spec, fields, about), turns)
     asked = next((f.name for f in spec.output_fields if f.type == "string" and f.name not in fields), None)
     for f in fields:
         if f not in ok: continue

@@ -10,7 +10,7 @@ import asyncio, collections, itertools, json, math, queue, random, sys, threadin
 from dataclasses import dataclass
 import pandas as pd
 from tqdm.auto import tqdm
-from .spec import PromptSpec, SpecError, variations
+from .spec import PromptSpec, SpecError, variations, CONVERSATION
 from .endpoints import (Endpoint, EndpointError, Reply, Retryable, SchemaRefused, Unreachable, acomplete,
                                request_mode, endpoint_from_env)
 from .files import first_line
@@ -82,8 +82,8 @@ def plan_requests(spec:PromptSpec, n:int, seed:int|None=0) -> list:
 
 # %% ../nbs/05_generate.ipynb #439c989b
 def max_tokens_for(spec:PromptSpec, n:int) -> int:
-    "A generous token budget for an answer of `n` records."
-    per_record = sum((f.max_length or 400)/3 + 15 for f in spec.output_fields)
+    "A generous token budget for an answer of `n` records (of `turns` turns each)."
+    per_record = spec.turns * sum((f.max_length or 400)/3 + 15 for f in spec.output_fields)
     return int(min(8192, max(256, n*per_record + 100)))
 
 # %% ../nbs/05_generate.ipynb #e4464842
@@ -113,7 +113,7 @@ def rows_for(req:Request, spec:PromptSpec, reply:Reply|None, error:str="") -> li
     "Rows (dicts) for one request: ok, failed and extra records."
     names = [f.name for f in spec.output_fields]
     if reply is None: return [dict(status="failed", reason=error, raw="") for _ in range(req.n)]
-    p = parse_records(reply.text, spec.output_fields, spec.format)
+    p = parse_records(reply.text, spec.output_fields, spec.format, spec.turns)
     if reply.finish_reason == "length" and not p.cut_off and p.records and spec.format in ("csv", "text"):
         # CSV and text records have no closing mark: when the answer hit the token limit, the last one may be cut short
         last = p.records.pop(); p.notes.pop()
@@ -252,8 +252,8 @@ REQUEST_COLUMNS = ["finish_reason", "prompt_tokens", "cached_prompt_tokens", "co
 
 # %% ../nbs/05_generate.ipynb #bc7bef84
 def rows_frame(rows:list, spec:PromptSpec) -> pd.DataFrame:
-    "Rows as a DataFrame: the fields, the attributes drawn from `vary`, how each record ended, its provenance."
-    cols = [f.name for f in spec.output_fields] + list(variations(spec.vary)) + STATUS + PROVENANCE + REQUEST_COLUMNS
+    "Rows as a DataFrame: the fields (and the turns, for conversations), the attributes drawn from `vary`, how each record ended, its provenance."
+    cols = [f.name for f in spec.output_fields] + [CONVERSATION] * (spec.turns > 1) + list(variations(spec.vary)) + STATUS + PROVENANCE + REQUEST_COLUMNS
     df = pd.DataFrame(rows, columns=cols)
     for c in ("reason", "notes", "raw", "earlier"): df[c] = df[c].astype("object").fillna("")
     df["top_up"] = df["top_up"].fillna(0).astype(int)

@@ -8,11 +8,12 @@ Docs: https://synthnb.github.io/synthnb/parse.html.md"""
 from __future__ import annotations
 import ast, csv, io, json, re
 from dataclasses import dataclass, field
-from .spec import Field, RECORD_SEPARATOR
+from functools import partial
+from .spec import Field, RECORD_SEPARATOR, CONVERSATION
 
 # %% auto #0
 __all__ = ['PARSERS', 'Parsed', 'check_record', 'drop_trailing_commas', 'json_objects', 'parse_json', 'parse_csv', 'parse_text',
-           'parse_records']
+           'parse_records', 'check_conversation', 'conversation_objects', 'parse_conversations', 'turns_of']
 
 # %% ../nbs/03_parse.ipynb #55653234
 @dataclass
@@ -122,11 +123,11 @@ def json_objects(text:str, prose_quotes:bool=True) -> tuple:
     return found, int(innermost is not None and not innermost[2])
 
 # %% ../nbs/03_parse.ipynb #887398bf
-def _collect(parsed:Parsed, raws:list, fields:list, loads=_loads) -> Parsed:
+def _collect(parsed:Parsed, raws:list, fields:list, loads=_loads, check=check_record) -> Parsed:
     for raw in raws:
         try: obj = loads(raw) if isinstance(raw, str) else raw
         except ValueError as e: parsed.broken.append((raw, str(e))); continue
-        rec, notes = check_record(obj, fields)
+        rec, notes = check(obj, fields)
         if rec is None: parsed.broken.append((raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False), notes))
         else: parsed.records.append(rec); parsed.notes.append(notes)
     return parsed
@@ -225,11 +226,73 @@ PARSERS = {"json": parse_json, "jsonl": parse_json, "csv": parse_csv, "text": pa
 def parse_records(text:str,       # the model's answer
                   fields:list,    # the spec's output fields
                   fmt:str="json", # the format that was asked for
+                  turns:int=1,    # turns in a record: more than 1, each record is a conversation (json or jsonl)
                  ) -> Parsed:
     "Every record that can be read from `text`, and what was wrong with the rest."
     if not text or not text.strip(): return Parsed(error="empty answer")
+    if turns > 1: return parse_conversations(text, fields, turns)
     p = PARSERS[fmt](text, fields)
     if fmt != "json" and not p.found and fmt in ("jsonl", "csv", "text"):
         q = parse_json(text, fields)  # a model asked for CSV or text sometimes answers in JSON anyway
         if q.found: return q
     return p
+
+# %% ../nbs/03_parse.ipynb #1bf8d06f
+def check_conversation(obj, fields:list, turns:int) -> tuple:
+    "(record, notes) for a usable conversation of `turns` turns (the first turn's fields, and every turn under `conversation`), or (None, reason)."
+    if not isinstance(obj, dict): return None, f"a {type(obj).__name__} where a conversation (object) was expected"
+    conv = obj.get(CONVERSATION)
+    if not isinstance(conv, list): return None, f"no {CONVERSATION}: the record does not list its turns"
+    if len(conv) != turns: return None, f"a conversation of {len(conv)} turn{'s' * (len(conv) != 1)} where {turns} were asked for"
+    out, notes = [], []
+    for j, t in enumerate(conv, 1):
+        rec, why = check_record(t, fields)
+        if rec is None: return None, f"turn {j}: {why}"
+        out.append(rec); notes += [f"turn {j}: {n}" for n in why]
+    notes += [f"extra key {k!r} set aside (= {_short(v)!r})" for k, v in obj.items() if k != CONVERSATION]
+    return {**out[0], CONVERSATION: out}, notes
+
+# %% ../nbs/03_parse.ipynb #b8968596
+_CONVERSATION_START = re.compile(rf"""\{{\s*["']?{CONVERSATION}["']?\s*:""")
+
+def _object_end(text:str, start:int) -> int|None:
+    "Where the object opened at `start` closes (strings skipped), or None when the text ends first."
+    depth, in_str, esc = 0, False, False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_str: esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
+        elif ch == '"': in_str = True
+        elif ch in "{[": depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0: return i
+    return None
+
+def conversation_objects(text:str) -> tuple:
+    "Raw texts of the complete conversation objects (`{\"conversation\": …}`) in `text`, and how many were left open at its end."
+    found, open_, after = [], 0, 0
+    for m in _CONVERSATION_START.finditer(text):
+        if m.start() < after: continue   # inside the one before
+        end = _object_end(text, m.start())
+        if end is None: open_ += 1; break
+        found.append(text[m.start():end + 1]); after = end + 1
+    return found, open_
+
+# %% ../nbs/03_parse.ipynb #b567c5a7
+def parse_conversations(text:str, fields:list, turns:int) -> Parsed:
+    "Conversations of `turns` turns from JSON (an array, lines, a `records` wrapper), however it is surrounded."
+    check = partial(check_conversation, turns=turns)
+    if (exact := _exact_records(text)) is not None: return _collect(Parsed(), exact, fields, check=check)
+    raws, open_ = conversation_objects(text)
+    p = _collect(Parsed(cut_off=open_), raws, fields, check=check)
+    if not p.found and not p.cut_off: p.error = f'no conversation (an object with a "{CONVERSATION}" list of turns) in the answer'
+    return p
+
+# %% ../nbs/03_parse.ipynb #b5a01b3f
+def turns_of(v) -> list|None:
+    "The turns of a row's conversation: a list as is, an array (Parquet) or JSON text (CSV) as a list; None when `v` is no conversation."
+    if isinstance(v, str) and v.lstrip().startswith("["):
+        try: v = json.loads(v)
+        except ValueError: return None
+    if hasattr(v, "tolist") and not isinstance(v, (str, bytes)): v = v.tolist()
+    return v if isinstance(v, list) and v and all(isinstance(t, dict) for t in v) else None

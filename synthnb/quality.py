@@ -11,20 +11,21 @@ from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from scipy import sparse
 from .files import cores, forked_map, NO_MATH
-from .spec import PromptSpec, fact_text
+from .spec import PromptSpec, fact_text, CONVERSATION
+from .parse import turns_of
 from .text import (Tokens, tokenize, join_tokens, take_rows, fingerprints, counts, tfidf, distinct_n, compression_ratio, self_bleu,
                           mean_pairwise_distance, flag_frame, concat_flags, FLAG_COLUMNS)
-from .duplicates import find_duplicates, example_copies, Duplicates
-from .facts import fact_checks, answer_fields, judge_facts, singular, LINK_WORDS, FACT_KINDS
+from .duplicates import find_duplicates, example_copies, Duplicates, conversation_texts
+from .facts import fact_checks, answer_fields, judge_facts, singular, LINK_WORDS, FACT_KINDS, turn_rows, by_turn
 from .embeddings import embed
 from .meaning import (meaning_duplicates, example_paraphrases, row_vectors, topic_similarity, avoided_topic_hits, avoided_topic_rows, AVOID_RELATIVE_FROM,
                              map_coordinates, meaning_spread)
 
 # %% auto #0
 __all__ = ['DIVERSITY', 'NO_TOPIC', 'MEANING_TOPIC_SCORE', 'FACTS_IN_PARALLEL_FROM', 'FLAG_GROUPS', 'FLAG_KINDS', 'FLAG_NAMES',
-           'text_fields', 'length_table', 'length_flags', 'schema_flags', 'duplicate_flags', 'copy_flags', 'diversity',
-           'stem', 'topic_scores', 'assign_topics', 'avoid_flags', 'topic_coverage_table', 'row_map_points',
-           'field_vectors', 'question_and_answer', 'question_answer_texts', 'meaning_duplicate_flags',
+           'text_fields', 'length_table', 'length_flags', 'turn_length_flags', 'schema_flags', 'duplicate_flags',
+           'copy_flags', 'diversity', 'stem', 'topic_scores', 'assign_topics', 'avoid_flags', 'topic_coverage_table',
+           'row_map_points', 'field_vectors', 'question_and_answer', 'question_answer_texts', 'meaning_duplicate_flags',
            'example_copy_flags', 'avoid_meaning_flags', 'assign_topics_by_meaning', 'checked_facts', 'flag_name',
            'QualityReport', 'quality']
 
@@ -65,6 +66,13 @@ def length_flags(df:pd.DataFrame, spec:PromptSpec, tokens:dict, z:float=3.5, rat
             out.append(flag_frame(df.index[rows], kind, [f"{n[i]} words; this field usually has about {typical}" for i in rows], field=f))
     return concat_flags(out)
 
+# %% ../nbs/07a_quality.ipynb #4b403835
+def turn_length_flags(df:pd.DataFrame, spec:PromptSpec, tokens:dict, **kw) -> pd.DataFrame:
+    "`length_flags`, turn by turn for conversations (each flag on its conversation's row, naming its turn)."
+    if CONVERSATION not in df or df[CONVERSATION].map(turns_of).isna().all(): return length_flags(df, spec, tokens, **kw)
+    turns, vocab = turn_rows(df, list(tokens)), {}
+    return by_turn(length_flags(turns, spec, {f: tokenize(turns[f].fillna("").tolist(), vocab) for f in tokens}, **kw), turns)
+
 # %% ../nbs/07a_quality.ipynb #5f7540d4
 def _missing(v) -> bool: return v is None or (isinstance(v, float) and math.isnan(v))
 
@@ -100,7 +108,7 @@ def copy_flags(df:pd.DataFrame, spec:PromptSpec, record:Tokens, first:Tokens, th
     "Flags for rows that copy or barely reword a few-shot example."
     fields = text_fields(spec, df)
     if not spec.examples or not fields: return flag_frame()
-    ex = pd.DataFrame(spec.examples)
+    ex = conversation_texts(pd.DataFrame(spec.examples), fields)
     ex_tk = {f: tokenize(ex[f] if f in ex else [""] * len(ex), record.vocab) for f in fields}
     best, jac = example_copies(record, join_tokens(*ex_tk.values()))
     row_fp, ex_fp = fingerprints(first), fingerprints(ex_tk[fields[0]])
@@ -261,7 +269,7 @@ def meaning_duplicate_flags(df:pd.DataFrame, fields:list, question:np.ndarray, a
 def example_copy_flags(df:pd.DataFrame, spec:PromptSpec, fields:list, question:np.ndarray, answer:np.ndarray|None, model=None) -> tuple:
     "Flags for rows that reword a few-shot example, and each such row's example (position → example number)."
     if not spec.examples or not fields: return flag_frame(), {}
-    ex = pd.DataFrame(spec.examples).reindex(columns=fields)
+    ex = conversation_texts(pd.DataFrame(spec.examples), fields).reindex(columns=fields)
     eq, ea = question_and_answer(field_vectors(ex, fields, model))
     found = example_paraphrases(question, answer, eq, ea, texts=question_answer_texts(df, fields), example_texts=question_answer_texts(ex, fields))
     answer_part = lambda s: "" if answer is None else f", answer {s:.2f}"
@@ -422,10 +430,11 @@ def quality(df:pd.DataFrame,                # rows of a run (`generate`), or any
     if "status" in df and not df.index.is_unique: raise ValueError("the rows' index has repeated labels; use df.reset_index(drop=True)")
     ok = df[df["status"] == "ok"] if "status" in df else df
     fields, vocab = text_fields(spec, ok), {}
+    ok = conversation_texts(ok, fields)   # a conversation's turns joined: duplicates, topics and meaning read whole conversations
     tokens = {f: tokenize(ok[f].tolist(), vocab) for f in fields}
     record = join_tokens(*tokens.values()) if tokens else tokenize([""] * len(ok), vocab)
     dups = find_duplicates(record, near_threshold)
-    parts = [schema_flags(ok, spec), length_flags(ok, spec, tokens), duplicate_flags(ok, dups),
+    parts = [schema_flags(ok, spec), turn_length_flags(ok, spec, tokens), duplicate_flags(ok, dups),
              copy_flags(ok, spec, record, tokens[fields[0]] if fields else record, copy_threshold), avoid_flags(ok, record, list(spec.avoid))]
     vectors, rowvec = {}, None
     if by == "meaning" and fields and len(ok):

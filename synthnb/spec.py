@@ -13,9 +13,10 @@ import yaml
 from .files import SynthnbError
 
 # %% auto #0
-__all__ = ['FIELD_TYPES', 'JSON_TYPES', 'FORMATS', 'RECORD_SEPARATOR', 'DEFAULT_SYSTEM_PROMPT', 'SPEC_KEYS', 'SPECS_DIR',
-           'SpecError', 'Field', 'fields_from_examples', 'format_instructions', 'render_records', 'fact_value',
-           'fact_text', 'PromptSpec', 'is_blank', 'empty_fields', 'example_problem', 'variations', 'attributes_text']
+__all__ = ['FIELD_TYPES', 'JSON_TYPES', 'CONVERSATION', 'FORMATS', 'RECORD_SEPARATOR', 'DEFAULT_SYSTEM_PROMPT', 'MAX_TURNS',
+           'SPEC_KEYS', 'SPECS_DIR', 'SpecError', 'example_records', 'Field', 'fields_from_examples',
+           'format_instructions', 'render_records', 'fact_value', 'fact_text', 'PromptSpec', 'is_blank', 'empty_fields',
+           'example_problem', 'variations', 'conversation_problem', 'attributes_text', 'conversation_text']
 
 # %% ../nbs/00_spec.ipynb #b9eb6adb
 class SpecError(SynthnbError, ValueError):
@@ -24,6 +25,14 @@ class SpecError(SynthnbError, ValueError):
 # %% ../nbs/00_spec.ipynb #df26a9bf
 FIELD_TYPES = ("string", "integer", "number", "boolean")
 JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
+
+# %% ../nbs/00_spec.ipynb #7cdcab0d
+CONVERSATION = "conversation"  # the key of a conversation's turns: in an example, an answer's record and a row
+
+# %% ../nbs/00_spec.ipynb #35ef95c2
+def example_records(examples:list) -> list:
+    "The records of few-shot examples: each example, or the turns of one that is a conversation."
+    return [t for e in examples or [] for t in (e[CONVERSATION] if isinstance(e, dict) and isinstance(e.get(CONVERSATION), list) else [e])]
 
 # %% ../nbs/00_spec.ipynb #1d251231
 @dataclass
@@ -52,7 +61,8 @@ class Field:
 
 # %% ../nbs/00_spec.ipynb #51560084
 def fields_from_examples(examples:list) -> list:
-    "Output fields derived from the keys and values of the few-shot examples."
+    "Output fields derived from the keys and values of the few-shot examples (of their turns, when they are conversations)."
+    examples = example_records(examples)
     if not examples or not isinstance(examples[0], dict): return []
     out = []
     for k, v in examples[0].items():
@@ -68,11 +78,16 @@ RECORD_SEPARATOR = "---"
 # %% ../nbs/00_spec.ipynb #1ca5edf1
 def _keys(fields): return ", ".join(f'"{f.name}"' for f in fields)
 
-def format_instructions(fmt:str, fields:list, structured:bool=False) -> str:
-    "What the prompt says about the shape of the answer (the count is in the request's last line, which varies)."
-    if structured: return f'Answer with only a JSON object whose "records" key holds an array of objects with the keys {_keys(fields)}.'
-    return {"json":  f"Answer with only a JSON array of objects with the keys {_keys(fields)}. No prose, no code fences.",
-            "jsonl": f"Answer with one line per record, each line one JSON object with the keys {_keys(fields)}. No prose, no code fences.",
+def _objects(fields, turns, what="objects"):
+    "How the prompt names the objects of an answer: with the fields as keys, or conversations of `turns` such turns."
+    if turns == 1: return f"{what} with the keys {_keys(fields)}"
+    return f'{what} with the one key "{CONVERSATION}": an array of {turns} turns, each an object with the keys {_keys(fields)}'
+
+def format_instructions(fmt:str, fields:list, structured:bool=False, turns:int=1) -> str:
+    "What the prompt says about the shape of the answer (the count is in the request's last line, which varies); `turns` > 1: conversations."
+    if structured: return f'Answer with only a JSON object whose "records" key holds an array of {_objects(fields, turns)}.'
+    return {"json":  f"Answer with only a JSON array of {_objects(fields, turns)}. No prose, no code fences.",
+            "jsonl": f"Answer with one line per record, each line one JSON {_objects(fields, turns, 'object')}. No prose, no code fences.",
             "csv":   f"Answer with CSV only: a header line `{','.join(f.name for f in fields)}`, then one line per record. "
                      "Put double quotes around values that contain commas, quotes or line breaks.",
             "text":  f"Answer with the records separated by a line holding only {RECORD_SEPARATOR}. In each record write one line "
@@ -124,6 +139,7 @@ class PromptSpec:
     records_per_request: int = 5                   # records asked for in one request
     system_prompt: str = DEFAULT_SYSTEM_PROMPT     # the system message
     name: str = "untitled"                         # a short name, used in file names and reports
+    turns: int = 1                                 # exchanges in a record: 1, a question and its answer; more, a conversation
 
     def __post_init__(self):
         self.fields = [Field(**f) if isinstance(f, dict) else f for f in (self.fields or [])]
@@ -161,11 +177,14 @@ def example_problem(i:int,       # the example's number, counted from 1
     return f"example {i}: {', '.join(f'`{k}`' for k in empty)} {'is' if one else 'are'} empty; write {'it' if one else 'them'} or delete the example"
 
 # %% ../nbs/00_spec.ipynb #0fe45d05
-def _example_problems(examples, fields):
+def _example_problems(examples, fields, turns=1):
     if not isinstance(examples, list) or not all(isinstance(e, dict) for e in examples):
         return ["examples must be a list of records (key: value mappings)"]
     names = [f.name for f in fields]
-    return [p for i, e in enumerate(examples, 1) if (p := example_problem(i, e, names))]
+    if turns > 1: return [p for i, e in enumerate(examples, 1) if (p := conversation_problem(i, e, names, turns))]
+    talks = [f"example {i} is a conversation: set turns: {len(e[CONVERSATION])}, or write it as one record"
+             for i, e in enumerate(examples, 1) if isinstance(e.get(CONVERSATION), list) and CONVERSATION not in names]
+    return talks or [p for i, e in enumerate(examples, 1) if (p := example_problem(i, e, names))]
 
 # %% ../nbs/00_spec.ipynb #9e5e37b2
 def _text_list_problems(name, xs):
@@ -201,6 +220,31 @@ def _vary_problems(vary, field_names) -> list:
             out.append(f"vary: {name}'s weights must be numbers above 0")
     return out
 
+# %% ../nbs/00_spec.ipynb #94428960
+MAX_TURNS = 10
+
+# %% ../nbs/00_spec.ipynb #ace16b17
+def conversation_problem(i:int,       # the example's number, counted from 1
+                         example:dict, # the example: `{conversation: [turn, …]}`
+                         names:list,   # the output fields' names (of each turn)
+                         turns:int):   # the turns it must have
+    "What is wrong with conversation example `i`, as one line a person can act on; None when nothing is."
+    conv = example.get(CONVERSATION)
+    if not isinstance(conv, list):
+        return f"example {i} is not a conversation: with turns: {turns}, list its {turns} turns under {CONVERSATION}:, each with {', '.join(names)}"
+    if extra := [k for k in example if k != CONVERSATION]: return f"example {i} has {', '.join(map(str, extra))} beside its {CONVERSATION}; put every field in its turns"
+    if len(conv) != turns: return f"example {i} has {len(conv)} turn{'s' * (len(conv) != 1)} where turns is {turns}; write {turns} or change turns"
+    for j, t in enumerate(conv, 1):
+        if not isinstance(t, dict): return f"example {i}, turn {j} is not a mapping of {', '.join(names)}"
+        if p := example_problem(j, t, names): return f"example {i}, turn {p.removeprefix('example ')}"
+
+# %% ../nbs/00_spec.ipynb #e6222834
+def _turns_problems(turns, fmt) -> list:
+    if isinstance(turns, bool) or not isinstance(turns, int) or not 1 <= turns <= MAX_TURNS:
+        return [f"turns is {turns!r}; it must be a whole number from 1 to {MAX_TURNS}"]
+    if turns > 1 and fmt in ("csv", "text"): return [f"turns: {turns} needs the json or jsonl format: a conversation does not fit one {fmt} record"]
+    return []
+
 # %% ../nbs/00_spec.ipynb #04ba4d79
 from fastcore.basics import patch
 
@@ -213,7 +257,8 @@ def problems(self:PromptSpec) -> list:
     if not fields: out.append("no output fields: give `fields` or at least one example")
     if len({f.name for f in fields}) < len(fields): out.append("two output fields share a name")
     for f in fields: out += f.problems()
-    out += _example_problems(self.examples, fields)
+    out += (turn := _turns_problems(self.turns, self.format))
+    out += _example_problems(self.examples, fields, 1 if turn else self.turns)
     if self.format not in FORMATS: out.append(f"unknown format {self.format!r} (use one of {', '.join(FORMATS)})")
     if isinstance(self.records_per_request, bool) or not isinstance(self.records_per_request, int) or self.records_per_request <= 0:
         out.append(f"records_per_request is {self.records_per_request!r}; it must be a whole number above 0")
@@ -238,18 +283,25 @@ def attributes_text(attributes:dict|None) -> str:
     "The sentence that states a request's drawn attributes ('' when there are none)."
     return f" In all of them, {'; '.join(f'{k}: {v}' for k, v in attributes.items())}." if attributes else ""
 
+def conversation_text(turns:int) -> str:
+    "What the prompt says a record is when records are conversations of `turns` turns."
+    return (f"Each record is a conversation of {turns} turns between the user and the assistant. In turn 1 the user asks; in every "
+            "later turn the user follows up on the assistant's earlier answers (a detail they gave, a choice, the next step), as a "
+            f"real customer would. What is true in turn 1 still holds in turn {turns}: the assistant never contradicts an earlier "
+            "answer or the fact sheet. Each turn has these fields:")
+
 @patch
 def user_prompt(self:PromptSpec, n:int|None=None, topic:str|None=None, structured:bool=False, attributes:dict|None=None) -> str:
     "The user message for one request of `n` records about `topic`, with `attributes` drawn from `vary`: what every request of a run shares first, what varies last."
-    n, fields = n or self.records_per_request, self.output_fields
-    parts = [self.instruction.strip(), "Each record has these fields:\n" + "\n".join(f.describe() for f in fields)]
+    n, fields, talk = n or self.records_per_request, self.output_fields, self.turns > 1
+    parts = [self.instruction.strip(), (conversation_text(self.turns) if talk else "Each record has these fields:") + "\n" + "\n".join(f.describe() for f in fields)]
     if self.facts: parts.append("Fact sheet. Every record must agree with these facts; never state a time, price, phone number, "
                                 "product or policy that is not here:\n" + _bullets(f"{k}: {fact_text(v)}" for k, v in self.facts.items()))
     if self.topics and not topic: parts.append("Cover these topics:\n" + _bullets(self.topics))
     if self.avoid: parts.append("Avoid these topics:\n" + _bullets(self.avoid))
-    if self.examples: parts.append("Examples of good records (write new ones; do not copy or rephrase them):\n"
+    if self.examples: parts.append(f"Examples of good {'conversations' if talk else 'records'} (write new ones; do not copy or rephrase them):\n"
                                    + render_records(self.examples, self.format, fields))
-    parts.append(format_instructions(self.format, fields, structured))
+    parts.append(format_instructions(self.format, fields, structured, self.turns))
     about = f" about this topic: {topic}" if topic else ""
     parts.append(f"Write {n} new records{about}.{attributes_text(attributes)} The answer holds exactly {n} records.")
     return "\n\n".join(parts)
@@ -268,14 +320,16 @@ def _field_schema(f:Field) -> dict:
     if f.description: s["description"] = f.description
     return s
 
+def _array(items:dict, n:int) -> dict: return {"type": "array", "items": items, "minItems": n, "maxItems": n}
+
 @patch
 def json_schema(self:PromptSpec, n:int|None=None) -> dict:
-    "JSON schema of an answer holding `n` records."
+    "JSON schema of an answer holding `n` records (each a conversation of `turns` turns when `turns` > 1)."
     n, fields = n or self.records_per_request, self.output_fields
     record = {"type": "object", "properties": {f.name: _field_schema(f) for f in fields},
               "required": [f.name for f in fields], "additionalProperties": False}
-    return {"type": "object", "properties": {"records": {"type": "array", "items": record, "minItems": n, "maxItems": n}},
-            "required": ["records"], "additionalProperties": False}
+    if self.turns > 1: record = {"type": "object", "properties": {CONVERSATION: _array(record, self.turns)}, "required": [CONVERSATION], "additionalProperties": False}
+    return {"type": "object", "properties": {"records": _array(record, n)}, "required": ["records"], "additionalProperties": False}
 
 # %% ../nbs/00_spec.ipynb #2d91ae12
 SPEC_KEYS = [f.name for f in dc_fields(PromptSpec)]
@@ -283,10 +337,11 @@ SPEC_KEYS = [f.name for f in dc_fields(PromptSpec)]
 # %% ../nbs/00_spec.ipynb #7780ceef
 @patch
 def to_dict(self:PromptSpec) -> dict:
-    "The spec as plain data, fields spelled out; `vary` only when it is set (so a spec without it keeps its hash)."
+    "The spec as plain data, fields spelled out; `vary` only when it is set and `turns` only when above 1 (so a spec without them keeps its hash)."
     d = asdict(self)
     d["fields"] = [{k: v for k, v in asdict(f).items() if v not in (None, "")} for f in self.fields]
     if not d["vary"]: del d["vary"]
+    if d["turns"] == 1: del d["turns"]
     return d
 
 # %% ../nbs/00_spec.ipynb #ebf5bb23
@@ -371,6 +426,6 @@ def example(cls:PromptSpec, name:str="bakery") -> PromptSpec:
 def _repr_markdown_(self:PromptSpec):
     fence = lambda s: "```text\n" + s.replace("```", "'''") + "\n```"
     problems = self.problems()
-    head = f"**PromptSpec `{self.name}`** · hash `{self.hash}` · {len(self.examples)} examples · fields {', '.join(f.name for f in self.output_fields)} · format {self.format}"
+    head = f"**PromptSpec `{self.name}`** · hash `{self.hash}` · {len(self.examples)} examples · fields {', '.join(f.name for f in self.output_fields)} · format {self.format}" + (f" · {self.turns} turns" if self.turns != 1 else "")
     warn = ("\n\n**Problems:** " + "; ".join(problems)) if problems else ""
     return f"{head}{warn}\n\n*system*\n\n{fence(self.system_prompt)}\n\n*user*\n\n{fence(self.user_prompt())}"

@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np, pandas as pd, ipywidgets as W
 from fastcore.basics import patch
-from .spec import PromptSpec, SpecError, is_blank
+from .spec import PromptSpec, SpecError, is_blank, CONVERSATION
+from .parse import turns_of
 from .endpoints import Endpoint, EndpointError
 from .generate import Run, plan_requests
 from .curation import DECISIONS, Change, Curation, CurationError, TableView, view_rows, page_of
@@ -595,6 +596,13 @@ def _decision_text(r) -> str:
     d = r.get("decision", "pending")
     return d + (" · edited" if r.get("edited") else "")
 
+# %% ../nbs/09b_studio.ipynb #fa65e277
+def _conversation_html(turns:list, fields:list, marks=()) -> str:
+    "A conversation, a line each: 'Customer: …' (the first field of a turn), 'Assistant: …' (its other fields)."
+    line = lambda who, v: f"<div><b>{who}:</b> {_marked('' if is_blank(v) else str(v), marks)}</div>"
+    body = "".join(line("Customer", t.get(fields[0])) + "".join(line("Assistant", t.get(f)) for f in fields[1:]) for t in turns)
+    return f"<div class='synthnb-cell synthnb-conversation' {SUPPRESS}>{body}</div>"
+
 # %% ../nbs/09b_studio.ipynb #c77533ef
 def _notes_html(findings:list, most:int=6) -> str:
     "Why a row was flagged, a line per finding: the check in words, its reason, and the fact or example it clashes with."
@@ -623,6 +631,9 @@ def show(self:RowView, label, r:dict, fields:list, findings:list=(), current:boo
     self.row, self.layout.display = label, ""
     failed = r.get("status") != "ok"
     for c, f in zip(self.cells, fields): c.value = _text_html(r.get(f), marks=[x.get("text") for x in findings if x.get("field") in (f, "", None)])
+    if (talk := turns_of(r.get(CONVERSATION))) and self.cells:   # a conversation: every turn, across the field cells
+        self.cells[0].value = _conversation_html(talk, fields, [x.get("text") for x in findings])
+        for c in self.cells[1:]: c.value = ""
     if failed and self.cells and all(is_blank(r.get(f)) for f in fields):
         why, what = _failed_html(r)
         self.cells[0].value = why
