@@ -29,7 +29,7 @@ def test_report_on_a_real_run_keeps_every_requested_record(fresh_cache):
         return 200, completion(records_answer(body, lambda k: {"question": f"Do you sell cinnamon rolls, batch {i}?",
                                                                 "response": f"Yes, cinnamon rolls are ${4 + k} on Saturdays."}))
     with ScriptedServer(script) as srv:
-        df = generate(SPEC, 15, endpoint=Endpoint(srv.base_url, "scripted"), cache=fresh_cache, progress=False)
+        df = generate(SPEC, 15, endpoint=Endpoint(srv.base_url, "scripted"), cache=fresh_cache, progress=False, top_up=0)  # not asked again: it stays failed
     s, r = summary(df), quality(df, SPEC)
     assert r.counts["rows"] == s.requested == 15 and r.counts["failed"] == s.failed == 5 and r.counts["ok"] == 10
     assert set(r.flags["row"]) <= set(df.index[df.status == "ok"])
