@@ -7,9 +7,10 @@ Docs: https://synthnb.github.io/synthnb/spec_form.html.md"""
 # %% ../nbs/09a_spec_form.ipynb #9124f35c
 from __future__ import annotations
 import html, os, re
+import yaml
 import ipywidgets as W
 from fastcore.basics import patch
-from .spec import PromptSpec, Field, SpecError, FORMATS, FIELD_TYPES, fact_text, is_blank, empty_fields, example_problem
+from .spec import PromptSpec, Field, SpecError, FORMATS, CONVERSATION, MAX_TURNS, FIELD_TYPES, fact_text, is_blank, empty_fields, example_problem
 from .endpoints import Endpoint, EndpointError
 from .facts import FactSheet
 
@@ -311,6 +312,8 @@ class SpecForm(W.VBox):
         self.avoid = text_area("synthnb-avoid", 2, "topics to avoid, one a line")
         self.facts = text_area("synthnb-facts", 4, "fact sheet, one a line: name: fact")
         self.per_request = _int("synthnb-per-request", "records per request", 5, min=1, max=100)
+        self.turns = _int("synthnb-turns", "turns", 1, min=1, max=MAX_TURNS)
+        self.conversations = text_area("synthnb-conversations", 8, "conversation examples in YAML: - conversation: [{question: …, response: …}, …]")
         self.n = _int("synthnb-n", "n", n, min=1, max=1_000_000)
         self.temperature = W.BoundedFloatText(value=temperature, min=0, max=2, step=0.1, description="temperature", layout=W.Layout(width="190px")).add_class("synthnb-temperature")
         self.seed = _int("synthnb-seed", "seed", seed, min=0, max=2**31 - 1)
@@ -322,9 +325,11 @@ class SpecForm(W.VBox):
         self.fact_sheet = W.HTML().add_class("synthnb-fact-sheet")
         self._layout()
         self.load(spec or PromptSpec())
-        for w in (self.name, self.instruction, self.system, self.fields, self.format, self.topics, self.avoid, self.facts, self.per_request, self.preview_topic):
+        for w in (self.name, self.instruction, self.system, self.fields, self.format, self.topics, self.avoid, self.facts, self.per_request, self.turns,
+                  self.conversations, self.preview_topic):
             w.observe(self._changed, names="value")
         self.examples.on_change(self._changed); self.vary.on_change(self._changed)
+        self.turns.observe(self._turns_changed, names="value")
 
 # %% ../nbs/09a_spec_form.ipynb #85ba998e
 @patch
@@ -344,8 +349,8 @@ def _endpoint_widgets(self:SpecForm):
 @patch
 def _layout(self:SpecForm):
     h = lambda t: W.HTML(f"<b>{t}</b>")
-    left = W.VBox([W.HBox([self.name, self.format]), h("Instruction"), self.instruction, h("System prompt"), self.system,
-                   h("Few-shot examples"), self.examples, h("Output fields"), self.fields,
+    left = W.VBox([W.HBox([self.name, self.format, self.turns]), h("Instruction"), self.instruction, h("System prompt"), self.system,
+                   h("Few-shot examples"), self.examples, self.conversations, h("Output fields"), self.fields,
                    h("Topics to cover"), self.topics, h("Topics to avoid"), self.avoid, h("Fact sheet"), self.facts, h("Attributes to vary"), self.vary,
                    h("Run"), W.HBox([self.n, self.per_request]), W.HBox([self.temperature, self.seed]), self.endpoint, self.server],
                   layout=W.Layout(width="50%", padding="0 8px 0 0"))
@@ -363,10 +368,13 @@ def load(self:SpecForm, spec:PromptSpec):
         self.fields.value = fields_to_text(spec.output_fields)
         self.format.value, self.per_request.value = spec.format, spec.records_per_request
         self.topics.value, self.avoid.value, self.facts.value = "\n".join(spec.topics), "\n".join(spec.avoid), facts_to_text(spec.facts)
+        self.turns.value, conversations = spec.turns, spec.turns > 1
+        self.conversations.value = yaml.safe_dump(spec.examples, sort_keys=False, allow_unicode=True, width=110) if conversations else ""
         self.examples.set_fields(spec.output_fields)
         self.examples.rows = []
-        for e in spec.examples: self.examples.add(e, render=False)
+        for e in ([] if conversations else spec.examples): self.examples.add(e, render=False)
         self.examples._render()
+        self._show_examples()
         self.vary.load(spec.vary)
     finally: self._loading = False
     self._changed()
@@ -378,11 +386,48 @@ def read(self:SpecForm) -> tuple:
     try:
         fields = fields_from_text(self.fields.value)
         self.examples.set_fields(fields)
-        spec = PromptSpec(instruction=self.instruction.value, examples=self.examples.examples, fields=fields, format=self.format.value,
+        spec = PromptSpec(instruction=self.instruction.value, examples=self._examples(), fields=fields, format=self.format.value,
                           topics=text_lines(self.topics.value), avoid=text_lines(self.avoid.value), facts=facts_from_text(self.facts.value), vary=self.vary.attributes,
-                          records_per_request=self.per_request.value, system_prompt=self.system.value, name=self.name.value.strip() or "untitled")
+                          records_per_request=self.per_request.value, turns=self.turns.value, system_prompt=self.system.value, name=self.name.value.strip() or "untitled")
     except SpecError as e: return None, [str(e)]
     return spec, spec.problems()
+
+# %% ../nbs/09a_spec_form.ipynb #81a64ca4
+@patch
+def _examples(self:SpecForm) -> list:
+    "The examples the form holds: the grid's, or the conversations written in YAML."
+    if self.turns.value <= 1: return self.examples.examples
+    try: out = yaml.safe_load(self.conversations.value) or []
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise SpecError(f"the conversation examples are not valid YAML{f' (line {mark.line + 1})' if mark else ''}: {getattr(e, 'problem', e)}") from None
+    if not isinstance(out, list): raise SpecError(f"the conversation examples must be a list (- {CONVERSATION}: [...]), not a {type(out).__name__}")
+    return out
+
+@patch
+def _show_examples(self:SpecForm):
+    "The grid for single records, the YAML text for conversations."
+    many = self.turns.value > 1
+    self.examples.layout.display, self.conversations.layout.display = ("none", "") if many else ("", "none")
+
+@patch
+def _turns_changed(self:SpecForm, change):
+    "Moving between single records and conversations carries the examples over."
+    if getattr(self, "_loading", False): return
+    old, new = change["old"], change["new"]
+    self._loading = True
+    try:
+        if old <= 1 < new and not self.conversations.value.strip():
+            self.conversations.value = yaml.safe_dump([{CONVERSATION: [e]} for e in self.examples.examples], sort_keys=False, allow_unicode=True, width=110)
+        elif new <= 1 < old:
+            try: convs = yaml.safe_load(self.conversations.value) or []
+            except yaml.YAMLError: convs = []
+            firsts = [c[CONVERSATION][0] for c in convs if isinstance(c, dict) and isinstance(c.get(CONVERSATION), list) and c[CONVERSATION] and isinstance(c[CONVERSATION][0], dict)]
+            self.examples.rows = []
+            for e in firsts: self.examples.add(e, render=False)
+            self.examples._render()
+    finally: self._loading = False
+    self._show_examples()
 
 # %% ../nbs/09a_spec_form.ipynb #5855a609
 @patch
