@@ -72,19 +72,35 @@ class Watch:
         if stop_below is not None and not 0 < stop_below <= 1: raise SpecError(f"stop_below is {stop_below!r}; it must be a share between 0 and 1")
         self.novelty, self.stop_below, self.patience = Novelty(spec, model), stop_below, max(1, patience)
         self._todo, self.stopped_because, self.error, self.run, self._closed = queue.Queue(), "", None, None, False
+        self._waiting, self._next = {}, 0   # finished requests not measured yet, and the plan's next one to measure
         self._thread = threading.Thread(target=self._work, name="synthnb-novelty", daemon=True); self._thread.start()
 
     def add(self, request_id:int, rows:list): self._todo.put((request_id, rows))
 
+    def _in_order(self, item) -> list:
+        "The requests to measure now: in the run's plan order, so the shares do not depend on which answer came first."
+        if item is not None: self._waiting[item[0]] = item[1]
+        order = [r.request_id for r in getattr(self.run, "plan", [])]
+        if not order or item is None:   # no plan to follow, or the end: all that waits, in plan order
+            ready = sorted(self._waiting, key=lambda rid: order.index(rid) if rid in order else len(order))
+        else:
+            ready = []
+            while self._next < len(order) and order[self._next] in self._waiting: ready.append(order[self._next]); self._next += 1
+        return [(rid, self._waiting.pop(rid)) for rid in ready]
+
     def _work(self):
-        while (item := self._todo.get()) is not None:
-            try: self.novelty.add(*item)
-            except Exception as e: self.error = e; continue   # novelty is a help, never a reason for a run to fail
-            if self.stop_below is not None and len(self.novelty.shares) >= self.patience and self.run is not None:
-                if (s := self.novelty.share(self.patience)) < self.stop_below and not self.stopped_because:
-                    self.stopped_because = (f"only {s:.0%} of the rows of the last {self.patience} requests were new "
-                                            f"(below {self.stop_below:.0%}): stopped")
-                    self.run.stop(self.stopped_because)
+        while True:
+            item = self._todo.get()
+            for rid, rows in self._in_order(item): self._measure(rid, rows)
+            if item is None: return
+
+    def _measure(self, request_id, rows):
+        try: self.novelty.add(request_id, rows)
+        except Exception as e: self.error = e; return   # novelty is a help, never a reason for a run to fail
+        if self.stop_below is None or len(self.novelty.shares) < self.patience or self.run is None or self.stopped_because: return
+        if (s := self.novelty.share(self.patience)) < self.stop_below:
+            self.stopped_because = f"only {s:.0%} of the rows of the last {self.patience} requests were new (below {self.stop_below:.0%}): stopped"
+            self.run.stop(self.stopped_because)
 
     def close(self, wait:bool=True):
         "Measure what is queued, then end the thread (once)."
@@ -97,7 +113,7 @@ class Watch:
 
     def report(self) -> str:
         "The run report's words: the share of new rows over the run."
-        return f"{self.novelty.share():.0%} of the ok rows new as they arrived" if self.novelty.shares else ""
+        return f"{self.novelty.share():.0%} of the ok rows new" if self.novelty.shares else ""
 
     @property
     def latest(self) -> float: return self.novelty.share(self.patience)

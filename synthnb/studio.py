@@ -20,6 +20,7 @@ from .export import split_paths, card_path, export_split, export_format, ExportR
 from .files import SynthnbError, DataError, first_line, error_line, NO_MATH
 from .quality import quality, flag_name
 from .repair import Repair, repair_summary
+from .novelty import Watch
 from .plots import flags_chart, flags_and_coverage, topic_coverage_chart, length_histograms, row_map, compare_table, diversity_chart
 from .spec_form import SpecForm
 
@@ -225,9 +226,10 @@ def generate(self:Session, n:int|None=None) -> Session:
 def _generate(self:Session, spec, ep, n, temperature, seed, batch):
     try:
         if ep is None: self.say("starting the embedded model (a few seconds; longer the very first time)…")
-        self.run = run = Run(spec, n, endpoint=ep, temperature=temperature, seed=seed, cache=self.cache)
+        self.run = run = Run(spec, n, endpoint=ep, temperature=temperature, seed=seed, cache=self.cache, watch=Watch(spec))
         self.say(f"generating {n} records on {run.ep.label}…")
         for part in run: self._add(part.assign(batch=batch))
+        run.watch.close(wait=True)   # the share of new rows, to the last request
         self.seed = seed + len(run.plan)  # past every seed this run used
         self._learn_pace(run, ep.label if ep else EMBEDDED_LABEL)
         c = run.counts
@@ -308,6 +310,12 @@ def _learn_pace(self:Session, run:Run, label:str):
     fresh = run.counts["done"] - run.counts["cached"] - run.counts["replayed"]
     if fresh > 0 and run.started and run.ended and not run.fatal: self.pace[label] = (run.ended - run.started) / fresh
 
+def _new(run:Run, lately:str="") -> str:
+    "The share of new rows (not near-duplicates of earlier ones), once a request has been measured."
+    w = getattr(run, "watch", None)
+    if w is None or not w.novelty.shares: return ""
+    return f" · {w.latest:.0%} of the last rows new" if lately else f" · {w.novelty.share():.0%} new"
+
 @patch(as_prop=True)
 def status(self:Session) -> str:
     "One line on the current or last generation: records done of asked, time so far, time left, tokens per second; how it ended."
@@ -320,9 +328,9 @@ def status(self:Session) -> str:
         pace = secs / fresh if fresh else self.pace.get(self.endpoint.label if self.endpoint else EMBEDDED_LABEL)
         left = f" · ≈{took(pace * (asked - c['done']))} left" if pace else " · waiting for the first answer"
         speed = f" · {run.engine.usage.completion_tokens / secs:.0f} tokens/s" if secs > 1 and run.engine.usage.completion_tokens else ""
-        return f"{c['done']:,} of {asked:,} records · {took(secs)}{left}{speed}"
+        return f"{c['done']:,} of {asked:,} records · {took(secs)}{left}{speed}{_new(run, 'lately')}"
     how = "stopped" if run.stopped else "failed" if run.fatal else "done"
-    return f"{how}: {c['done']:,} of {asked:,} records in {took(secs)} ({c['ok']:,} ok, {c['failed']:,} failed)"
+    return f"{how}: {c['done']:,} of {asked:,} records in {took(secs)} ({c['ok']:,} ok, {c['failed']:,} failed){_new(run)}"
 
 # %% ../nbs/09b_studio.ipynb #b7ea8c95
 @patch

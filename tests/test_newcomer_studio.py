@@ -71,6 +71,8 @@ def test_status_bar_plan_badge_and_version_labels(fresh_cache):
         assert 0 < s.progress.value < s.progress.max
         gate.set(); s.wait(60)
         assert s.status.value.startswith("<small>done: 15 of 15 records") and s.progress.bar_style == "success"
+        new = s.session.run.watch.novelty.share()          # the share of new rows, measured as the run went
+        assert 0 < new <= 1 and f"15 ok, 0 failed) · {new:.0%} new" in s.status.value, s.status.value
         assert s.progress.value == 15 and s.tabs.titles[1] == "Rows (+15 new)"
         assert "at the pace seen here" in s.plan.value                 # the time, now that this endpoint's pace is known
         s.tabs.selected_index = 1
