@@ -7,12 +7,12 @@ The decode-bound limit is how fast a run would be if reading prompts cost nothin
 server's bare decode speed, measured on the same server with as many requests in flight as it has slots, each a
 prompt of a few tokens and a long answer. Both orders run without the request cache and without asking again
 (`top_up=0`), the same requests (`make demo`'s run: 20 bakery records over its 3 topics, requests of 5, 5, 5, 2, 2 and
-1 records, the same seeds), the old order sent as each request's own prompt through the same engine, the two orders
+1 records; and a run of 100; the same seeds), the old order sent as each request's own prompt through the same engine, the two orders
 taking turns `--repeats` times (the table shows medians). Tokens read again are `prompt_tokens - cached_prompt_tokens` of each answer
 (llama.cpp's `timings.cache_n`).
 
-Run: `make bench-prompt-order` (or `.venv/bin/python benchmarks/prompt_order.py`; about 8 minutes on 2 cores).
-It prints a Markdown table and writes it to benchmarks/results/prompt_order.md; the README quotes it.
+Run: `make bench-prompt-order` (or `.venv/bin/python benchmarks/prompt_order.py`; about 20 minutes on 2 cores).
+It prints a Markdown table and writes it to benchmarks/results/prompt_order_SIZES.md; the README quotes it.
 """
 from __future__ import annotations
 import argparse, asyncio, statistics, sys, time
@@ -69,31 +69,38 @@ def run(ep, n:int, old:bool, seed:int) -> dict:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-n", type=int, default=20, help="records per order (make demo's 20)")
+    ap.add_argument("--sizes", default="20,100", help="records per run, comma separated (make demo's 20, and a longer run)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=1)
     args = ap.parse_args()
     ep = embedded()
     print(f"server: {ep.label}, {ep.max_in_flight} slots", file=sys.stderr)
     asyncio.run(bare_decode(ep, 1, 16))                                   # warm-up: the model's pages in memory
-    decode = asyncio.run(bare_decode(ep, ep.max_in_flight, 256))
-    runs = [run(ep, args.n, old, args.seed + 1000*k) for k in range(args.repeats) for old in (True, False)]
-    lines = [f"Embedded model ({ep.label}), {ep.max_in_flight} requests in flight; bare decode {decode:.1f} answer tokens/s. "
-             f"{args.n} bakery records in {runs[0]['requests']} requests per order, each order {args.repeats} times, no cache.", "",
-             "| prompt order | prompt tokens (1st request) | read again, later requests (median) | share | records/s | decode-bound records/s | of the limit |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    for order in dict.fromkeys(r["order"] for r in runs):
-        rs = [r for r in runs if r["order"] == order]
-        med = statistics.median(x for r in rs for x in r["reread"][ep.max_in_flight:] or r["reread"][1:])
-        prompt = statistics.median(r["prompt"] for r in rs)
-        rate = statistics.median(r["ok"] / r["secs"] for r in rs)
-        limit = statistics.median(r["ok"] / (r["answer_tokens"] / decode) for r in rs)
-        ratio = statistics.median((r["ok"] / r["secs"]) / (r["ok"] / (r["answer_tokens"] / decode)) for r in rs)
-        lines.append(f"| {order} | {prompt:.0f} | {med:.0f} | {med/prompt:.0%} | {rate:.3f} | {limit:.3f} | {ratio:.2f} |")
+    sizes = [int(x) for x in args.sizes.split(",")]
+    runs = []
+    for n in sizes:
+        for k in range(args.repeats):
+            for old in (True, False):   # each run right after a measure of the bare decode speed, so both see the same machine
+                speed = asyncio.run(bare_decode(ep, ep.max_in_flight, 256))
+                runs.append(run(ep, n, old, args.seed + 1000*k) | {"decode": speed, "n": n})
+    decode = statistics.median(r["decode"] for r in runs)
+    lines = [f"Embedded model ({ep.label}), {ep.max_in_flight} requests in flight; bare decode {decode:.1f} answer tokens/s (median; measured before each run). "
+             f"Bakery records over its 3 topics, requests of up to 5 records, no cache; each order {args.repeats} time(s) per size.", "",
+             "| records | requests | prompt order | prompt tokens (1st request) | read again, later requests (median) | share | records/s | decode-bound records/s | of the limit |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for n in sizes:
+        for order in dict.fromkeys(r["order"] for r in runs):
+            rs = [r for r in runs if r["order"] == order and r["n"] == n]
+            med = statistics.median(x for r in rs for x in r["reread"][ep.max_in_flight:] or r["reread"][1:])
+            prompt = statistics.median(r["prompt"] for r in rs)
+            rate = statistics.median(r["ok"] / r["secs"] for r in rs)
+            limit = statistics.median(r["ok"] / (r["answer_tokens"] / r["decode"]) for r in rs)
+            ratio = statistics.median((r["ok"] / r["secs"]) / (r["ok"] / (r["answer_tokens"] / r["decode"])) for r in rs)
+            lines.append(f"| {n} | {rs[0]['requests']} | {order} | {prompt:.0f} | {med:.0f} | {med/prompt:.0%} | {rate:.3f} | {limit:.3f} | {ratio:.2f} |")
     lines += ["", "Read again: `prompt_tokens - cached_prompt_tokens` per request (llama.cpp's `timings.cache_n`), for the requests after the "
-              "first one of each slot. Of the limit: records/s ÷ decode-bound records/s (answer tokens ÷ bare decode tokens/s)."]
+              "first one of each slot. Of the limit: records/s ÷ decode-bound records/s (answer tokens ÷ the bare decode tokens/s measured just before that run)."]
     text = "\n".join(lines)
     print(text)
-    (HERE/"results"/"prompt_order.md").write_text(text + "\n")
+    (HERE/"results"/f"prompt_order_{'_'.join(map(str, sizes))}.md").write_text(text + "\n")
 
 if __name__ == "__main__": main()

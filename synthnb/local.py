@@ -108,7 +108,8 @@ def serve(model:str, threads:int=1, ctx:int=4096, parallel:int=1, port:int=0, ho
     import xllamacpp
     p = xllamacpp.CommonParams()
     p.model.path, p.n_ctx, p.n_parallel, p.port, p.hostnames = str(model), ctx*parallel, parallel, port, [host]
-    p.cpuparams.n_threads = p.cpuparams_batch.n_threads = threads
+    p.cpuparams.n_threads = threads
+    p.cpuparams_batch.n_threads = max(threads, os.cpu_count() or 1)   # reading a prompt uses every core (1.6× faster on 2 than on 1 here)
     p.model_alias = alias
     server = xllamacpp.Server(p)
     print(json.dumps({"base_url": server.listening_address + "/v1", "model": alias, "pid": os.getpid()}), flush=True)

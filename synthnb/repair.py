@@ -11,18 +11,21 @@ import pandas as pd
 from fastcore.basics import patch
 from .spec import PromptSpec, fact_text, format_instructions, render_records, is_blank
 from .generate import Request, Run, rows_frame
-from .quality import quality, flag_name
+from .quality import quality, flag_name, FLAG_GROUPS
 from .facts import answer_fields
 
 # %% auto #0
-__all__ = ['REPAIR_COLUMNS', 'PAIR_COLUMNS', 'findings_by_row', 'what_is_wrong', 'repair_prompt', 'repair_requests',
+__all__ = ['REPAIRABLE', 'REPAIR_COLUMNS', 'PAIR_COLUMNS', 'findings_by_row', 'what_is_wrong', 'repair_prompt', 'repair_requests',
            'still_wrong', 'Repair', 'repair', 'repair_summary', 'side_by_side', 'preference_pairs']
 
 # %% ../nbs/07d_repair.ipynb #be307464
-def findings_by_row(report) -> dict:
-    "A report's findings per row: label -> list of dicts (kind, field, text, fact, reason, source); {} without flags."
+REPAIRABLE = [k for g, ks in FLAG_GROUPS.items() if g != "duplicates" for k in ks]   # the flags a new answer can fix
+
+def findings_by_row(report, kinds:list|None=None) -> dict:
+    "A report's findings per row, of the `kinds` a repair can fix (`REPAIRABLE`): label -> list of dicts (kind, field, text, fact, reason, source)."
     if report is None or not len(report.flags): return {}
-    return {k: g.drop(columns="row").to_dict("records") for k, g in report.flags.groupby("row", sort=False)}
+    f = report.flags[report.flags["kind"].isin(REPAIRABLE if kinds is None else kinds)]
+    return {k: g.drop(columns="row").to_dict("records") for k, g in f.groupby("row", sort=False)}
 
 # %% ../nbs/07d_repair.ipynb #17ad85a9
 def what_is_wrong(finding:dict) -> str:
