@@ -10,6 +10,7 @@ import re, time
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 from .files import SynthnbError
+from .spec import CONVERSATION
 
 # %% auto #0
 __all__ = ['DECISIONS', 'CurationError', 'changed_part', 'Change', 'Curation', 'TableView', 'filter_mask', 'view_rows', 'page_of']
@@ -143,6 +144,9 @@ def edit(self:Curation, row, column:str, value:str) -> Change|None:
         raise CurationError(f"{column!r} cannot be edited; the fields are {', '.join(self.fields)}")
     if column not in self.df: self.df[column] = ""
     row = _labels(self, row)[0]
+    if CONVERSATION in self.df and isinstance(turns := self.df.at[row, CONVERSATION], list) and len(turns) > 1:
+        raise CurationError(f"row {row} is a conversation of {len(turns)} turns, and the table edits one record: reject it, "
+                            f"or change its turns in the data (df.at[{row!r}, {CONVERSATION!r}])")
     if self.df.at[row, column] == value: return None
     edited = self.df.at[row, "edited"]
     ch = self._record("edit", [row], column, [value])

@@ -23,3 +23,11 @@ def test_broken_conversation_yaml_is_one_line():
     spec, problems = form.read()
     assert spec is None and problems == ["the conversation examples are not valid YAML (line 1): expected ',' or ']', but got '<stream end>'"]
     assert "not valid YAML" in form.problems_box.value
+
+def test_the_table_refuses_to_edit_a_conversation_rather_than_lose_the_edit():
+    import pandas as pd, pytest
+    from synthnb.curation import Curation, CurationError
+    conv = [{"question": "Open Mondays?", "response": "No."}, {"question": "Tuesdays?", "response": "Yes, from 7am."}]
+    cur = Curation(pd.DataFrame([{"question": "Open Mondays?", "response": "No.", "conversation": conv, "status": "ok"}]))
+    with pytest.raises(CurationError, match="row 0 is a conversation of 2 turns"): cur.edit(0, "response", "We are closed on Mondays.")
+    assert cur.df.at[0, "response"] == "No." and cur.log == []
