@@ -77,8 +77,8 @@ def plan_requests(spec:PromptSpec, n:int, seed:int|None=0) -> list:
     chunks = [[min(k, share - i) for i in range(0, share, k)] for share in _shares(n, len(topics))]
     order = [(t, c) for j in range(max(map(len, chunks))) for t, cs in zip(topics, chunks) if j < len(cs) for c in [cs[j]]]
     drawn = iter(draw_attributes(spec.vary, len(order), random.Random(seed)))
-    by_topic = {t: [next(drawn) for _ in cs] for t, cs in zip(topics, chunks)}   # dealt topic by topic
-    return [Request(i, c, t, None if seed is None else seed + i, by_topic[t].pop(0)) for i, (t, c) in enumerate(order)]
+    by_topic = {t: iter([next(drawn) for _ in cs]) for t, cs in zip(topics, chunks)}   # dealt topic by topic
+    return [Request(i, c, t, None if seed is None else seed + i, next(by_topic[t])) for i, (t, c) in enumerate(order)]
 
 # %% ../nbs/05_generate.ipynb #439c989b
 def max_tokens_for(spec:PromptSpec, n:int) -> int:

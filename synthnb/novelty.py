@@ -32,24 +32,18 @@ class Novelty:
         if spec.examples: self._take([e for e in spec.examples if isinstance(e, dict)], None)
 
     def _take(self, rows:list, request_id) -> int:
-        "Add the rows; how many of them are new."
-        qt, at = [str(r.get(self.question) or "") for r in rows], [str(r.get(self.answer) or "") for r in rows]
+        "Add the rows; how many of them are new (alike by vectors to no row before them whose specifics agree)."
         if not rows: return 0
-        q, a = embed(qt, self.model), embed(at, self.model)
-        codes = [specifics_codes(qt, polarity=False), specifics_codes(at)]
-        new = 0
-        for i in range(len(rows)):
-            eq = q[:i] if self.q is None else np.vstack([self.q, q[:i]])
-            ea = a[:i] if self.a is None else np.vstack([self.a, a[:i]])
-            alike = _alike(q[i:i+1], a[i:i+1], eq, ea)[0] if len(eq) else np.zeros(0, bool)
-            if alike.any():
-                j = np.nonzero(alike)[0]
-                ec = [c[:i] if self.codes is None else np.vstack([self.codes[k], c[:i]]) for k, c in enumerate(codes)]
-                alike = codes_agree(ec[0][j], codes[0][i]) & codes_agree(ec[1][j], codes[1][i])
-            new += not alike.any()
-        self.q = q if self.q is None else np.vstack([self.q, q])
-        self.a = a if self.a is None else np.vstack([self.a, a])
+        qt, at = [str(r.get(self.question) or "") for r in rows], [str(r.get(self.answer) or "") for r in rows]
+        q, a, codes = embed(qt, self.model), embed(at, self.model), [specifics_codes(qt, polarity=False), specifics_codes(at)]
+        before = 0 if self.q is None else len(self.q)
+        self.q, self.a = (q, a) if self.q is None else (np.vstack([self.q, q]), np.vstack([self.a, a]))
         self.codes = codes if self.codes is None else [np.vstack([o, c]) for o, c in zip(self.codes, codes)]
+        alike = _alike(q, a, self.q, self.a) & (np.arange(len(self.q)) < before + np.arange(len(rows))[:, None])   # each row against those before it
+        new = 0
+        for i, row in enumerate(alike):
+            j = np.nonzero(row)[0]
+            new += not (codes_agree(self.codes[0][j], codes[0][i]) & codes_agree(self.codes[1][j], codes[1][i])).any()
         if request_id is not None: self.shares.append((request_id, new, len(rows)))
         return new
 
@@ -72,7 +66,7 @@ class Watch:
         if stop_below is not None and not 0 < stop_below <= 1: raise SpecError(f"stop_below is {stop_below!r}; it must be a share between 0 and 1")
         self.novelty, self.stop_below, self.patience = Novelty(spec, model), stop_below, max(1, patience)
         self._todo, self.stopped_because, self.error, self.run, self._closed = queue.Queue(), "", None, None, False
-        self._waiting, self._next = {}, 0   # finished requests not measured yet, and the plan's next one to measure
+        self._waiting, self._next, self._order = {}, 0, None   # finished requests not measured yet, the plan's next one to measure, the plan's order
         self._thread = threading.Thread(target=self._work, name="synthnb-novelty", daemon=True); self._thread.start()
 
     def add(self, request_id:int, rows:list): self._todo.put((request_id, rows))
@@ -80,9 +74,11 @@ class Watch:
     def _in_order(self, item) -> list:
         "The requests to measure now: in the run's plan order, so the shares do not depend on which answer came first."
         if item is not None: self._waiting[item[0]] = item[1]
-        order = [r.request_id for r in getattr(self.run, "plan", [])]
+        if self._order is None and self.run is not None: self._order = [r.request_id for r in getattr(self.run, "plan", [])]
+        order = self._order or []
         if not order or item is None:   # no plan to follow, or the end: all that waits, in plan order
-            ready = sorted(self._waiting, key=lambda rid: order.index(rid) if rid in order else len(order))
+            place = {rid: k for k, rid in enumerate(order)}
+            ready = sorted(self._waiting, key=lambda rid: place.get(rid, len(order)))
         else:
             ready = []
             while self._next < len(order) and order[self._next] in self._waiting: ready.append(order[self._next]); self._next += 1
