@@ -88,37 +88,41 @@ def _server_words(e:openai.APIStatusError) -> str:
     b = e.body if isinstance(e.body, dict) else {}
     return str(b.get("message") or b.get("error") or first_line(e))
 
-# %% ../nbs/10c_openai_finetune.ipynb #33c6c491
+# %% ../nbs/10c_openai_finetune.ipynb #4ea8d9e1
+def _said(e:openai.APIError, base_url:str, key_env:str, job_id:str|None=None) -> str:
+    "The one line for an `openai` failure: what went wrong, and what to do."
+    if isinstance(e, openai.APIConnectionError): return f"cannot reach {base_url}: is the server running and base_url right?"
+    if isinstance(e, openai.AuthenticationError): return f"{base_url} refused the API key in ${key_env} (401): set {key_env} to a valid key"
+    if isinstance(e, openai.NotFoundError):
+        what = f"no fine-tuning job {job_id!r}: check the id start_fine_tune returned" if job_id else "no fine-tuning API here: check base_url"
+        return f"{base_url} has {what} (404)"
+    if isinstance(e, openai.APIStatusError): return f"{base_url} answered {e.status_code}: {_server_words(e)}"
+    return f"{base_url} answered something that is not a fine-tuning job or file ({first_line(e)}): check base_url"
+
+# %% ../nbs/10c_openai_finetune.ipynb #6c5e927f
 @contextmanager
 def _talking(base_url:str, key:str, key_env:str, job_id:str|None=None):
-    "Turn the openai client's failures into a `FineTuneError` that says what to do."
+    "Turn the openai client's failures into a `FineTuneError` (chained to them unless they hold the key)."
     try: yield
-    except openai.APIConnectionError as e:
-        raise FineTuneError(f"cannot reach {base_url}: is the server running and base_url right?") from e
-    except openai.AuthenticationError as e:
-        raise FineTuneError(f"{base_url} refused the API key in ${key_env} (401): set {key_env} to a valid key") from None
-    except openai.NotFoundError as e:
-        what = f"no fine-tuning job {job_id!r}: check the id start_fine_tune returned" if job_id else "no fine-tuning API here: check base_url"
-        raise FineTuneError(f"{base_url} has {what} (404)") from e
-    except openai.APIStatusError as e:
-        words = _without(_server_words(e), key)
-        raise FineTuneError(f"{base_url} answered {e.status_code}: {words}") from (None if key in str(e) else e)
+    except openai.APIError as e:
+        hides_key = isinstance(e, openai.AuthenticationError) or key in str(e)
+        raise FineTuneError(_without(_said(e, base_url, key_env, job_id), key)) from (None if hides_key else e)
 
-# %% ../nbs/10c_openai_finetune.ipynb #8dd6891d
+# %% ../nbs/10c_openai_finetune.ipynb #eb87a3d5
 def _client(base_url:str|None, key_env:str) -> tuple:
     "(an openai client, the base URL, the key) for a server, with the key read from the environment now."
     key, url = _key(key_env), (base_url or KNOWN_SERVERS["openai"]).rstrip("/")
     return openai.OpenAI(base_url=url, api_key=key, timeout=600, max_retries=2), url, key
 
-# %% ../nbs/10c_openai_finetune.ipynb #3a120c4b
-def _job(j, events:list|None=None) -> FineTuneJob:
-    "A `FineTuneJob` from the client's `FineTuningJob`."
+# %% ../nbs/10c_openai_finetune.ipynb #86d9a909
+def _job(j, key:str, events:list|None=None) -> FineTuneJob:
+    "A `FineTuneJob` from the client's `FineTuningJob`, with the key taken out of what the server wrote."
     err = getattr(j, "error", None)
     err = (getattr(err, "message", None) or getattr(err, "code", None) or "") if err else ""
     return FineTuneJob(j.id, j.model, j.status, j.fine_tuned_model, j.trained_tokens, j.training_file or "",
-                       j.validation_file, str(err), events or [])
+                       j.validation_file, _without(str(err), key), [_without(str(e), key) for e in events or []])
 
-# %% ../nbs/10c_openai_finetune.ipynb #6d2d6b5a
+# %% ../nbs/10c_openai_finetune.ipynb #89cbb6d2
 def start_fine_tune(training_file,                 # a chat JSONL file, e.g. from export(df, "train.jsonl", fmt="chat")
                     model:str,                     # the base model, e.g. gpt-4o-mini-2024-07-18
                     validation_file=None,          # a held-out chat JSONL file, scored as the job trains
@@ -138,15 +142,15 @@ def start_fine_tune(training_file,                 # a chat JSONL file, e.g. fro
         extra = {k: v for k, v in dict(validation_file=files["validation_file"], suffix=suffix, seed=seed).items() if v is not None}
         if epochs: extra["method"] = {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": epochs}}}
         j = client.fine_tuning.jobs.create(model=model, training_file=files["training_file"], **extra)
-    return _job(j)
+    return _job(j, key)
 
-# %% ../nbs/10c_openai_finetune.ipynb #7ae394b3
-def _status(client, job_id:str, events:int) -> FineTuneJob:
+# %% ../nbs/10c_openai_finetune.ipynb #f49dddeb
+def _status(client:openai.OpenAI, job_id:str, events:int) -> FineTuneJob:
     j = client.fine_tuning.jobs.retrieve(job_id)
     evs = client.fine_tuning.jobs.list_events(job_id, limit=events).data if events else []
-    return _job(j, [e.message for e in reversed(evs)])
+    return _job(j, client.api_key, [e.message for e in reversed(evs)])
 
-# %% ../nbs/10c_openai_finetune.ipynb #ed79876e
+# %% ../nbs/10c_openai_finetune.ipynb #d49958ef
 def fine_tune_status(job_id:str,                  # the id start_fine_tune returned
                      base_url:str|None=None,      # the server's OpenAI API root; OpenAI's when None
                      key_env:str="OPENAI_API_KEY",
@@ -156,11 +160,11 @@ def fine_tune_status(job_id:str,                  # the id start_fine_tune retur
     client, url, key = _client(base_url, key_env)
     with _talking(url, key, key_env, job_id): return _status(client, job_id, events)
 
-# %% ../nbs/10c_openai_finetune.ipynb #e9a3f754
+# %% ../nbs/10c_openai_finetune.ipynb #e8fa977c
 def _progress_line(job:FineTuneJob) -> str:
     return f"{job.id} {job.status}" + (f": {job.events[-1]}" if job.events else "")
 
-# %% ../nbs/10c_openai_finetune.ipynb #d181be99
+# %% ../nbs/10c_openai_finetune.ipynb #d2f72163
 def wait_for_fine_tune(job_id:str,                 # the id start_fine_tune returned
                        poll_seconds:float=30,      # seconds between two looks at the job
                        timeout:float|None=None,    # seconds to wait at most; no limit when None
@@ -173,16 +177,16 @@ def wait_for_fine_tune(job_id:str,                 # the id start_fine_tune retu
     t0, last = time.monotonic(), None
     while True:
         with _talking(url, key, key_env, job_id): job = _status(client, job_id, 5)
-        if progress and (line := _without(_progress_line(job), key)) != last: progress(line); last = line
+        if progress and (line := _progress_line(job)) != last: progress(line); last = line
         if job.status == "succeeded": return job
-        if job.status == "failed": raise FineTuneError(f"fine-tuning job {job_id} failed: {_without(job.error, key) or 'the server gave no reason'}")
+        if job.status == "failed": raise FineTuneError(f"fine-tuning job {job_id} failed: {job.error or 'the server gave no reason'}")
         if job.status == "cancelled": raise FineTuneError(f"fine-tuning job {job_id} was cancelled: start another with start_fine_tune")
         if timeout is not None and time.monotonic() - t0 > timeout:
             raise FineTuneError(f"fine-tuning job {job_id} is still {job.status} after {timeout:g} s: wait again with wait_for_fine_tune({job_id!r})")
         time.sleep(poll_seconds)
 
-# %% ../nbs/10c_openai_finetune.ipynb #1349b6f3
+# %% ../nbs/10c_openai_finetune.ipynb #10d66292
 def cancel_fine_tune(job_id:str, base_url:str|None=None, key_env:str="OPENAI_API_KEY") -> FineTuneJob:
     "Cancel a fine-tuning job that has not ended."
     client, url, key = _client(base_url, key_env)
-    with _talking(url, key, key_env, job_id): return _job(client.fine_tuning.jobs.cancel(job_id))
+    with _talking(url, key, key_env, job_id): return _job(client.fine_tuning.jobs.cancel(job_id), key)

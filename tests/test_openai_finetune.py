@@ -317,3 +317,20 @@ def test_the_key_appears_in_no_result_message_output_log_or_file(api, key, train
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert files and not [p for p in files if KEY.encode() in p.read_bytes()]
     assert set(api.auth()) == {f"Bearer {KEY}"}   # yet every request carried it
+
+def test_a_server_that_echoes_the_key_in_a_job_or_its_events(key, train):
+    def answer(m, p):
+        if p.startswith("/v1/fine_tuning/jobs/ftjob-1/events"):
+            return 200, {"object": "list", "has_more": False, "data": [{"object": "fine_tuning.job.event", "id": "ev-1", "created_at": 1,
+                         "level": "error", "message": f"caller Bearer {KEY} is over quota", "type": "message"}]}
+        if m == "GET" and p == "/v1/fine_tuning/jobs/ftjob-1":
+            return 200, {"id": "ftjob-1", "object": "fine_tuning.job", "model": MODEL, "created_at": 1, "status": "failed", "training_file": "file-1",
+                         "validation_file": None, "fine_tuned_model": None, "trained_tokens": None, "finished_at": 2, "organization_id": "org-1",
+                         "result_files": [], "seed": 1, "hyperparameters": {"n_epochs": 1}, "error": {"code": "quota", "message": f"key {KEY} is over quota", "param": None}}
+    lines = []
+    with FineTuneAPI(answer) as api:
+        st = fine_tune_status("ftjob-1", **kw(api))
+        with pytest.raises(FineTuneError) as e: wait_for_fine_tune("ftjob-1", poll_seconds=0, progress=lines.append, **kw(api))
+    assert st.error == "key *** is over quota" and st.events == ["caller Bearer *** is over quota"]
+    assert one_line(e) == "fine-tuning job ftjob-1 failed: key *** is over quota" and lines == ["ftjob-1 failed: caller Bearer *** is over quota"]
+    assert KEY not in repr(st) + st._repr_markdown_()
