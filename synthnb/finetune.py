@@ -70,6 +70,7 @@ def _pairs(questions, answers) -> tuple:
 # %% ../nbs/10b_finetune.ipynb #3fffc830
 def encode_pair(tokenizer, question:str, answer:str, system:str|None=None, max_length:int=256) -> tuple:
     "(prompt token ids, answer token ids): the chat template up to the assistant's turn, then the answer, cut to fit `max_length`."
+    if not getattr(tokenizer, "chat_template", None): raise TrainError("the tokenizer has no chat template: use an instruct (chat) model, or set tokenizer.chat_template")
     msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": question}]
     prompt = tokenizer(tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True), add_special_tokens=False)["input_ids"]
     ans = tokenizer(answer, add_special_tokens=False)["input_ids"]

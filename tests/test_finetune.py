@@ -116,3 +116,9 @@ def test_no_training_step_is_an_error(small):
     model, tok = small
     with pytest.raises(TrainError, match="no training step"): fine_tune(model, tok, QUESTIONS, ANSWERS, epochs=0)
     with pytest.raises(TrainError, match="empty answer"): answer_losses(model, tok, QUESTIONS[:1], [""])
+
+def test_a_tokenizer_without_chat_template_is_one_line(small, monkeypatch):
+    model, tok = small
+    monkeypatch.setattr(tok, "chat_template", None)
+    with pytest.raises(TrainError, match="no chat template") as e: answer_losses(model, tok, QUESTIONS[:1], ANSWERS[:1])
+    assert "\n" not in str(e.value)
