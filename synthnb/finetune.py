@@ -6,7 +6,7 @@ Docs: https://synthnb.github.io/synthnb/finetune.html.md"""
 
 # %% ../nbs/10b_finetune.ipynb #7b89296c
 from __future__ import annotations
-import importlib.metadata, math, os, time
+import importlib.metadata, math, os, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -43,9 +43,10 @@ def _train_libs():
     return torch, transformers, peft
 
 # %% ../nbs/10b_finetune.ipynb #08ceac39
-def load_model(path=None,     # a .gguf file or a transformers model folder; None: the small model (SmolLM2-135M-Instruct)
-               device=None,   # "cuda", "cpu", …; None: the GPU when there is one
-               threads=None): # torch's CPU threads; None: every core
+def load_model(path=None,            # a .gguf file or a transformers model folder; None: the small model (SmolLM2-135M-Instruct)
+               device:str|None=None, # "cuda", "cpu", …; None: the GPU when there is one
+               threads:int|None=None,# torch's CPU threads; None: every core
+              ) -> tuple:
     "The model (float32, in eval mode) and its tokenizer."
     torch, transformers, _ = _train_libs()
     path = small_model_file() if path is None else Path(path)
@@ -69,6 +70,7 @@ def _pairs(questions, answers) -> tuple:
 # %% ../nbs/10b_finetune.ipynb #3fffc830
 def encode_pair(tokenizer, question:str, answer:str, system:str|None=None, max_length:int=256) -> tuple:
     "(prompt token ids, answer token ids): the chat template up to the assistant's turn, then the answer, cut to fit `max_length`."
+    if not getattr(tokenizer, "chat_template", None): raise TrainError("the tokenizer has no chat template: use an instruct (chat) model, or set tokenizer.chat_template")
     msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": question}]
     prompt = tokenizer(tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True), add_special_tokens=False)["input_ids"]
     ans = tokenizer(answer, add_special_tokens=False)["input_ids"]
@@ -106,9 +108,10 @@ def _token_losses(model, ids, mask, labels):
 # %% ../nbs/10b_finetune.ipynb #9a6ab329
 def answer_losses(model, tokenizer,
                   questions, answers,   # the pairs to score, the same length
-                  system=None,          # the system message, if any
-                  max_length=256,       # tokens per pair; a longer answer is cut
-                  batch_size=8) -> pd.DataFrame:
+                  system:str|None=None, # the system message, if any
+                  max_length:int=256,   # tokens per pair; a longer answer is cut
+                  batch_size:int=8,     # pairs per forward pass
+                 ) -> pd.DataFrame:
     "Mean cross-entropy (nats) of each answer's tokens after its question, and how many tokens were scored."
     torch, _, _ = _train_libs()
     questions, answers = _pairs(questions, answers)
@@ -153,15 +156,16 @@ class FineTune:
 # %% ../nbs/10b_finetune.ipynb #74f2e2ed
 def fine_tune(model, tokenizer,
               questions, answers,   # the training pairs, the same length
-              system=None,          # the system message, if any
-              epochs=1.0,           # passes over the pairs
-              max_steps=None,       # stop after this many steps, if given
-              learning_rate=2e-4,   # AdamW's learning rate, constant
-              rank=8,               # LoRA rank (alpha = 2 × rank)
-              batch_size=8,         # pairs per step
-              max_length=128,       # tokens per pair; a longer answer is cut
-              seed=0,               # the LoRA weights' start and the order of the pairs
-              progress=None) -> FineTune:  # a progress bar; None: when more than 20 steps
+              system:str|None=None,     # the system message, if any
+              epochs:float=1.0,         # passes over the pairs
+              max_steps:int|None=None,  # stop after this many steps, if given
+              learning_rate:float=2e-4, # AdamW's learning rate, constant
+              rank:int=8,               # LoRA rank (alpha = 2 × rank)
+              batch_size:int=8,         # pairs per step
+              max_length:int=128,       # tokens per pair; a longer answer is cut
+              seed:int=0,               # the LoRA weights' start and the order of the pairs
+              progress:bool|None=None,  # a progress bar; None: when more than 20 steps
+             ) -> FineTune:
     "Train a fresh LoRA adapter on `model` to write each answer after its question; the loss is on answer tokens only."
     torch, _, peft = _train_libs()
     questions, answers = _pairs(questions, answers)
@@ -173,7 +177,9 @@ def fine_tune(model, tokenizer,
                     target_modules=["q_proj", "k_proj", "v_proj", "o_proj"], batch_size=batch_size, max_length=max_length, seed=seed, system=system)
     torch.manual_seed(seed)
     cfg = peft.LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=settings["target_modules"], task_type="CAUSAL_LM")
-    pm = peft.get_peft_model(model, cfg)
+    with warnings.catch_warnings():   # peft asks transformers a deprecated question; nothing for the user to do
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+        pm = peft.get_peft_model(model, cfg)
     opt = torch.optim.AdamW([p for p in pm.parameters() if p.requires_grad], lr=learning_rate)
     rng, queue, losses, tokens = np.random.default_rng(seed), [], [], 0
     t0 = time.perf_counter()
