@@ -24,11 +24,13 @@ from .quality import quality
 from .report import save_report
 from .real import coverage
 from .real_plots import save_eval
+from .openai_finetune import check_fine_tune_file, start_fine_tune, fine_tune_status, wait_for_fine_tune, cancel_fine_tune
+from .downstream import downstream, save_downstream, DownstreamError
 
 # %% auto #0
 __all__ = ['LIMITS', 'spec_new', 'spec_show', 'parser', 'default_output', 'check_writable', 'output_files', 'check_outputs',
            'progress_line', 'wait_run', 'with_repairs', 'cmd_generate', 'cmd_estimate', 'cmd_batch', 'cmd_serve',
-           'cmd_report', 'cmd_eval', 'run', 'main']
+           'cmd_report', 'cmd_eval', 'cmd_downstream', 'cmd_finetune', 'run', 'main']
 
 # %% ../nbs/11_cli.ipynb #3a6807f1
 def spec_new(name:str, path=None) -> Path:
@@ -128,6 +130,38 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--real-field", help="the real examples' question column (default: guessed)")
     ev.add_argument("--threshold", type=float, default=None, help="similarity from which a real question is covered (default 0.38 by meaning, 0.4 by words)")
     ev.add_argument("--by", choices=["meaning", "words"], default="meaning", help="compare by meaning (sentence embeddings, the default) or by words (TF-IDF)")
+    f = sub.add_parser("finetune", help="OpenAI fine-tuning of a chat JSONL file: check, start, status, wait, cancel").add_subparsers(dest="finetune_command", required=True)
+    fc = f.add_parser("check", help="check a chat JSONL file before an upload"); fc.add_argument("file")
+    fs = f.add_parser("start", help="check and upload a chat JSONL file and start a job; print the job"); fs.add_argument("file")
+    fs.add_argument("--model", required=True, help="the base model, e.g. gpt-4o-mini-2024-07-18")
+    fs.add_argument("--validation-file"); fs.add_argument("--suffix", help="a few words put in the tuned model's name")
+    fs.add_argument("--epochs", type=int); fs.add_argument("--seed", type=int)
+    fs.add_argument("--wait", action="store_true", help="then wait for the tuned model")
+    jobs = {name: f.add_parser(name, help=help) for name, help in (("status", "where a job is, with its latest events"),
+                                                                   ("wait", "wait for a job to end; print the tuned model"), ("cancel", "cancel a job"))}
+    for c in jobs.values(): c.add_argument("job_id")
+    for c in [fs, *jobs.values()]:
+        c.add_argument("--base-url", help="the server's OpenAI API root (default: OpenAI's)")
+        c.add_argument("--api-key-env", default="OPENAI_API_KEY", help="the environment variable holding the key (the key itself is never an option)")
+    for c in (fs, jobs["wait"]):
+        c.add_argument("--every", type=float, default=30, help="seconds between checks (default 30)"); c.add_argument("--timeout", type=float, help="give up after this many seconds")
+    dn = sub.add_parser("downstream", help="how much each data set helps a model answer real, unseen questions, as offline HTML")
+    dn.add_argument("data", nargs="+", help="data sets: rows or exports (.jsonl, .csv, .parquet, chat JSONL); NAME=PATH names one")
+    dn.add_argument("--real", required=True, help="real questions with reference answers: .jsonl, .json, .csv or .parquet")
+    dn.add_argument("-o", "--output", required=True, help="the .html file")
+    dn.add_argument("--question-field", help="the real file's question column (default: guessed)")
+    dn.add_argument("--answer-field", help="the real file's answer column (default: guessed)")
+    dn.add_argument("--sample", type=int, default=100, help="real questions measured, a seeded sample (default 100; 0: all)")
+    dn.add_argument("--k", type=int, default=3, help="in context: rows of a data set shown with each question (default 3)")
+    dn.add_argument("--no-in-context", action="store_true", help="skip the in-context proxy")
+    dn.add_argument("--fine-tune", action="store_true", help="also fine-tune a small model (LoRA) on each data set: needs synthnb[train]")
+    dn.add_argument("--small-model", help="the model to fine-tune: a .gguf file or a transformers folder (default: SmolLM2-135M-Instruct)")
+    dn.add_argument("--epochs", type=float, default=1.0, help="fine-tune: passes over each data set (default 1)")
+    dn.add_argument("--max-steps", type=int, help="fine-tune: stop after this many steps")
+    dn.add_argument("--spec", help="a spec whose fact sheet the answers are checked against (the facts score)")
+    dn.add_argument("--judge", action="store_true", help="also ask the model for its opinion of each answer (marked as opinion)")
+    dn.add_argument("--level", type=float, default=0.9, help="of the bootstrap intervals (default 0.9)")
+    _server_args(dn)
     v = sub.add_parser("serve", help="serve the embedded model (OpenAI API) until stopped")
     v.add_argument("--port", type=int, default=8080); v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--threads", type=int); v.add_argument("--ctx", type=int, default=4096); v.add_argument("--parallel", type=int, help="requests answered at once (default 2, $SYNTHNB_SLOTS)")
@@ -304,6 +338,50 @@ def cmd_eval(args) -> int:
     print(f"wrote {save_eval(c, out)}")
     return 0
 
+# %% ../nbs/11_cli.ipynb #18f0dcf4
+def _named_data(items:list) -> dict:
+    "NAME=PATH or PATH (named by its file name) -> a dict of name -> path."
+    out = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        name, path = (name, path) if sep and not Path(item).exists() else (Path(item).stem, item)
+        if not Path(path).exists(): raise DataError(f"{path}: no such file (a data set is PATH or NAME=PATH)")
+        if name in out: raise DataError(f"two data sets are called {name!r}: name them with NAME=PATH")
+        out[name] = path
+    return out
+
+def cmd_downstream(args) -> int:
+    out = Path(args.output)
+    if out.suffix.lower() not in (".html", ".htm"): raise ExportError(f"{out}: the report is HTML; name it .html")
+    check_writable(out)
+    if not Path(args.real).exists(): raise DataError(f"{args.real}: no such file (--real takes the real questions with their answers)")
+    ep = _endpoint(args)
+    tune = {k: v for k, v in dict(epochs=args.epochs, max_steps=args.max_steps).items() if v is not None}
+    try:
+        r = downstream(_named_data(args.data), args.real, in_context=not args.no_in_context, fine_tuned=args.fine_tune,
+                       sample=args.sample or None, question_field=args.question_field, answer_field=args.answer_field, k=args.k,
+                       endpoint=ep, spec=PromptSpec.load(args.spec).validate() if args.spec else None,
+                       judge=(ep or embedded()) if args.judge else None, model=args.small_model, fine_tune=tune, level=args.level, seed=args.seed)
+    except DownstreamError as e:   # the library's advice as the command line's options
+        raise DownstreamError(str(e).replace("answer_field= (--answer-field)", "--answer-field").replace("in_context, fine_tuned or both", "drop --no-in-context or add --fine-tune")) from None
+    print(r.summary())
+    print(f"wrote {save_downstream(r, out)}")
+    return 0
+
+# %% ../nbs/11_cli.ipynb #f1efc3ed
+def cmd_finetune(args) -> int:
+    at = dict(base_url=args.base_url, key_env=args.api_key_env) if args.finetune_command != "check" else {}
+    if args.finetune_command == "check": print(json.dumps(check_fine_tune_file(args.file))); return 0
+    if args.finetune_command == "status":
+        job = fine_tune_status(args.job_id, **at); print(job); print(*job.events, sep="\n"); return 0
+    if args.finetune_command == "cancel": print(cancel_fine_tune(args.job_id, **at)); return 0
+    job_id = args.job_id if args.finetune_command == "wait" else None
+    if job_id is None:
+        job = start_fine_tune(args.file, args.model, args.validation_file, args.suffix, args.epochs, args.seed, **at); print(job)
+        if not args.wait: return 0
+        job_id = job.id
+    print(wait_for_fine_tune(job_id, args.every, args.timeout, print, **at).fine_tuned_model); return 0
+
 # %% ../nbs/11_cli.ipynb #915616fb
 def run(argv=None) -> int:
     "Run the command line; return the exit code."
@@ -314,6 +392,8 @@ def run(argv=None) -> int:
     if args.command == "batch": return cmd_batch(args)
     if args.command == "report": return cmd_report(args)
     if args.command == "eval": return cmd_eval(args)
+    if args.command == "downstream": return cmd_downstream(args)
+    if args.command == "finetune": return cmd_finetune(args)
     if args.spec_command == "new": print(f"wrote {spec_new(args.name, check_writable(args.output or f'{args.name}.yaml'))}"); return 0
     print(spec_show(args.spec, args.n, args.topic)); return 0
 

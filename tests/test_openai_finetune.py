@@ -334,3 +334,21 @@ def test_a_server_that_echoes_the_key_in_a_job_or_its_events(key, train):
     assert st.error == "key *** is over quota" and st.events == ["caller Bearer *** is over quota"]
     assert one_line(e) == "fine-tuning job ftjob-1 failed: key *** is over quota" and lines == ["ftjob-1 failed: caller Bearer *** is over quota"]
     assert KEY not in repr(st) + st._repr_markdown_()
+
+# ---------------------------------------------------------------- the command line
+def test_the_command_line_starts_waits_and_keeps_the_key_out(api, train):
+    import os, subprocess, sys
+    env = dict(os.environ, **{KEY_ENV: KEY})
+    cli = lambda *a: subprocess.run([os.path.join(os.path.dirname(sys.executable), "synthnb"), "finetune", *map(str, a)], capture_output=True, text=True, env=env)
+    p = cli("check", train)
+    assert p.returncode == 0 and json.loads(p.stdout)["examples"] == 12
+    p = cli("start", train, "--model", MODEL, "--suffix", "bakery", "--wait", "--every", 0, "--base-url", api.base_url, "--api-key-env", KEY_ENV)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == f"ft:{MODEL}:org-1:bakery:ftjob-1"
+    assert all(a == f"Bearer {KEY}" for a in api.auth())
+    p2 = cli("status", "ftjob-404", "--base-url", api.base_url, "--api-key-env", KEY_ENV)
+    assert p2.returncode == 2 and len(p2.stderr.strip().splitlines()) == 1 and "ftjob-404" in p2.stderr
+    assert KEY not in p.stdout + p.stderr + p2.stdout + p2.stderr
+    p3 = subprocess.run([os.path.join(os.path.dirname(sys.executable), "synthnb"), "finetune", "start", str(train), "--model", MODEL, "--base-url", api.base_url,
+                         "--api-key-env", "SYNTHNB_NO_SUCH_KEY"], capture_output=True, text=True, env={k: v for k, v in env.items() if k != "SYNTHNB_NO_SUCH_KEY"})
+    assert p3.returncode == 2 and "SYNTHNB_NO_SUCH_KEY" in p3.stderr and len(p3.stderr.strip().splitlines()) == 1
