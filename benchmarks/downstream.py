@@ -1,21 +1,23 @@
 """Downstream evaluation on FiQA, on this machine: does an in-domain data set beat an off-domain one on real questions it
-never saw, in context and fine-tuned, and what each costs.
+never saw, in context and on a small model, and what each costs. The same data, questions and settings as the tutorial
+nbs/tutorials/fiqa_downstream.ipynb, which reads the small model's losses this script stores.
 
-The data: FiQA's 648 real finance questions with answers (nbs/tutorials/data), split with a seeded permutation. Half of
-them (324 pairs) are the in-domain data set, a stand-in for good synthetic finance data; the real questions measured are a
-seeded sample of `--questions` from the other half, so no data set holds them. The off-domain data set is the bakery
-tutorial's 20 rows (the embedded model, temperature 0.7, seed 0; from the request cache when they were made before).
+The data sets: the FiQA tutorial's two spec versions (12 rows each, the embedded model, from the cache or the recording
+when they were made before); FiQA half, 324 of FiQA's own 648 pairs (a seeded permutation), a stand-in for good
+in-domain data; and the bakery tutorial's 20 rows, off the domain. The real questions: 20 drawn (seeded) from the
+other half of FiQA, so no data set holds them.
 
-1. Speed of the in-context proxy: seconds per real question on the embedded model, without the cache, for the baseline
-   (the question alone, `no data`) and with k=3 rows as examples, side by side in one run on the same server, with the
-   prompt and answer tokens.
-2. Speed of the fine-tune: minutes per epoch of a LoRA (r=8, batch 8, 128 tokens) on SmolLM2-135M-Instruct over the
-   324 in-domain rows, with the tokens trained; beside it, the seconds per real pair of only measuring a loss.
-3. The ranking: `synthnb downstream`'s measure of both data sets on the same real questions, in context (k=3) and
-   fine-tuned (one epoch each), with 90% bootstrap intervals.
+1. The ranking: `downstream` on the four data sets, in context on the embedded model (k=3) and on SmolLM2-135M-Instruct
+   (the rows in its prompt, then a LoRA: 3 epochs, at most 15 steps of 8), with 90% bootstrap intervals. It stores
+   the small model's per-question losses in nbs/tutorials/data/ for the tutorial.
+2. Speed of the in-context proxy: seconds per real question on the embedded model without the cache, for the baseline
+   (the question alone) and with k=3 rows as examples, side by side in one run on the same server, with the tokens.
+3. Speed of the small model: a LoRA step (batch 8, 128 tokens) and the minutes an epoch of the FiQA half takes, with
+   the tokens trained; beside it, the seconds per real pair of only scoring a loss.
 
-Run: `make bench-downstream` (or `.venv/bin/python benchmarks/downstream.py`; about 30 minutes on 2 cores).
-It prints Markdown and writes it to benchmarks/results/downstream.md; the README quotes it.
+Run: `make bench-downstream` (or `.venv/bin/python benchmarks/downstream.py`; about 20 minutes on 2 cores, more the
+first time, when the embedded model writes the answers). It prints Markdown and writes benchmarks/results/downstream.md;
+the README quotes it.
 """
 from __future__ import annotations
 import argparse, os, platform, sys, time
@@ -25,21 +27,39 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 from synthnb.spec import PromptSpec
 from synthnb.generate import generate
-from synthnb.downstream import qa_pairs, data_sets, in_context_answers, downstream, NO_DATA, MEASURES
+from synthnb.real import coverage
+from synthnb.downstream import qa_pairs, data_sets, in_context_answers, downstream, first_tokens, NO_DATA, MEASURES
 from synthnb.finetune import load_model, fine_tune, answer_losses
 
 FIQA = HERE.parent/"nbs/tutorials/data/fiqa_test.jsonl"
 
 def fiqa_split(seed:int=0) -> tuple:
-    "(in-domain data: 324 FiQA pairs, the other 324: the pool of real questions)."
-    real = qa_pairs(FIQA)
-    order = np.random.default_rng(seed).permutation(len(real))
-    half = len(real) // 2
-    return real.iloc[order[:half]].reset_index(drop=True), real.iloc[order[half:]].reset_index(drop=True)
+    "(all 648 FiQA pairs, the FiQA half: 324 of them, the 20 real questions measured: drawn from the other half), as in the tutorial."
+    fiqa = qa_pairs(FIQA)
+    order = np.random.default_rng(seed).permutation(len(fiqa))
+    half, others = fiqa.iloc[order[:324]].reset_index(drop=True), fiqa.iloc[order[324:]].reset_index(drop=True)
+    return fiqa, half, others.sample(20, random_state=0).reset_index(drop=True), others
 
-def bakery_rows() -> pd.DataFrame:
-    "The bakery tutorial's 20 rows (the embedded model; from the cache when they were made before)."
-    return generate(PromptSpec.example("bakery"), 20, temperature=0.7, seed=0, progress=False)
+def tutorial_sets(fiqa, fiqa_half) -> dict:
+    "The tutorial's four data sets (rows from the cache or the recording when they were made before)."
+    spec = PromptSpec(
+        name="personal finance",
+        instruction="You are creating training data for a personal-finance assistant. Write questions that ordinary people "
+                    "ask about their own money, in their own words, and clear, careful answers of two or three sentences.",
+        examples=[{"question": "Is it better to pay off my car loan early or put the money in savings?",
+                   "response": "Compare the loan's interest rate with what your savings earn. If the loan costs more, paying it "
+                               "off early usually wins, but keep an emergency fund first."},
+                  {"question": "How much of my paycheck should go to rent?",
+                   "response": "A common rule of thumb is at most about 30% of your take-home pay. Less leaves more room for "
+                               "saving and for surprises."}],
+        topics=["making a budget", "saving money", "using credit cards"],
+        avoid=["recommending specific stocks or products"],
+        records_per_request=4)
+    first = generate(spec, 12, temperature=0.8, seed=0, progress=False)
+    targeted = PromptSpec(**{**spec.to_dict(), "topics": coverage(first, fiqa).suggested_topics[:3], "name": "personal finance, suggested topics"})
+    second = generate(targeted, 12, temperature=0.8, seed=1, progress=False)
+    bakery = generate(PromptSpec.example("bakery"), 20, temperature=0.7, seed=0, progress=False)
+    return data_sets({"first spec": first, "suggested topics": second, "FiQA half": fiqa_half, "bakery": bakery})
 
 def proxy_speed(pool, sets, n:int) -> list:
     ans = in_context_answers(pool.head(n), {"FiQA half": sets["FiQA half"]}, k=3, cache=False, progress=False)
@@ -52,16 +72,11 @@ def proxy_speed(pool, sets, n:int) -> list:
     lines.append("Seconds per question are each answer's own time (`seconds`), two in flight on the server's two slots.")
     return lines
 
-def fine_tune_speed(sets, pool) -> list:
-    t0 = time.perf_counter(); model, tok = load_model(); load_s = time.perf_counter() - t0
-    data = sets["FiQA half"]
-    t0 = time.perf_counter(); losses = answer_losses(model, tok, pool["question"].head(40).tolist(), pool["answer"].head(40).tolist()); score_s = time.perf_counter() - t0
-    ft = fine_tune(model, tok, data["question"].tolist(), data["answer"].tolist(), epochs=1.0, batch_size=8, max_length=128)
-    ft.remove()
-    return ["| SmolLM2-135M-Instruct, 2 cores | rows | steps | tokens trained | seconds | per epoch |", "|---|---:|---:|---:|---:|---:|",
-            f"| load (GGUF → float32) | | | | {load_s:.0f} | |",
-            f"| LoRA r=8, batch 8, 128 tokens, 1 epoch | {ft.rows} | {ft.steps} | {ft.tokens:,} | {ft.seconds:.0f} | {ft.seconds / 60:.1f} min |",
-            f"| baseline: only the loss of 40 real pairs (256 tokens) | 40 | | {int(losses['tokens'].sum()):,} scored | {score_s:.0f} | {score_s / 40:.2f} s a pair |", ""]
+def scoring_speed(pool) -> list:
+    model, tok = load_model()
+    a = first_tokens(tok, pool["answer"].head(40).tolist(), 128)
+    t0 = time.perf_counter(); losses = answer_losses(model, tok, pool["question"].head(40).tolist(), a, max_length=4096, batch_size=4); s = time.perf_counter() - t0
+    return [f"| baseline: scoring only, the loss of 40 real answers (first 128 tokens), batch 4 | 40 | | {int(losses['tokens'].sum()):,} scored | {s:.0f} | {s / 40:.2f} s a pair |"]
 
 def ranking(result) -> list:
     pct = int(round(100 * result.settings["level"]))
@@ -78,22 +93,30 @@ def ranking(result) -> list:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--questions", type=int, default=40, help="real questions measured (default 40)")
     ap.add_argument("--speed-questions", type=int, default=6, help="real questions timed without the cache (default 6)")
     ap.add_argument("--out", default=str(HERE/"results/downstream.md"))
+    ap.add_argument("--store", default=str(HERE.parent/"nbs/tutorials/data"), help="where the tutorial's losses go")
     args = ap.parse_args(argv)
-    fiqa_half, pool = fiqa_split()
-    sets = data_sets({"FiQA half": fiqa_half, "bakery": bakery_rows()})
-    pick = pool.sample(args.questions, random_state=0)
-    test, rest = pick.reset_index(drop=True), pool.drop(index=pick.index).reset_index(drop=True)
+    fiqa, fiqa_half, real, others = fiqa_split()
+    sets = tutorial_sets(fiqa, fiqa_half)
     t0 = time.perf_counter()
+    result = downstream(sets, real, k=3, fine_tuned=True, fine_tune=dict(epochs=3, max_steps=15), progress=False)
+    ranked_s = time.perf_counter() - t0
+    store = Path(args.store)
+    result.losses.to_parquet(store/"fiqa_downstream_losses.parquet"); result.training.to_parquet(store/"fiqa_downstream_training.parquet")
+    rest = others[~others["question"].isin(real["question"])].reset_index(drop=True)
     speed = proxy_speed(rest, sets, args.speed_questions)
-    tune = fine_tune_speed(sets, pool)
-    result = downstream(sets, test, k=3, fine_tuned=True, fine_tune=dict(epochs=1.0), progress=False)
-    out = [f"# Downstream evaluation on FiQA ({platform.machine()}, {os.cpu_count()} cores; {time.perf_counter() - t0:.0f} s in all)", "",
-           f"In-domain: {len(fiqa_half)} FiQA pairs. Off-domain: {len(sets['bakery'])} bakery rows. Measured on {len(result.real)} real FiQA "
-           "questions from the other half (none in either data set).", "",
-           "## The ranking", "", *ranking(result), "", "## Speed: in context", "", *speed, "## Speed: fine-tune", "", *tune]
+    tr = result.training.set_index("data").loc["FiQA half"]
+    per_step = tr["seconds"] / tr["steps"]
+    tune = ["| SmolLM2-135M-Instruct, 2 cores | rows | steps | tokens | seconds | per epoch |", "|---|---:|---:|---:|---:|---:|",
+            f"| LoRA r=8, batch 8, 128 tokens (FiQA half, 15 steps) | {tr['rows']} | {tr['steps']} | {tr['tokens']:,} trained | {tr['seconds']:.0f} | "
+            f"{per_step * np.ceil(tr['rows'] / 8) / 60:.1f} min ({int(np.ceil(tr['rows'] / 8))} steps at {per_step:.1f} s) |",
+            *scoring_speed(rest), ""]
+    out = [f"# Downstream evaluation on FiQA ({platform.machine()}, {os.cpu_count()} cores)", "",
+           f"Data sets: " + ", ".join(f"{n} ({len(p)} rows)" for n, p in sets.items()) + f". Measured on {len(result.real)} real FiQA "
+           f"questions from the other half (none in any data set; {result.settings['left_out']} left out). "
+           f"The ranking's run took {ranked_s / 60:.1f} min (in context from the cache when the tutorial was recorded).", "",
+           "## The ranking", "", *ranking(result), "", "## Speed: in context", "", *speed, "## Speed: the small model", "", *tune]
     text = "\n".join(out) + "\n"
     print(text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True); Path(args.out).write_text(text)

@@ -86,8 +86,13 @@ def test_a_data_set_that_holds_the_answers_ranks_above_one_that_does_not(tmp_pat
     assert lo > 0 and lo <= d <= hi
     ch = r.changed("helpful", "similarity", n=3)
     assert (ch[ch["direction"] == "better"]["change"] > 0).all()
-    page = save_downstream(r, tmp_path/"r.html").read_text()
-    for m in ("similarity", "token F1"): assert MEASURES[m] in page   # every score says how it was computed
+    fake = pd.DataFrame([dict(data=d, question_id=i, question=q, **{"answer loss": 2.0 - shift}) for d, shift in [(NO_DATA, 0), ("helpful", .1), ("bakery", 0)]
+                         for i, q in enumerate(r.real["question"])])   # losses stored apart (the tutorial reads the benchmark's)
+    both = r.with_losses(fake)
+    assert set(both.table["measure"]) == {"similarity", "token F1", "answer loss"} and both.ranking("answer loss")["data"][0] == "helpful"
+    with pytest.raises(DownstreamError, match="other real questions"): r.with_losses(fake.assign(question="another?"))
+    page = save_downstream(both, tmp_path/"r.html").read_text()
+    for m in ("similarity", "token F1", "answer loss"): assert MEASURES[m] in page   # every score says how it was computed
     assert "helpful" in page and "bootstrap" in page
 
 def test_compare_is_paired_and_signed():
@@ -163,3 +168,27 @@ def test_fine_tuned_on_a_tiny_configuration():
     assert (r.losses["tokens"] <= 32).all()
     ctx = r.losses[r.losses["data"] == "finance"].set_index("question_id")["in-context loss"]
     assert not np.allclose(base, ctx)   # the rows in the prompt changed the loss, without training
+
+def test_facts_and_the_judge_are_scores_of_their_own():
+    "The fact sheet's checks and a judge's opinion, each a score of the answer; the judge's said to be an opinion."
+    from synthnb.spec import PromptSpec
+    spec = PromptSpec.example("bakery")
+    real = pd.DataFrame({"question": ["How much is a croissant?", "How much is a sourdough loaf?", "When do you open on Sundays?"],
+                         "answer": ["A croissant is $3.", "A sourdough loaf is $6.", "We open at 8am on Sundays."]})
+    rows = pd.DataFrame({"question": ["What does a croissant cost?", "Price of a sourdough loaf?", "Sunday opening?"],
+                         "answer": ["A croissant costs $9.", "A sourdough loaf is $6.", "We open at 8am on Sundays."]})
+    def judge(body, i):
+        prompt = body["messages"][-1]["content"]
+        score = 1 if "$9" in prompt.split("Answer to rate:")[-1] else 5
+        rec = {"score": score, "reason": "compared with the reference"}
+        return 200, completion(json.dumps({"records": [rec]} if body.get("response_format") else [rec]))
+    with ScriptedServer(_echo) as answers, ScriptedServer(judge) as judges:
+        r = downstream({"rows": rows}, real, k=1, endpoint=Endpoint(answers.base_url, "scripted", api_key_env="NO_KEY_HERE"), spec=spec,
+                       judge=Endpoint(judges.base_url, "judge", api_key_env="NO_KEY_HERE"), resamples=100, progress=False)
+        judged = len(judges.requests)
+    got = r.answers[r.answers["data"] == "rows"].set_index("question")
+    assert got.loc["How much is a croissant?", "answer"] == "A croissant costs $9."
+    assert got.loc["How much is a croissant?", "facts"] == 0.0 and got.loc["How much is a sourdough loaf?", "facts"] == 1.0
+    assert got.loc["How much is a croissant?", "judge"] == 0.0 and got.loc["How much is a sourdough loaf?", "judge"] == 1.0
+    assert judged >= 3 and set(r.table["measure"]) == {"similarity", "token F1", "facts", "judge"}
+    assert "opinion" in MEASURES["judge"] and r.settings["judge"]

@@ -59,9 +59,10 @@ def test_no_private_name_from_another_module():
 
 def test_every_user_error_has_one_base():
     from synthnb.files import SynthnbError
-    import synthnb.studio, synthnb.batch  # noqa: F401  (StudioError, BatchError: modules the package face leaves out)
+    import synthnb.studio, synthnb.batch, synthnb.finetune, synthnb.openai_finetune, synthnb.downstream  # noqa: F401  (modules the package face leaves out)
     names = {c.__name__ for c in _subclasses(SynthnbError)}
-    assert {"SpecError", "EndpointError", "Unreachable", "ModelError", "BatchError", "ExportError", "DataError", "CurationError", "StudioError"} <= names
+    assert {"SpecError", "EndpointError", "Unreachable", "ModelError", "BatchError", "ExportError", "DataError", "CurationError", "StudioError",
+            "TrainError", "FineTuneError", "DownstreamError"} <= names
     from synthnb.spec import SpecError
     from synthnb.files import DataError
     assert issubclass(SpecError, ValueError) and issubclass(DataError, ValueError)  # `except ValueError` still works
