@@ -70,7 +70,7 @@ def proxy_speed(pool, sets, n:int) -> list:
         lines.append(f"| {label} | {len(a)} | {a['seconds'].sum() / len(a):.1f} | {a['prompt_tokens'].mean():.0f} | {a['completion_tokens'].mean():.0f} | {(a['status'] != 'ok').sum()} |")
     lines.append("")
     lines.append("Seconds per question are each answer's own time (`seconds`), two in flight on the server's two slots.")
-    return lines
+    return lines + [""]
 
 def scoring_speed(pool) -> list:
     model, tok = load_model()
@@ -107,10 +107,11 @@ def main(argv=None):
     rest = others[~others["question"].isin(real["question"])].reset_index(drop=True)
     speed = proxy_speed(rest, sets, args.speed_questions)
     tr = result.training.set_index("data").loc["FiQA half"]
-    per_step = tr["seconds"] / tr["steps"]
+    rows, steps, tokens = int(tr["rows"]), int(tr["steps"]), int(tr["tokens"])
+    per_step = tr["seconds"] / steps
     tune = ["| SmolLM2-135M-Instruct, 2 cores | rows | steps | tokens | seconds | per epoch |", "|---|---:|---:|---:|---:|---:|",
-            f"| LoRA r=8, batch 8, 128 tokens (FiQA half, 15 steps) | {tr['rows']} | {tr['steps']} | {tr['tokens']:,} trained | {tr['seconds']:.0f} | "
-            f"{per_step * np.ceil(tr['rows'] / 8) / 60:.1f} min ({int(np.ceil(tr['rows'] / 8))} steps at {per_step:.1f} s) |",
+            f"| LoRA r=8, batch 8, 128 tokens (FiQA half, {steps} steps) | {rows} | {steps} | {tokens:,} trained | {tr['seconds']:.0f} | "
+            f"{per_step * np.ceil(rows / 8) / 60:.1f} min ({int(np.ceil(rows / 8))} steps at {per_step:.1f} s) |",
             *scoring_speed(rest), ""]
     out = [f"# Downstream evaluation on FiQA ({platform.machine()}, {os.cpu_count()} cores)", "",
            f"Data sets: " + ", ".join(f"{n} ({len(p)} rows)" for n, p in sets.items()) + f". Measured on {len(result.real)} real FiQA "
