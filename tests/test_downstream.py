@@ -158,7 +158,7 @@ def test_fine_tuned_on_a_tiny_configuration():
     pytest.importorskip("torch")
     test, train = _split(n_test=6, n_train=12)
     r = downstream({"finance": train, "bakery": BAKERY}, test, in_context=False, fine_tuned=True,
-                   fine_tune=dict(max_steps=2, batch_size=4, answer_tokens=32), resamples=100, progress=False)
+                   fine_tune=dict(epochs=2, max_steps=2, batch_size=4, answer_tokens=32), resamples=100, progress=False)
     assert r.training["steps"].tolist() == [2, 2] and (r.training["tokens"] > 0).all()
     assert len(r.losses) == 3 * len(test) and np.isfinite(r.losses["answer loss"]).all() and (r.losses["answer loss"] > 0).all()
     base = r.losses[r.losses["data"] == NO_DATA].set_index("question_id")["answer loss"]
@@ -175,7 +175,7 @@ def test_facts_and_the_judge_are_scores_of_their_own():
     spec = PromptSpec.example("bakery")
     real = pd.DataFrame({"question": ["How much is a croissant?", "How much is a sourdough loaf?", "When do you open on Sundays?"],
                          "answer": ["A croissant is $3.", "A sourdough loaf is $6.", "We open at 8am on Sundays."]})
-    rows = pd.DataFrame({"question": ["What does a croissant cost?", "Price of a sourdough loaf?", "Sunday opening?"],
+    rows = pd.DataFrame({"question": ["Tell me about your croissants.", "Tell me about your sourdough bread.", "Are you around on Sunday mornings?"],
                          "answer": ["A croissant costs $9.", "A sourdough loaf is $6.", "We open at 8am on Sundays."]})
     def judge(body, i):
         prompt = body["messages"][-1]["content"]
