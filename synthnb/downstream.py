@@ -18,7 +18,7 @@ from .files import SynthnbError, write_atomic
 from .spec import PromptSpec, Field, format_instructions
 from .endpoints import Endpoint
 from .generate import Run, Request
-from .embeddings import embed, EMBEDDING_MODEL
+from .embeddings import embed, nearest_rows, EMBEDDING_MODEL
 from .overlap import read_examples
 from .facts import fact_checks
 from .finetune import load_model, answer_losses, fine_tune
@@ -102,25 +102,26 @@ def data_sets(data) -> dict:
         data = dict(zip(names, data))
     if not isinstance(data, dict) or not data: raise DownstreamError("no data set to measure: pass a dict of name -> rows or file, or a list of files")
     if NO_DATA in data: raise DownstreamError(f"{NO_DATA!r} names the baseline (the model without data); call the data set something else")
-    return {str(k): v if isinstance(v, pd.DataFrame) and list(v.columns[:2]) == ["question", "answer"] and "status" not in v else qa_pairs(v)
-            for k, v in data.items()}
+    return {str(k): v if _is_pairs(v) else qa_pairs(v) for k, v in data.items()}
+
+def _is_pairs(x) -> bool:
+    "Already (question, answer) pairs, as `qa_pairs` gives them."
+    return isinstance(x, pd.DataFrame) and list(x.columns[:2]) == ["question", "answer"] and "status" not in x
 
 # %% ../nbs/10d_downstream.ipynb #d7875a83
 def _norm(q:str) -> str: return " ".join(re.findall(r"[a-z0-9]+", q.lower()))
 
-def seen_questions(real:pd.DataFrame, data:dict, vectors:dict|None=None, threshold:float=0.95) -> pd.DataFrame:
+def seen_questions(real:pd.DataFrame, data:dict, threshold:float=0.95) -> pd.DataFrame:
     """The real questions a data set holds (the same words, or by meaning at cosine ≥ `threshold`): the real question,
     the data set, its question. They are left out of the measure for every data set, so each one is unseen."""
     found = []
-    rv = vectors["real"] if vectors else embed(real["question"].tolist())
+    rv = embed(real["question"].tolist())
     for name, pairs in data.items():
         same = {_norm(q) for q in pairs["question"]}
-        dv = vectors[name] if vectors else embed(pairs["question"].tolist())
-        s = rv @ dv.T
-        best = s.argmax(1)
+        best, score = nearest_rows(rv, embed(pairs["question"].tolist()))
         for i, q in enumerate(real["question"]):
-            if _norm(q) in same or s[i, best[i]] >= threshold:
-                found.append((i, q, name, pairs["question"].iloc[best[i]], float(s[i, best[i]])))
+            if _norm(q) in same or score[i] >= threshold:
+                found.append((i, q, name, pairs["question"].iloc[best[i]], float(score[i])))
     return pd.DataFrame(found, columns=["real_id", "real question", "data", "its question", "similarity"])
 
 # %% ../nbs/10d_downstream.ipynb #e265c341
@@ -489,8 +490,6 @@ def downstream(data,                        # name -> rows or file (a dict), or 
     scores = pd.concat([d for d in (answers, losses) if d is not None], ignore_index=True)
     table = compare(scores, level=level, resamples=resamples, seed=seed)
     return Downstream(test, table, answers, losses, training, seen, settings)
-
-def _is_pairs(x) -> bool: return isinstance(x, pd.DataFrame) and list(x.columns[:2]) == ["question", "answer"] and "status" not in x
 
 def _model_name(ep) -> str:
     if ep is None: return "the embedded model"
